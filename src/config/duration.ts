@@ -1,0 +1,28 @@
+import { DAY_MS, HOUR_MS, WEEK_MS } from '../util/time.js';
+
+/** Radar's `dateRange` syntax: `<n>d` with n in 1..364, or `<n>w` with n in 1..52. */
+export function parseDateRange(text: string): number | undefined {
+  const match = /^([1-9]\d*)([dw])$/.exec(text);
+  if (!match) return undefined;
+  const n = Number(match[1]);
+  if (match[2] === 'd') return n <= 364 ? n * DAY_MS : undefined;
+  return n <= 52 ? n * WEEK_MS : undefined;
+}
+
+export const DATE_RANGE_HINT = '<n>d (1 to 364) or <n>w (1 to 52), e.g. 7d or 4w';
+
+/** A window length: `<n>h`, `<n>d` or `<n>w`. */
+export function parseWindowLength(text: string): number | undefined {
+  const match = /^([1-9]\d*)([hdw])$/.exec(text);
+  if (!match) return undefined;
+  const unit = { h: HOUR_MS, d: DAY_MS, w: WEEK_MS }[match[2] as 'h' | 'd' | 'w'];
+  return Number(match[1]) * unit;
+}
+
+/** A length for humans: the largest unit that divides it. */
+export function formatDuration(ms: number): string {
+  if (ms % WEEK_MS === 0) return `${ms / WEEK_MS}w`;
+  if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
+  if (ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
+  return `${ms / 60_000}m`;
+}

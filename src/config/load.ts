@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { ServiceError } from '../errors.js';
+import { DIMENSIONS_WITHOUT_LIMIT, INTERVAL_MS, INTERVALS } from '../radar/vocabulary.js';
+import { parseWindowLength } from './duration.js';
+import { interpolateEnv } from './interpolate.js';
+import { formatPath, positionOf, type ConfigPath } from './positions.js';
+import { configSchema, type RawConfig } from './schema.js';
+
+/** One problem in jobs.yaml, with where it is. */
+export interface ConfigProblem {
+  file: string;
+  line: number;
+  col: number;
+  message: string;
+}
+
+export class ConfigError extends ServiceError {
+  readonly problems: ConfigProblem[];
+  constructor(problems: ConfigProblem[]) {
+    super('config_invalid', problems.map(formatProblem).join('\n'));
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  return `${p.file}:${p.line}:${p.col}: ${p.message}`;
+}
+
+/** Reads, interpolates and validates jobs.yaml; throws ConfigError listing every problem found. */
+export function loadConfigFile(file: string, env: NodeJS.ProcessEnv): RawConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    throw new ConfigError([{ file, line: 1, col: 1, message: `cannot read the config: ${reason}` }]);
+  }
+  return parseConfigText(text, file, env);
+}
+
+export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv): RawConfig {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const problemAt = (offset: number, message: string): ConfigProblem => ({
+    file,
+    ...lines.linePos(offset),
+    message,
+  });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => problemAt(e.pos[0], `invalid YAML: ${e.message.split('\n')[0]}`)),
+    );
+  }
+  const missing = interpolateEnv(doc, env);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      missing.map((m) =>
+        problemAt(m.offset, `environment variable ${m.name} is not set (write \${${m.name}:-default} for a default)`),
+      ),
+    );
+  }
+  const at = (path: ConfigPath, message: string, keyName?: string): ConfigProblem => ({
+    file,
+    ...positionOf(doc, lines, path, keyName),
+    message,
+  });
+  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(doc, issue, at)));
+  }
+  const crossProblems = crossCheck(parsed.data).map((p) => at(p.path, p.message));
+  if (crossProblems.length > 0) throw new ConfigError(crossProblems);
+  return parsed.data;
+}
+
+type At = (path: ConfigPath, message: string, keyName?: string) => ConfigProblem;
+
+function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigProblem[] {
+  const where = formatPath(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) =>
+      at(issue.path, `${formatPath([...issue.path, key])}: unknown key "${key}"${allowedKeysHint(issue.path)}`, key),
+    );
+  }
+  const value = doc.getIn(issue.path as unknown[]);
+  const shown = value === undefined ? '' : ` ${JSON.stringify(value)}`;
+  if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map(String).join(', ');
+    return [at(issue.path, `${where}:${shown} is not allowed; expected one of ${allowed}`)];
+  }
+  if (issue.code === 'invalid_type') {
+    const got = value === undefined ? 'nothing' : JSON.stringify(value);
+    const expected = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    return [at(issue.path, `${where}: expected ${expected}, got ${got}`)];
+  }
+  if (issue.code === 'custom' && /^".*" is not /.test(issue.message)) {
+    return [at(issue.path, `${where}: ${issue.message}`)];
+  }
+  return [at(issue.path, `${where}:${shown} ${issue.message}`)];
+}
+
+function allowedKeysHint(path: readonly PropertyKey[]): string {
+  const keys = allowedKeysAt(path);
+  return keys ? `; allowed keys: ${keys.join(', ')}` : '';
+}
+
+/** The keys the schema allows in the mapping at `path`, found by walking the schema itself. */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
+  let schema: unknown = configSchema;
+  for (const segment of path) {
+    schema = unwrap(schema);
+    const def = (schema as { def: { type: string } }).def;
+    if (def.type === 'object') schema = (schema as { shape: Record<string, unknown> }).shape[String(segment)];
+    else if (def.type === 'array') schema = (schema as { element: unknown }).element;
+    else return undefined;
+  }
+  schema = unwrap(schema);
+  const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
+  return shape ? Object.keys(shape) : undefined;
+}
+
+function unwrap(schema: unknown): unknown {
+  let current = schema as { def: { type: string; innerType?: unknown; in?: unknown } } | undefined;
+  while (current && (current.def.type === 'optional' || current.def.type === 'pipe')) {
+    current = (current.def.type === 'optional' ? current.def.innerType : current.def.in) as typeof current;
+  }
+  return current;
+}
+
+/** Rules that span several keys: names that must be unique, limits that cannot apply. */
+function crossCheck(config: RawConfig): { path: ConfigPath; message: string }[] {
+  const problems: { path: ConfigPath; message: string }[] = [];
+  const jobNames = new Map<string, number>();
+  config.jobs.forEach((job, j) => {
+    const first = jobNames.get(job.name);
+    if (first !== undefined) {
+      problems.push({ path: ['jobs', j, 'name'], message: `jobs[${j}].name: "${job.name}" is already the name of jobs[${first}]; job names must be unique` });
+    } else jobNames.set(job.name, j);
+    const seriesNames = new Map<string, number>();
+    job.series?.forEach((series, s) => {
+      const seen = seriesNames.get(series.name);
+      if (seen !== undefined) {
+        problems.push({ path: ['jobs', j, 'series', s, 'name'], message: `jobs[${j}].series[${s}].name: "${series.name}" is already the name of series[${seen}]; series names must be unique within a job` });
+      } else seriesNames.set(series.name, s);
+    });
+    const limit = job.limitPerGroup ?? config.defaults?.limitPerGroup;
+    const limitable = job.dimensions.filter((d) => !DIMENSIONS_WITHOUT_LIMIT.includes(d));
+    if (job.limitPerGroup !== undefined && limitable.length === 0) {
+      problems.push({ path: ['jobs', j, 'limitPerGroup'], message: `jobs[${j}].limitPerGroup: ${limit} cannot apply to ${job.dimensions.join(', ')}; Radar accepts limitPerGroup only for ADM1, AS and LOCATION` });
+    }
+  });
+  for (const interval of INTERVALS) {
+    const text = config.windows?.[interval];
+    const lengthMs = text === undefined ? undefined : parseWindowLength(text);
+    if (lengthMs !== undefined && lengthMs % INTERVAL_MS[interval] !== 0) {
+      problems.push({ path: ['windows', interval], message: `windows.${interval}: "${text}" is not a whole number of ${interval} buckets` });
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,63 @@
+import { DIMENSIONS_WITHOUT_LIMIT, type AggInterval, type Dimension, type Filters, type Normalization } from '../radar/vocabulary.js';
+import { parseDateRange } from './duration.js';
+import type { RawConfig, RawJob } from './schema.js';
+import type { Settings } from './settings.js';
+
+/** One named series of a query: its filters go to Radar at the series' position in each array. */
+export interface SeriesSpec {
+  name: string;
+  filters: Filters;
+}
+
+/** The unit of work: one job × dimension × interval, with all its series in one request. */
+export interface Query {
+  /** `job/DIMENSION/interval`: stable, used for checkpoints, logs and metrics. */
+  id: string;
+  job: string;
+  dimension: Dimension;
+  interval: AggInterval;
+  normalization: Normalization;
+  limitPerGroup: number | undefined;
+  /** Several series are requested together (so MIN0_MAX normalizes them together). */
+  series: SeriesSpec[];
+  /** Whether the job named its series; a single unnamed series is called after the job. */
+  namedSeries: boolean;
+  schedule: string;
+  timezone: string;
+  lookbackMs: number;
+  windowMs: number;
+}
+
+export const DEFAULT_SCHEDULE = '*/15 * * * *';
+export const DEFAULT_LOOKBACK = '7d';
+
+/** Expands every enabled job into its queries, in the order of jobs.yaml. */
+export function planQueries(config: RawConfig, settings: Settings): Query[] {
+  return config.jobs.filter((job) => job.enabled !== false).flatMap((job) => jobQueries(job, config, settings));
+}
+
+function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[] {
+  const defaults = config.defaults ?? {};
+  const baseFilters: Filters = { ...defaults.filters, ...job.filters };
+  const series: SeriesSpec[] = job.series
+    ? job.series.map((s) => ({ name: s.name, filters: { ...baseFilters, ...s.filters } }))
+    : [{ name: job.name, filters: baseFilters }];
+  const limit = job.limitPerGroup ?? defaults.limitPerGroup;
+  const lookback = job.lookback ?? defaults.lookback ?? DEFAULT_LOOKBACK;
+  return job.dimensions.flatMap((dimension) =>
+    job.intervals.map((interval) => ({
+      id: `${job.name}/${dimension}/${interval}`,
+      job: job.name,
+      dimension,
+      interval,
+      normalization: job.normalization ?? defaults.normalization ?? 'PERCENTAGE',
+      limitPerGroup: DIMENSIONS_WITHOUT_LIMIT.includes(dimension) ? undefined : limit,
+      series,
+      namedSeries: job.series !== undefined,
+      schedule: job.schedule ?? defaults.schedule ?? DEFAULT_SCHEDULE,
+      timezone: job.timezone ?? defaults.timezone ?? 'UTC',
+      lookbackMs: parseDateRange(lookback) as number,
+      windowMs: settings.windowMs[interval],
+    })),
+  );
+}

@@ -1,0 +1,132 @@
+import { z } from 'zod';
+import { validate as isValidCron } from 'node-cron';
+import {
+  checkFilterItem,
+  DIMENSIONS,
+  FILTER_NAMES,
+  type FilterName,
+  INTERVALS,
+  NORMALIZATIONS,
+} from '../radar/vocabulary.js';
+import { DATE_RANGE_HINT, parseDateRange, parseWindowLength } from './duration.js';
+
+/**
+ * The shape of jobs.yaml. Objects are strict (an unknown key is an error, usually a typo), and each
+ * refinement says what is allowed, because its message is what the user reads.
+ */
+
+const nonEmptyName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .refine((s) => !/[\n\r\t]/.test(s), 'must not contain newlines or tabs');
+
+const cron = z.string().refine((expr) => isValidCron(expr), {
+  message: 'is not a valid cron expression (5 fields, or 6 with seconds first, e.g. "*/15 * * * *")',
+});
+
+const timezone = z.string().refine(
+  (tz) => {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not an IANA time zone such as UTC or Europe/Lisbon' },
+);
+
+const lookback = z
+  .string()
+  .refine((s) => parseDateRange(s) !== undefined, { message: `is not a date range: use ${DATE_RANGE_HINT}` });
+
+const windowLength = z
+  .string()
+  .refine((s) => parseWindowLength(s) !== undefined, { message: 'is not a window length such as 6h, 1d or 7d' });
+
+function filterList(filter: FilterName) {
+  return z.array(z.union([z.string(), z.number()]).transform(String)).superRefine((items, ctx) => {
+    items.forEach((item, index) => {
+      const expected = checkFilterItem(filter, item);
+      if (expected) ctx.addIssue({ code: 'custom', path: [index], message: `"${item}" is not ${expected}` });
+    });
+  });
+}
+
+const filters = z.strictObject(
+  Object.fromEntries(FILTER_NAMES.map((name) => [name, filterList(name).optional()])) as Record<
+    FilterName,
+    z.ZodOptional<ReturnType<typeof filterList>>
+  >,
+);
+
+const limitPerGroup = z.number().int('must be a whole number').min(2, 'must be at least 2');
+
+const jobSettings = {
+  schedule: cron.optional(),
+  timezone: timezone.optional(),
+  lookback: lookback.optional(),
+  normalization: z.enum(NORMALIZATIONS).optional(),
+  limitPerGroup: limitPerGroup.optional(),
+  filters: filters.optional(),
+};
+
+const uniqueList = <T extends z.ZodType>(item: T) =>
+  z
+    .array(item)
+    .min(1, 'must list at least one')
+    .superRefine((items, ctx) => {
+      items.forEach((value, index) => {
+        if (items.indexOf(value) !== index)
+          ctx.addIssue({ code: 'custom', path: [index], message: `${String(value)} is listed twice` });
+      });
+    });
+
+const series = z.strictObject({ name: nonEmptyName, filters: filters.optional() });
+
+const job = z.strictObject({
+  name: nonEmptyName,
+  dimensions: uniqueList(z.enum(DIMENSIONS)),
+  intervals: uniqueList(z.enum(INTERVALS)),
+  ...jobSettings,
+  series: z.array(series).min(1, 'must list at least one series').optional(),
+  enabled: z.boolean().optional(),
+});
+
+const radar = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  token: z.string().min(1).optional(),
+  email: z.string().min(1).optional(),
+  key: z.string().min(1).optional(),
+  timeoutMs: z.number().int().min(100).optional(),
+  retries: z.number().int().min(0).max(20).optional(),
+  rateLimit: z.number().int().min(1).max(1200, 'must be at most 1200 (Cloudflare blocks beyond that)').optional(),
+  concurrency: z.number().int().min(1).max(64).optional(),
+});
+
+const influx = z.strictObject({
+  url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
+  apiVersion: z.enum(['auto', '1', '2', '3']).optional(),
+  database: z.string().min(1).optional(),
+  retentionPolicy: z.string().min(1).optional(),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  org: z.string().min(1).optional(),
+  bucket: z.string().min(1).optional(),
+  token: z.string().min(1).optional(),
+  batchSize: z.number().int().min(1).max(100_000).optional(),
+  timeoutMs: z.number().int().min(100).optional(),
+});
+
+export const configSchema = z.strictObject({
+  radar: radar.optional(),
+  influx: influx.optional(),
+  state: z.strictObject({ dir: z.string().min(1).optional() }).optional(),
+  windows: z.strictObject(Object.fromEntries(INTERVALS.map((i) => [i, windowLength.optional()]))).optional(),
+  defaults: z.strictObject(jobSettings).optional(),
+  jobs: z.array(job).min(1, 'must list at least one job'),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+export type RawJob = z.infer<typeof job>;

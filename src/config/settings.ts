@@ -1,0 +1,96 @@
+import { UsageError } from '../errors.js';
+import { type AggInterval, DEFAULT_WINDOW_MS } from './windowDefaults.js';
+import { parseWindowLength } from './duration.js';
+import type { RawConfig } from './schema.js';
+import { INTERVALS } from '../radar/vocabulary.js';
+
+export type RadarAuth = { kind: 'token'; token: string } | { kind: 'key'; email: string; key: string };
+
+export interface RadarSettings {
+  baseUrl: string;
+  auth: RadarAuth | undefined;
+  timeoutMs: number;
+  retries: number;
+  /** Requests allowed in any 5-minute span, for every job together. */
+  rateLimitPer5Min: number;
+  concurrency: number;
+}
+
+export type InfluxApiVersion = 'auto' | '1' | '2' | '3';
+
+export interface InfluxSettings {
+  url: string;
+  apiVersion: InfluxApiVersion;
+  database: string;
+  retentionPolicy: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  org: string | undefined;
+  bucket: string | undefined;
+  token: string | undefined;
+  batchSize: number;
+  timeoutMs: number;
+}
+
+export interface Settings {
+  radar: RadarSettings;
+  influx: InfluxSettings;
+  stateDir: string;
+  windowMs: Record<AggInterval, number>;
+}
+
+export const DEFAULT_RADAR_URL = 'https://api.cloudflare.com/client/v4';
+
+/**
+ * Connection settings: jobs.yaml first, then the environment, which wins (design.md, "What users
+ * type"). Empty environment variables count as unset.
+ */
+export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Settings {
+  const e = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+  const radar = config.radar ?? {};
+  const influx = config.influx ?? {};
+  const token = e('CLOUDFLARE_API_TOKEN') ?? radar.token;
+  const email = e('CLOUDFLARE_API_EMAIL') ?? radar.email;
+  const key = e('CLOUDFLARE_API_KEY') ?? radar.key;
+  const windowMs = { ...DEFAULT_WINDOW_MS };
+  for (const interval of INTERVALS) {
+    const text = config.windows?.[interval];
+    if (text !== undefined) windowMs[interval] = parseWindowLength(text) as number;
+  }
+  return {
+    radar: {
+      baseUrl: (e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL).replace(/\/+$/, ''),
+      auth: token ? { kind: 'token', token } : email && key ? { kind: 'key', email, key } : undefined,
+      timeoutMs: radar.timeoutMs ?? 30_000,
+      retries: radar.retries ?? 6,
+      rateLimitPer5Min: radar.rateLimit ?? 600,
+      concurrency: radar.concurrency ?? 4,
+    },
+    influx: {
+      url: (e('INFLUX_URL') ?? influx.url ?? 'http://localhost:8086').replace(/\/+$/, ''),
+      apiVersion: influx.apiVersion ?? 'auto',
+      database: e('INFLUX_DATABASE') ?? influx.database ?? 'radar',
+      retentionPolicy: influx.retentionPolicy,
+      username: e('INFLUX_USERNAME') ?? influx.username,
+      password: e('INFLUX_PASSWORD') ?? influx.password,
+      org: e('INFLUX_ORG') ?? influx.org,
+      bucket: e('INFLUX_BUCKET') ?? influx.bucket,
+      token: e('INFLUX_TOKEN') ?? influx.token,
+      batchSize: influx.batchSize ?? 5000,
+      timeoutMs: influx.timeoutMs ?? 10_000,
+    },
+    stateDir: e('STATE_DIR') ?? config.state?.dir ?? './data',
+    windowMs,
+  };
+}
+
+/** Fails before any request when no credentials are configured (the API would answer 400/401). */
+export function requireRadarAuth(settings: RadarSettings): RadarAuth {
+  if (!settings.auth) {
+    throw new UsageError(
+      'no Radar credentials: set CLOUDFLARE_API_TOKEN (an API token with Account > Radar > Read), ' +
+        'or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY',
+    );
+  }
+  return settings.auth;
+}

@@ -1,0 +1,49 @@
+/**
+ * Every error this service raises on purpose. Each has a stable `code` (scripts and metrics key on it),
+ * says whether trying again can help (`retryable`), and never carries credentials: causes from HTTP
+ * libraries are reduced to name/code/message before they are attached, because got's errors hold the
+ * request options, headers included.
+ */
+export interface SafeCause {
+  name: string;
+  code?: string;
+  message: string;
+}
+
+export class ServiceError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  override readonly cause?: SafeCause;
+
+  constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
+    super(message);
+    this.name = new.target.name;
+    this.code = code;
+    this.retryable = options.retryable ?? false;
+    if (options.cause !== undefined) this.cause = toSafeCause(options.cause);
+  }
+}
+
+export function toSafeCause(error: unknown): SafeCause {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return { name: error.name, message: error.message, ...(typeof code === 'string' ? { code } : {}) };
+  }
+  return { name: 'NonError', message: String(error) };
+}
+
+/** A mistake in what the user wrote: jobs.yaml, the environment or the command line. */
+export class UsageError extends ServiceError {
+  constructor(message: string) {
+    super('usage', message);
+  }
+}
+
+/** Replaces every occurrence of each secret by a placeholder: the last line of defence for messages. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret && secret.length >= 4) out = out.split(secret).join('[redacted]');
+  }
+  return out;
+}

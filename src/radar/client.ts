@@ -1,0 +1,183 @@
+import got, { RequestError, TimeoutError, type Response } from 'got';
+import pRetry from 'p-retry';
+import type { Logger } from 'winston';
+import type { RadarAuth, RadarSettings } from '../config/settings.js';
+import { redact, ServiceError } from '../errors.js';
+import { classifyRadarAnswer, type Answer, type FailureOutcome } from '../failures/classify.js';
+import { systemClock, type Clock } from '../util/time.js';
+import type { RateLimiter } from './limiter.js';
+import { requestPath, toSearchParams, validateRadarRequest, type RadarRequest } from './request.js';
+import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
+
+/** Radar said no, or could not be reached. `outcome` is the classifier's verdict. */
+export class RadarApiError extends ServiceError {
+  readonly status: number | undefined;
+  readonly apiCode: number | undefined;
+  readonly outcome: FailureOutcome;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, fields: { status?: number; apiCode?: number; outcome: FailureOutcome; retryAfterMs?: number; cause?: unknown }) {
+    super(fields.outcome === 'throttle' ? 'radar_throttled' : fields.outcome === 'fatal' ? 'radar_refused' : 'radar_unavailable', message, {
+      retryable: fields.outcome !== 'fatal',
+      cause: fields.cause,
+    });
+    this.status = fields.status;
+    this.apiCode = fields.apiCode;
+    this.outcome = fields.outcome;
+    this.retryAfterMs = fields.retryAfterMs;
+  }
+}
+
+export interface FetchResult {
+  response: RadarResponse;
+  attempts: number;
+  durationMs: number;
+}
+
+/** How long a 429 without retry-after pauses everything: Cloudflare's lock-out lasts 5 minutes. */
+export const DEFAULT_THROTTLE_PAUSE_MS = 5 * 60_000;
+
+export interface RadarClientOptions {
+  settings: RadarSettings;
+  limiter: RateLimiter;
+  logger: Logger;
+  clock?: Clock;
+  /** First backoff delay; doubles per retry, with jitter. */
+  retryBaseDelayMs?: number;
+}
+
+/**
+ * GET /radar/netflows/timeseries_groups/{dimension} with validation before sending, retries through
+ * p-retry (got's own retry is off: one retry layer), the shared rate limiter, and a validated result.
+ */
+export class RadarClient {
+  private readonly clock: Clock;
+
+  constructor(private readonly options: RadarClientOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  async fetch(request: RadarRequest, context: Record<string, unknown> = {}): Promise<FetchResult> {
+    validateRadarRequest(request);
+    const startedMs = this.clock.nowMs();
+    let attempts = 0;
+    const { settings, limiter, logger } = this.options;
+    const response = await pRetry(
+      async () => {
+        attempts++;
+        await limiter.acquire();
+        try {
+          return await this.attempt(request);
+        } finally {
+          limiter.release();
+        }
+      },
+      {
+        retries: settings.retries,
+        minTimeout: this.options.retryBaseDelayMs ?? 1000,
+        maxTimeout: 60_000,
+        randomize: true,
+        shouldRetry: ({ error }) => error instanceof ServiceError && error.retryable,
+        onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          if (error instanceof RadarApiError && error.outcome === 'throttle') {
+            limiter.pauseUntil(this.clock.nowMs() + (error.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS));
+          }
+          const retrying = error instanceof ServiceError && error.retryable && retriesLeft > 0;
+          logger.log(retrying ? 'warn' : 'error', `Radar request failed${retrying ? ', retrying' : ''}: ${error.message}`, {
+            ...context,
+            attempt: attemptNumber,
+            retriesLeft,
+            code: (error as ServiceError).code,
+          });
+        },
+      },
+    );
+    return { response, attempts, durationMs: this.clock.nowMs() - startedMs };
+  }
+
+  private async attempt(request: RadarRequest): Promise<RadarResponse> {
+    const { settings } = this.options;
+    let answer: Response<string>;
+    try {
+      answer = await got(settings.baseUrl + requestPath(request), {
+        searchParams: toSearchParams(request),
+        headers: { ...authHeaders(settings.auth), accept: 'application/json' },
+        timeout: { request: settings.timeoutMs },
+        retry: { limit: 0 },
+        throwHttpErrors: false,
+        responseType: 'text',
+      });
+    } catch (error) {
+      throw this.networkError(error);
+    }
+    return this.interpret(answer, request);
+  }
+
+  private interpret(answer: Response<string>, request: RadarRequest): RadarResponse {
+    const status = answer.statusCode;
+    let body: unknown;
+    try {
+      body = JSON.parse(answer.body);
+    } catch {
+      if (status >= 200 && status < 300) throw new RadarResponseError(`body is not JSON (${answer.body.length} bytes, starting ${JSON.stringify(answer.body.slice(0, 60))})`);
+      body = undefined;
+    }
+    const success = isRecord(body) && body.success === true;
+    if (status >= 200 && status < 300 && success) {
+      return parseRadarResult((body as Record<string, unknown>).result, expectedSeriesKeys(request));
+    }
+    const { apiCode, apiMessage } = firstApiError(body);
+    const outcome = classifyRadarAnswer({ kind: 'http', status, ...(apiCode !== undefined ? { apiCode } : {}) });
+    const retryAfterMs = parseRetryAfterMs(answer.headers['retry-after']);
+    const what = apiMessage ?? (isRecord(body) ? 'success is not true' : `non-JSON body ${JSON.stringify(answer.body.slice(0, 80))}`);
+    const message = redact(`Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}`, secretsOf(this.options.settings.auth));
+    return throwError(new RadarApiError(message, { status, outcome, ...(apiCode !== undefined ? { apiCode } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
+  }
+
+  private networkError(error: unknown): RadarApiError {
+    const answer: Answer = error instanceof TimeoutError ? { kind: 'timeout' } : { kind: 'network', ...(error instanceof RequestError ? { code: error.code } : {}) };
+    const detail = error instanceof TimeoutError ? `no answer within ${this.options.settings.timeoutMs} ms` : `${(error as RequestError).code ?? 'error'}: ${(error as Error).message}`;
+    return new RadarApiError(redact(`Radar could not be reached: ${detail}`, secretsOf(this.options.settings.auth)), {
+      outcome: classifyRadarAnswer(answer),
+      cause: error,
+    });
+  }
+}
+
+function throwError(error: Error): never {
+  throw error;
+}
+
+/** The keys each requested series may have in `result`: its name when sent, else `serie_<i>`. */
+export function expectedSeriesKeys(request: RadarRequest): string[][] {
+  return request.series.map((s, i) => (s.name !== undefined ? [s.name, `serie_${i}`] : [`serie_${i}`]));
+}
+
+function firstApiError(body: unknown): { apiCode?: number; apiMessage?: string } {
+  const errors = isRecord(body) && Array.isArray(body.errors) ? body.errors : [];
+  const first: unknown = errors[0];
+  if (!isRecord(first)) return {};
+  return {
+    ...(typeof first.code === 'number' ? { apiCode: first.code } : {}),
+    ...(typeof first.message === 'string' ? { apiMessage: first.message } : {}),
+  };
+}
+
+/** `retry-after` in seconds (the only form Cloudflare sends), or an HTTP date. */
+export function parseRetryAfterMs(header: string | string[] | undefined, nowMs = Date.now()): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (value === undefined || value.trim() === '') return undefined;
+  if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+  const date = Date.parse(value);
+  return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+export function authHeaders(auth: RadarAuth | undefined): Record<string, string> {
+  if (!auth) return {};
+  return auth.kind === 'token' ? { authorization: `Bearer ${auth.token}` } : { 'x-auth-email': auth.email, 'x-auth-key': auth.key };
+}
+
+export function secretsOf(auth: RadarAuth | undefined): string[] {
+  if (!auth) return [];
+  return auth.kind === 'token' ? [auth.token] : [auth.key];
+}

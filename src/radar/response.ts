@@ -1,0 +1,132 @@
+import { ServiceError } from '../errors.js';
+
+/** A Radar annotation (`meta.confidenceInfo.annotations[]`): an outage, a cable cut, … */
+export interface RadarAnnotation {
+  dataSource: string;
+  eventType: string;
+  description: string;
+  linkedUrl: string;
+  startMs: number;
+  endMs: number | undefined;
+  instantaneous: boolean;
+}
+
+export interface RadarMeta {
+  aggInterval: string | undefined;
+  normalization: string | undefined;
+  lastUpdatedMs: number | undefined;
+  confidenceLevel: number | undefined;
+  annotations: RadarAnnotation[];
+}
+
+/** One series of a response: bucket starts and, per group key, one value per bucket (NaN = null). */
+export interface RadarSeries {
+  /** The key it had in `result` (`serie_0`, or the series name when names were sent). */
+  key: string;
+  timestampsMs: number[];
+  groups: Map<string, Float64Array>;
+}
+
+export interface RadarResponse {
+  meta: RadarMeta;
+  series: RadarSeries[];
+}
+
+/** The body was not what the API promises. Retryable: a cut or garbled body is usually a passing fault. */
+export class RadarResponseError extends ServiceError {
+  constructor(message: string) {
+    super('radar_bad_response', `malformed Radar response: ${message}`, { retryable: true });
+  }
+}
+
+const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/**
+ * Validates `result` of a successful answer. Unknown extra fields are ignored; `expectedKeys` lists, per
+ * requested series, the keys it may have (its name, then `serie_<i>`), in request order.
+ */
+export function parseRadarResult(result: unknown, expectedKeys: readonly (readonly string[])[]): RadarResponse {
+  if (!isRecord(result)) throw new RadarResponseError('"result" is not an object');
+  const meta = parseMeta(result.meta);
+  const series = expectedKeys.map((keys) => {
+    const key = keys.find((k) => k in result);
+    if (key === undefined) {
+      const present = Object.keys(result).filter((k) => k !== 'meta');
+      throw new RadarResponseError(`series "${keys[0]}" is missing (result has ${present.length ? present.join(', ') : 'no series'})`);
+    }
+    return parseSeries(key, result[key]);
+  });
+  return { meta, series };
+}
+
+function parseSeries(key: string, raw: unknown): RadarSeries {
+  if (!isRecord(raw)) throw new RadarResponseError(`series "${key}" is not an object`);
+  const stamps = raw.timestamps;
+  if (!Array.isArray(stamps)) throw new RadarResponseError(`series "${key}" has no "timestamps" array`);
+  const timestampsMs = stamps.map((stamp, i) => {
+    const ms = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
+    if (!Number.isFinite(ms)) throw new RadarResponseError(`series "${key}" timestamps[${i}] ${JSON.stringify(stamp)} is not an RFC 3339 date-time`);
+    return ms;
+  });
+  const groups = new Map<string, Float64Array>();
+  for (const [group, values] of Object.entries(raw)) {
+    if (group === 'timestamps') continue;
+    if (!Array.isArray(values)) throw new RadarResponseError(`series "${key}" group "${group}" is not an array`);
+    if (values.length !== timestampsMs.length) {
+      throw new RadarResponseError(`series "${key}" group "${group}" has ${values.length} values for ${timestampsMs.length} timestamps`);
+    }
+    if (/[\n\r]/.test(group)) throw new RadarResponseError(`series "${key}" has a group key with a line break: ${JSON.stringify(group)}`);
+    groups.set(group, parseValues(values, key, group));
+  }
+  return { key, timestampsMs, groups };
+}
+
+function parseValues(values: unknown[], key: string, group: string): Float64Array {
+  const out = new Float64Array(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const value = values[i];
+    if (value === null) out[i] = NaN;
+    else if (typeof value === 'string' && NUMERIC.test(value)) out[i] = Number(value);
+    else if (typeof value === 'number' && Number.isFinite(value)) out[i] = value;
+    else throw new RadarResponseError(`series "${key}" group "${group}" value ${i} ${JSON.stringify(value)} is not a number`);
+  }
+  return out;
+}
+
+function parseMeta(raw: unknown): RadarMeta {
+  const meta = isRecord(raw) ? raw : {};
+  const confidence = isRecord(meta.confidenceInfo) ? meta.confidenceInfo : {};
+  const annotations = Array.isArray(confidence.annotations) ? confidence.annotations : [];
+  const lastUpdatedMs = typeof meta.lastUpdated === 'string' ? Date.parse(meta.lastUpdated) : NaN;
+  return {
+    aggInterval: typeof meta.aggInterval === 'string' ? meta.aggInterval : undefined,
+    normalization: typeof meta.normalization === 'string' ? meta.normalization : undefined,
+    lastUpdatedMs: Number.isFinite(lastUpdatedMs) ? lastUpdatedMs : undefined,
+    confidenceLevel: typeof confidence.level === 'number' ? confidence.level : undefined,
+    annotations: annotations.flatMap(parseAnnotation),
+  };
+}
+
+/** Annotations are informative: one we cannot read is skipped rather than failing the window. */
+function parseAnnotation(raw: unknown): RadarAnnotation[] {
+  if (!isRecord(raw)) return [];
+  const startMs = typeof raw.startDate === 'string' ? Date.parse(raw.startDate) : NaN;
+  if (!Number.isFinite(startMs)) return [];
+  const endMs = typeof raw.endDate === 'string' ? Date.parse(raw.endDate) : NaN;
+  const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+  return [
+    {
+      dataSource: text(raw.dataSource),
+      eventType: text(raw.eventType),
+      description: text(raw.description),
+      linkedUrl: text(raw.linkedUrl),
+      startMs,
+      endMs: Number.isFinite(endMs) ? endMs : undefined,
+      instantaneous: raw.isInstantaneous === true,
+    },
+  ];
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
