@@ -11,6 +11,8 @@ export interface RadarSettings {
   auth: RadarAuth | undefined;
   timeoutMs: number;
   retries: number;
+  /** First backoff delay; doubles per retry, with jitter. */
+  retryDelayMs: number;
   /** Requests allowed in any 5-minute span, for every job together. */
   rateLimitPer5Min: number;
   concurrency: number;
@@ -63,6 +65,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       auth: token ? { kind: 'token', token } : email && key ? { kind: 'key', email, key } : undefined,
       timeoutMs: radar.timeoutMs ?? 30_000,
       retries: radar.retries ?? 6,
+      retryDelayMs: radar.retryDelayMs ?? 1000,
       rateLimitPer5Min: radar.rateLimit ?? 600,
       concurrency: radar.concurrency ?? 4,
     },

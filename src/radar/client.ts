@@ -42,8 +42,6 @@ export interface RadarClientOptions {
   limiter: RateLimiter;
   logger: Logger;
   clock?: Clock;
-  /** First backoff delay; doubles per retry, with jitter. */
-  retryBaseDelayMs?: number;
 }
 
 /**
@@ -74,7 +72,7 @@ export class RadarClient {
       },
       {
         retries: settings.retries,
-        minTimeout: this.options.retryBaseDelayMs ?? 1000,
+        minTimeout: settings.retryDelayMs,
         maxTimeout: 60_000,
         randomize: true,
         shouldRetry: ({ error }) => error instanceof ServiceError && error.retryable,

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../config/load.js';
+import { ServiceError, UsageError } from '../errors.js';
+import { parseCommandLine, USAGE } from './args.js';
+import { EXIT, onceCommand, planCommand, validateCommand, type Io } from './commands.js';
+
+/** Runs one command line; returns the exit code. Never throws for a user's mistake. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  try {
+    const cli = parseCommandLine(argv);
+    switch (cli.command) {
+      case 'help':
+        io.stdout.write(USAGE);
+        return EXIT.ok;
+      case 'version':
+        io.stdout.write(`${packageVersion()}\n`);
+        return EXIT.ok;
+      case 'validate':
+        return validateCommand(cli, io);
+      case 'plan':
+        return planCommand(cli, io);
+      case 'once':
+        return await onceCommand(cli, io);
+      default:
+        throw new UsageError(`"${cli.command}" is not available yet`);
+    }
+  } catch (error) {
+    return reportFatal(error, io);
+  }
+}
+
+function reportFatal(error: unknown, io: Io): number {
+  if (error instanceof ConfigError) {
+    io.stderr.write(`${error.message}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the config\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof UsageError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    return EXIT.usage;
+  }
+  if (error instanceof ServiceError) {
+    io.stderr.write(`error: ${error.message}\n`);
+    return EXIT.failed;
+  }
+  // A bug, not a user mistake: the stack helps whoever fixes it.
+  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return EXIT.failed;
+}
+
+function packageVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+/** True when node runs this file (directly or through the npm bin link), false when a test imports it. */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  return script !== undefined && realpathSync(script) === fileURLToPath(import.meta.url);
+}
+
+if (isEntryPoint()) {
+  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  process.exitCode = code;
+}

@@ -1,0 +1,114 @@
+import { createHash } from 'node:crypto';
+import type { Query } from '../config/plan.js';
+import type { RadarAnnotation, RadarResponse } from '../radar/response.js';
+import type { Window } from '../windows/grid.js';
+import { IntField, type Point } from './lineProtocol.js';
+
+/** Measurement names of the data model (design.md); dashboards and users rely on them. */
+export const MEASUREMENT = {
+  traffic: 'radar_netflows',
+  annotations: 'radar_annotations',
+  fetches: 'radar_fetches',
+} as const;
+
+export interface FlattenResult {
+  points: Point[];
+  /** Buckets Radar returned outside the window asked for: left to the window that owns them. */
+  outsideWindow: number;
+  /** null values: no data for that bucket, nothing written. */
+  nulls: number;
+}
+
+/**
+ * Every series × group key × timestamp of a response becomes one `radar_netflows` point. The series'
+ * name comes from the query (by position), not from the response key, so it is the same whether Radar
+ * keyed the series by name or as `serie_<i>`.
+ */
+export function flattenTraffic(query: Query, window: Window, response: RadarResponse): FlattenResult {
+  const points: Point[] = [];
+  let outsideWindow = 0;
+  let nulls = 0;
+  response.series.forEach((series, index) => {
+    const seriesName = query.series[index]?.name ?? series.key;
+    const { timestampsMs } = series;
+    for (const [groupKey, values] of series.groups) {
+      const tags = {
+        job: query.job,
+        series: seriesName,
+        dimension: query.dimension,
+        group_key: groupKey,
+        agg_interval: query.interval,
+        normalization: query.normalization,
+      };
+      for (let i = 0; i < timestampsMs.length; i++) {
+        const timeMs = timestampsMs[i]!;
+        if (timeMs < window.startMs || timeMs >= window.endMs) {
+          outsideWindow++;
+          continue;
+        }
+        const value = values[i]!;
+        if (Number.isNaN(value)) {
+          nulls++;
+          continue;
+        }
+        points.push({ measurement: MEASUREMENT.traffic, tags, fields: { value }, timeMs });
+      }
+    }
+  });
+  return { points, outsideWindow, nulls };
+}
+
+/** Radar's annotations, one point each, keyed by a short hash so that events starting together all survive. */
+export function flattenAnnotations(annotations: readonly RadarAnnotation[]): Point[] {
+  return annotations.map((a) => ({
+    measurement: MEASUREMENT.annotations,
+    tags: { data_source: a.dataSource, event_type: a.eventType, annotation_id: annotationId(a) },
+    fields: {
+      description: a.description,
+      linked_url: a.linkedUrl,
+      instantaneous: a.instantaneous,
+      ...(a.endMs !== undefined ? { end_ms: new IntField(a.endMs) } : {}),
+    },
+    timeMs: a.startMs,
+  }));
+}
+
+export function annotationId(a: RadarAnnotation): string {
+  const identity = JSON.stringify([a.dataSource, a.eventType, a.startMs, a.endMs ?? null, a.description, a.linkedUrl]);
+  return createHash('sha256').update(identity).digest('hex').slice(0, 12);
+}
+
+export interface FetchRecord {
+  query: Query;
+  window: Window;
+  outcome: 'ok' | 'failed';
+  attempts: number;
+  durationMs: number;
+  points: number;
+  confidenceLevel: number | undefined;
+  lastUpdatedMs: number | undefined;
+  timeMs: number;
+}
+
+/** One `radar_fetches` point per request, for the pipeline-health and freshness panels. */
+export function fetchPoint(record: FetchRecord): Point {
+  return {
+    measurement: MEASUREMENT.fetches,
+    tags: {
+      job: record.query.job,
+      dimension: record.query.dimension,
+      agg_interval: record.query.interval,
+      outcome: record.outcome,
+    },
+    fields: {
+      points: new IntField(record.points),
+      attempts: new IntField(record.attempts),
+      duration_ms: new IntField(record.durationMs),
+      window_start_ms: new IntField(record.window.startMs),
+      window_end_ms: new IntField(record.window.endMs),
+      ...(record.confidenceLevel !== undefined ? { confidence_level: new IntField(record.confidenceLevel) } : {}),
+      ...(record.lastUpdatedMs !== undefined ? { last_updated_ms: new IntField(record.lastUpdatedMs) } : {}),
+    },
+    timeMs: record.timeMs,
+  };
+}

@@ -1,0 +1,37 @@
+import winston from 'winston';
+import { redact } from './errors.js';
+
+export type { Logger } from 'winston';
+
+const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/**
+ * JSON lines on stderr (stdout is for command output and --dry-run line protocol); human-readable on
+ * a TTY. Every message and string field passes through redaction of the configured secrets.
+ */
+export function createLogger(options: { level?: string | undefined; secrets?: readonly (string | undefined)[]; pretty?: boolean } = {}): winston.Logger {
+  const level = options.level && (LEVELS as readonly string[]).includes(options.level) ? options.level : 'info';
+  const secrets = options.secrets ?? [];
+  const redactSecrets = winston.format((info) => {
+    for (const key of Object.keys(info)) {
+      const value = info[key];
+      if (typeof value === 'string') info[key] = redact(value, secrets);
+    }
+    return info;
+  });
+  const pretty = options.pretty ?? process.stderr.isTTY === true;
+  return winston.createLogger({
+    level,
+    format: winston.format.combine(
+      redactSecrets(),
+      winston.format.timestamp(),
+      pretty
+        ? winston.format.printf(({ timestamp, level: lvl, message, ...meta }) => {
+            const context = Object.entries(meta).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+            return `${String(timestamp)} ${lvl.padEnd(5)} ${String(message)}${context ? `  ${context}` : ''}`;
+          })
+        : winston.format.json(),
+    ),
+    transports: [new winston.transports.Console({ stderrLevels: [...LEVELS] })],
+  });
+}

@@ -1,0 +1,112 @@
+import type { Query } from '../config/plan.js';
+import { fetchPoint, flattenAnnotations, flattenTraffic } from '../flatten/flatten.js';
+import { LineProtocolError, toLine, type Point } from '../flatten/lineProtocol.js';
+import type { Logger } from '../log.js';
+import type { RadarClient } from '../radar/client.js';
+import type { RadarRequest } from '../radar/request.js';
+import type { PointSink } from '../sink/sink.js';
+import { isoSeconds, type Clock } from '../util/time.js';
+import { requestRange, type Window } from '../windows/grid.js';
+
+export interface PipelineDeps {
+  client: RadarClient;
+  sink: PointSink;
+  logger: Logger;
+  clock: Clock;
+}
+
+export interface WindowResult {
+  window: Window;
+  /** False when nothing of the window exists yet (it opens after the last 15-minute mark). */
+  fetched: boolean;
+  points: number;
+  /** Points line protocol cannot carry (see escapeKey); logged, never written. */
+  rejected: number;
+  /** Radar's `meta.lastUpdated`: how far its data reaches. */
+  lastUpdatedMs: number | undefined;
+}
+
+/** The request for one window of a query: every series over the same range. */
+export function buildRequest(query: Query, range: { startMs: number; endMs: number }): RadarRequest {
+  return {
+    dimension: query.dimension,
+    aggInterval: query.interval,
+    normalization: query.normalization,
+    ...(query.limitPerGroup !== undefined ? { limitPerGroup: query.limitPerGroup } : {}),
+    series: query.series.map((s) => ({
+      ...(query.namedSeries ? { name: s.name } : {}),
+      dateStart: isoSeconds(range.startMs),
+      dateEnd: isoSeconds(range.endMs),
+      filters: s.filters,
+    })),
+  };
+}
+
+export function logContext(query: Query, window: Window): Record<string, string> {
+  return { job: query.job, dimension: query.dimension, interval: query.interval, window: `${isoSeconds(window.startMs)}/${isoSeconds(window.endMs)}` };
+}
+
+/**
+ * Fetches one window, flattens it and writes it with its annotations and its `radar_fetches` point.
+ * Resolves only once the sink acknowledged the points; rejects when the fetch or the write failed.
+ */
+export async function fetchWindow(query: Query, window: Window, deps: PipelineDeps): Promise<WindowResult> {
+  const range = requestRange(window, deps.clock.nowMs());
+  if (!range) return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined };
+  const context = logContext(query, window);
+  let fetched;
+  try {
+    fetched = await deps.client.fetch(buildRequest(query, range), context);
+  } catch (error) {
+    await recordFailedFetch(query, window, deps);
+    throw error;
+  }
+  const { response, attempts, durationMs } = fetched;
+  const traffic = flattenTraffic(query, window, response);
+  const record = fetchPoint({
+    query,
+    window,
+    outcome: 'ok',
+    attempts,
+    durationMs,
+    points: traffic.points.length,
+    confidenceLevel: response.meta.confidenceLevel,
+    lastUpdatedMs: response.meta.lastUpdatedMs,
+    timeMs: uniqueTimeMs(deps.clock),
+  });
+  const { lines, rejected } = serialize([...traffic.points, ...flattenAnnotations(response.meta.annotations), record], deps.logger, context);
+  await deps.sink.write(lines);
+  deps.logger.debug(`wrote ${traffic.points.length} points`, { ...context, attempts, durationMs });
+  return { window, fetched: true, points: traffic.points.length, rejected, lastUpdatedMs: response.meta.lastUpdatedMs };
+}
+
+function serialize(points: readonly Point[], logger: Logger, context: Record<string, string>): { lines: string[]; rejected: number } {
+  const lines: string[] = [];
+  let firstError: LineProtocolError | undefined;
+  let rejected = 0;
+  for (const point of points) {
+    try {
+      lines.push(toLine(point));
+    } catch (error) {
+      if (!(error instanceof LineProtocolError)) throw error;
+      firstError ??= error;
+      rejected++;
+    }
+  }
+  if (firstError) logger.error(`${rejected} points cannot be written as line protocol, first: ${firstError.message}`, context);
+  return { lines, rejected };
+}
+
+/** A failed request still leaves its trace for the pipeline dashboard, if the database takes it. */
+async function recordFailedFetch(query: Query, window: Window, deps: PipelineDeps): Promise<void> {
+  const point = fetchPoint({ query, window, outcome: 'failed', attempts: 0, durationMs: 0, points: 0, confidenceLevel: undefined, lastUpdatedMs: undefined, timeMs: uniqueTimeMs(deps.clock) });
+  await deps.sink.write([toLine(point)]).catch(() => undefined);
+}
+
+let lastFetchTimeMs = 0;
+
+/** Strictly increasing times, so two fetch records of one query never share a timestamp (and overwrite). */
+function uniqueTimeMs(clock: Clock): number {
+  lastFetchTimeMs = Math.max(lastFetchTimeMs + 1, clock.nowMs());
+  return lastFetchTimeMs;
+}

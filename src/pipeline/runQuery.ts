@@ -1,0 +1,31 @@
+import type { Query } from '../config/plan.js';
+import { ServiceError } from '../errors.js';
+import type { Window } from '../windows/grid.js';
+import { fetchWindow, logContext, type PipelineDeps, type WindowResult } from './fetchWindow.js';
+
+export interface QueryOutcome {
+  query: Query;
+  ok: boolean;
+  /** Windows done, oldest first; a failure stops the query there (later windows wait for it). */
+  done: WindowResult[];
+  points: number;
+  error?: Error;
+}
+
+/** Fetches a query's windows in order, stopping at the first failure so that nothing is skipped. */
+export async function runQuery(query: Query, windows: readonly Window[], deps: PipelineDeps): Promise<QueryOutcome> {
+  const done: WindowResult[] = [];
+  let points = 0;
+  for (const window of windows) {
+    try {
+      const result = await fetchWindow(query, window, deps);
+      done.push(result);
+      points += result.points;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      deps.logger.error(`window failed: ${message}`, { ...logContext(query, window), code: error instanceof ServiceError ? error.code : 'unexpected' });
+      return { query, ok: false, done, points, error: error instanceof Error ? error : new Error(message) };
+    }
+  }
+  return { query, ok: true, done, points };
+}

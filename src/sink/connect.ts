@@ -1,0 +1,34 @@
+import got from 'got';
+import type { InfluxSettings } from '../config/settings.js';
+import { InfluxV1Sink } from './influxV1.js';
+import { InfluxV2Sink } from './influxV2.js';
+import { InfluxWriteError, type PointSink } from './sink.js';
+
+/** Which write API a server speaks, from the version /ping reports ("1.6.7~rc0", "v2.7.4", "3.0.1"). */
+export function apiFromVersion(version: string): '1' | '2' | '3' {
+  const major = /^v?(\d+)/.exec(version)?.[1];
+  return major === '1' ? '1' : major === '3' ? '3' : '2';
+}
+
+export async function pingVersion(settings: InfluxSettings): Promise<string> {
+  try {
+    const answer = await got(`${settings.url}/ping`, { timeout: { request: settings.timeoutMs }, retry: { limit: 0 }, throwHttpErrors: false });
+    const version = answer.headers['x-influxdb-version'];
+    if (typeof version === 'string' && version !== '') return version;
+    throw new Error(`HTTP ${answer.statusCode} without an X-Influxdb-Version header: is this InfluxDB?`);
+  } catch (error) {
+    throw new InfluxWriteError(`InfluxDB at ${settings.url} did not answer /ping: ${(error as Error).message}`, 'retry', undefined, error);
+  }
+}
+
+/** Opens the sink the settings ask for; `auto` asks the server which API it speaks. */
+export async function connectInflux(settings: InfluxSettings): Promise<PointSink> {
+  const version = settings.apiVersion === 'auto' ? await pingVersion(settings) : `${settings.apiVersion}.x`;
+  const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
+  if (api === '1') {
+    const sink = new InfluxV1Sink(settings, version);
+    await sink.ensureDatabase();
+    return sink;
+  }
+  return new InfluxV2Sink(settings, version);
+}

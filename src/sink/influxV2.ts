@@ -1,0 +1,57 @@
+import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import type { InfluxSettings } from '../config/settings.js';
+import { redact, UsageError } from '../errors.js';
+import { classifyInfluxAnswer } from '../failures/classify.js';
+import { serverReason } from './influxV1.js';
+import { batches, InfluxWriteError, type PointSink } from './sink.js';
+
+/**
+ * InfluxDB 2.x and 3.x: /api/v2/write through @influxdata/influxdb-client. The client's own retry and
+ * buffering are off (maxRetries 0, no flush timer): failures come back to us, the one retry layer.
+ */
+export class InfluxV2Sink implements PointSink {
+  readonly description: string;
+  private readonly writeApi: WriteApi;
+
+  constructor(
+    private readonly settings: InfluxSettings,
+    version: string,
+  ) {
+    const { org, bucket, token } = settings;
+    if (!bucket || !token) {
+      throw new UsageError(`InfluxDB ${version} at ${settings.url} needs INFLUX_BUCKET and INFLUX_TOKEN${org ? '' : ' (and INFLUX_ORG for 2.x)'}`);
+    }
+    this.description = `InfluxDB ${version} at ${settings.url}, bucket ${bucket}`;
+    this.writeApi = new InfluxDB({ url: settings.url, token, timeout: settings.timeoutMs }).getWriteApi(org ?? '', bucket, 'ms', {
+      maxRetries: 0,
+      flushInterval: 0,
+      batchSize: settings.batchSize + 1,
+      maxBufferLines: settings.batchSize * 2,
+    });
+  }
+
+  async write(lines: readonly string[]): Promise<void> {
+    for (const batch of batches(lines, this.settings.batchSize)) {
+      try {
+        this.writeApi.writeRecords(batch);
+        await this.writeApi.flush();
+      } catch (error) {
+        throw this.toWriteError(error, batch.length);
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.writeApi.close().catch(() => undefined);
+  }
+
+  private toWriteError(error: unknown, count: number): InfluxWriteError {
+    const secrets = [this.settings.token];
+    if (error instanceof HttpError) {
+      const reason = redact(serverReason(error.body ?? error.message), secrets);
+      return new InfluxWriteError(`InfluxDB write of ${count} points refused: HTTP ${error.statusCode}: ${reason}`, classifyInfluxAnswer({ kind: 'http', status: error.statusCode }), error.statusCode);
+    }
+    const message = redact(error instanceof Error ? error.message : String(error), secrets);
+    return new InfluxWriteError(`InfluxDB at ${this.settings.url} could not be reached: ${message}`, 'retry', undefined, error);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * A real InfluxDB 1.x (Debian's `influxd`) for integration tests: free ports, a temp dir, torn down
+ * afterwards. `.ci/run` installs the package where it is missing.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface InfluxRow {
+  [column: string]: string | number | boolean | null;
+}
+
+export class Influxd {
+  private process: ChildProcess | undefined;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'influxd-'));
+  url = '';
+  private httpPort = 0;
+  private rpcPort = 0;
+
+  async start(): Promise<this> {
+    if (!this.httpPort) {
+      this.httpPort = await freePort();
+      this.rpcPort = await freePort();
+      this.url = `http://127.0.0.1:${this.httpPort}`;
+    }
+    const config = join(this.dir, 'influxd.conf');
+    writeFileSync(
+      config,
+      `reporting-disabled = true
+bind-address = "127.0.0.1:${this.rpcPort}"
+[meta]
+  dir = "${this.dir}/meta"
+  logging-enabled = false
+[data]
+  dir = "${this.dir}/data"
+  wal-dir = "${this.dir}/wal"
+  query-log-enabled = false
+[http]
+  bind-address = "127.0.0.1:${this.httpPort}"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+`,
+    );
+    const child = spawn('influxd', ['-config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.process = child;
+    let stderr = '';
+    child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+    const spawnError = new Promise<never>((_, reject) => child.on('error', (e) => reject(new Error(`cannot start influxd (apt-get install influxdb): ${e.message}`))));
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`influxd exited with ${child.exitCode}: ${stderr}`);
+      const ok = await Promise.race([fetch(`${this.url}/ping`).then((r) => r.status === 204, () => false), spawnError]);
+      if (ok) return this;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`influxd did not answer /ping within 30 s: ${stderr}`);
+  }
+
+  /** Stops the server; the data stays for a restart until destroy(). */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill(signal);
+    await exited;
+  }
+
+  async destroy(): Promise<void> {
+    await this.stop('SIGKILL');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  async query(q: string, db?: string): Promise<InfluxRow[]> {
+    const params = new URLSearchParams({ q, epoch: 'ms', ...(db ? { db } : {}) });
+    const res = await fetch(`${this.url}/query?${params}`, { method: 'POST' });
+    const body = (await res.json()) as { results: { error?: string; series?: { name: string; columns: string[]; values: unknown[][]; tags?: Record<string, string> }[] }[] };
+    const result = body.results[0]!;
+    if (result.error) throw new Error(`InfluxDB query failed: ${result.error}`);
+    return (result.series ?? []).flatMap((s) => s.values.map((row) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, row[i] as InfluxRow[string]])) })));
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../harness/cli.js';
+import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
+import { Influxd } from '../harness/influxd.js';
+import { RadarSimulator, type Served } from '../harness/radarSimulator.js';
+
+const CONFIG = `
+radar: { retryDelayMs: 50, concurrency: 4 }
+defaults:
+  lookback: 2d
+jobs:
+  - name: all
+    dimensions: [LOCATION, AS, ADM1, PRODUCT]
+    intervals: [15m, 1h, 1d, 1w]
+    limitPerGroup: 5
+  - name: eu
+    dimensions: [LOCATION]
+    intervals: [1h]
+    filters: { continent: [EU], product: [HTTP] }
+  - name: us-vs-pt
+    dimensions: [AS]
+    intervals: [1h]
+    limitPerGroup: 3
+    normalization: MIN0_MAX
+    series:
+      - { name: us, filters: { location: [US] } }
+      - { name: pt, filters: { location: [PT] } }
+`;
+
+/** Which job of CONFIG a request came from. */
+function jobOf(s: Served): string {
+  if (s.params.name) return 'us-vs-pt';
+  return s.params.continent ? 'eu' : 'all';
+}
+
+describe('once: jobs.yaml → Radar → InfluxDB', () => {
+  const influx = new Influxd();
+  const sim = new RadarSimulator();
+  const dir = mkdtempSync(join(tmpdir(), 'once-'));
+  const configFile = join(dir, 'jobs.yaml');
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    await Promise.all([influx.start(), sim.start()]);
+    // Fixed data horizon: both runs see the same buckets, whatever the clock does in between.
+    const horizon = Math.floor(Date.now() / 900_000) * 900_000;
+    sim.dataUntilMs = () => horizon;
+    writeFileSync(configFile, CONFIG);
+    env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'once' };
+  });
+  afterAll(async () => {
+    await Promise.all([influx.destroy(), sim.stop()]);
+  });
+
+  test('writes exactly the points the API returned, with the data model tags, and a second run changes nothing', async () => {
+    const first = await runCli(['once', '--config', configFile], env);
+    expect(first.stderr).not.toContain(sim.token);
+    expect(first.code).toBe(0);
+
+    const expected = expectedFromServed(sim.served, jobOf);
+    expect(expected.size).toBeGreaterThan(1000);
+    const afterFirst = await actualTraffic(influx, 'once');
+    expect(compare(expected, afterFirst)).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+
+    const tagKeys = await influx.query('SHOW TAG KEYS FROM radar_netflows', 'once');
+    expect(tagKeys.map((r) => r.tagKey).sort()).toEqual(['agg_interval', 'dimension', 'group_key', 'job', 'normalization', 'series']);
+    const fieldKeys = await influx.query('SHOW FIELD KEYS FROM radar_netflows', 'once');
+    expect(fieldKeys).toEqual([{ fieldKey: 'value', fieldType: 'float' }]);
+    // Every dimension × interval of "all", one of "eu", one two-series comparison.
+    const seen = new Set([...afterFirst.points.keys()].map((k) => k.split('|').slice(0, 5).filter((_, i) => i !== 3).join('|')));
+    expect(seen.size).toBe(16 + 1 + 2);
+    expect([...afterFirst.points.keys()].some((k) => k.includes('|other|'))).toBe(true);
+
+    const requestsFirst = sim.served.length;
+    const second = await runCli(['once', '--config', configFile], env);
+    expect(second.code).toBe(0);
+    const afterSecond = await actualTraffic(influx, 'once');
+    expect(afterSecond.rows).toBe(afterFirst.rows);
+    expect(compare(expectedFromServed(sim.served, jobOf), afterSecond)).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+
+    const fetches = await influx.query('SELECT count("points") FROM radar_fetches', 'once');
+    expect(fetches[0]?.count).toBe(sim.served.length);
+    expect(sim.served.length).toBe(2 * requestsFirst);
+    const annotations = await influx.query('SELECT * FROM radar_annotations', 'once');
+    expect(annotations.length).toBeGreaterThan(0);
+  });
+
+  test('--dry-run prints line protocol and writes nothing', async () => {
+    const dryEnv = { ...env, INFLUX_DATABASE: 'dry', INFLUX_URL: 'http://127.0.0.1:9' };
+    const result = await runCli(['once', '--dry-run', '--job', 'eu', '--config', configFile], dryEnv);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines.filter((l) => l.startsWith('radar_netflows,')).length).toBeGreaterThan(100);
+    expect(lines[0]).toMatch(/^radar_\w+,/);
+    const databases = await influx.query('SHOW DATABASES');
+    expect(databases.map((d) => d.name)).not.toContain('dry');
+  });
+});
