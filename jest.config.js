@@ -8,14 +8,14 @@ const common = {
 };
 
 export default {
+  // Integration files start their own influxd and simulator and run the CLI: give them room.
+  testTimeout: 120_000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
-      // Each integration file starts its own influxd and simulator; give them room.
-      testTimeout: 120_000,
     },
   ],
 };

@@ -102,6 +102,7 @@ const radar = z.strictObject({
   timeoutMs: z.number().int().min(100).optional(),
   retries: z.number().int().min(0).max(20).optional(),
   retryDelayMs: z.number().int().min(0).max(600_000).optional(),
+  throttlePauseMs: z.number().int().min(0).max(3_600_000).optional(),
   rateLimit: z.number().int().min(1).max(1200, 'must be at most 1200 (Cloudflare blocks beyond that)').optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
 });

@@ -13,6 +13,8 @@ export interface RadarSettings {
   retries: number;
   /** First backoff delay; doubles per retry, with jitter. */
   retryDelayMs: number;
+  /** How long a throttle answer without retry-after pauses every request (Cloudflare's lock-out: 5 min). */
+  throttlePauseMs: number;
   /** Requests allowed in any 5-minute span, for every job together. */
   rateLimitPer5Min: number;
   concurrency: number;
@@ -66,6 +68,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       timeoutMs: radar.timeoutMs ?? 30_000,
       retries: radar.retries ?? 6,
       retryDelayMs: radar.retryDelayMs ?? 1000,
+      throttlePauseMs: radar.throttlePauseMs ?? 5 * 60_000,
       rateLimitPer5Min: radar.rateLimit ?? 600,
       concurrency: radar.concurrency ?? 4,
     },

@@ -34,9 +34,6 @@ export interface FetchResult {
   durationMs: number;
 }
 
-/** How long a 429 without retry-after pauses everything: Cloudflare's lock-out lasts 5 minutes. */
-export const DEFAULT_THROTTLE_PAUSE_MS = 5 * 60_000;
-
 export interface RadarClientOptions {
   settings: RadarSettings;
   limiter: RateLimiter;
@@ -78,7 +75,7 @@ export class RadarClient {
         shouldRetry: ({ error }) => error instanceof ServiceError && error.retryable,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (error instanceof RadarApiError && error.outcome === 'throttle') {
-            limiter.pauseUntil(this.clock.nowMs() + (error.retryAfterMs ?? DEFAULT_THROTTLE_PAUSE_MS));
+            limiter.pauseUntil(this.clock.nowMs() + (error.retryAfterMs ?? settings.throttlePauseMs));
           }
           const retrying = error instanceof ServiceError && error.retryable && retriesLeft > 0;
           logger.log(retrying ? 'warn' : 'error', `Radar request failed${retrying ? ', retrying' : ''}: ${error.message}`, {

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../harness/cli.js';
+import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
+import { Influxd } from '../harness/influxd.js';
+import { RadarSimulator, type Fault } from '../harness/radarSimulator.js';
+
+const CONFIG = `
+radar: { retryDelayMs: 20, retries: 8, timeoutMs: 1500, concurrency: 2, throttlePauseMs: 1000 }
+defaults: { lookback: 1d }
+jobs:
+  - name: faults
+    dimensions: [LOCATION, AS]
+    intervals: [1h, 15m]
+    limitPerGroup: 4
+`;
+
+describe('once against a misbehaving Radar', () => {
+  const influx = new Influxd();
+  const sim = new RadarSimulator();
+  const dir = mkdtempSync(join(tmpdir(), 'faults-'));
+  const configFile = join(dir, 'jobs.yaml');
+  let db = 0;
+  const env = () => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: `f${db}` });
+
+  beforeAll(async () => {
+    await Promise.all([influx.start(), sim.start()]);
+    const horizon = Math.floor(Date.now() / 900_000) * 900_000;
+    sim.dataUntilMs = () => horizon;
+    writeFileSync(configFile, CONFIG);
+  });
+  beforeEach(() => {
+    db++;
+    sim.served.length = 0;
+  });
+  afterAll(async () => {
+    await Promise.all([influx.destroy(), sim.stop()]);
+  });
+
+  async function expectAllPoints(): Promise<void> {
+    const expected = expectedFromServed(sim.served, () => 'faults');
+    expect(expected.size).toBeGreaterThan(100);
+    expect(compare(expected, await actualTraffic(influx, `f${db}`))).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+  }
+
+  test('429 with retry-after, 503 and success:false in a 200 are retried until every point is written', async () => {
+    sim.inject({ kind: 'status', status: 429, code: 1015, message: 'Rate limited', retryAfterSec: 1 }, 2);
+    sim.inject({ kind: 'status', status: 503 }, 2);
+    sim.inject({ kind: 'success-false', code: 1015, message: 'too many requests' }, 1);
+    sim.inject({ kind: 'success-false', code: 2000, message: 'internal error' }, 1);
+    const result = await runCli(['once', '--config', configFile], env());
+    expect(result.code).toBe(0);
+    expect(sim.served.filter((s) => s.fault).length).toBe(6);
+    await expectAllPoints();
+  });
+
+  test('a 429 pauses every request until retry-after has passed', async () => {
+    sim.inject({ kind: 'status', status: 429, code: 1015, message: 'Rate limited', retryAfterSec: 2 }, 1);
+    const result = await runCli(['once', '--config', configFile], env());
+    expect(result.code).toBe(0);
+    const throttled = sim.served.find((s) => s.status === 429)!;
+    const after = sim.served.filter((s) => s.atMs > throttled.atMs);
+    expect(after.length).toBeGreaterThan(0);
+    // Requests already in flight may land just after the 429; none may start until it has passed.
+    const startedLater = after.filter((s) => s.atMs > throttled.atMs + 200);
+    expect(Math.min(...startedLater.map((s) => s.atMs)) - throttled.atMs).toBeGreaterThanOrEqual(1900);
+    await expectAllPoints();
+  });
+
+  const transient: Fault[] = [
+    { kind: 'hang' },
+    { kind: 'reset' },
+    { kind: 'truncated' },
+    { kind: 'malformed' },
+    { kind: 'unequal' },
+    { kind: 'missing-series' },
+    { kind: 'empty' },
+    { kind: 'status', status: 502 },
+    { kind: 'status', status: 500, code: 2000 },
+  ];
+  test.each(transient.map((f) => [f.kind === 'status' ? `HTTP ${f.status}` : f.kind, f] as const))('%s is retried and nothing is lost', async (_name, fault) => {
+    sim.inject(fault, 1);
+    const result = await runCli(['once', '--config', configFile], env());
+    expect(result.code).toBe(0);
+    expect(sim.served.some((s) => s.fault === fault.kind)).toBe(true);
+    await expectAllPoints();
+  });
+
+  test('unknown extra fields are tolerated', async () => {
+    sim.inject({ kind: 'extra-fields' }, 4);
+    const result = await runCli(['once', '--config', configFile], env());
+    expect(result.code).toBe(0);
+    expect(sim.served.filter((s) => s.fault === 'extra-fields').length).toBe(4);
+    await expectAllPoints();
+  });
+
+  test('a bad token fails at once with the API message, and the token is never printed', async () => {
+    const badToken = 'bad-token-SECRET-987654321';
+    const result = await runCli(['once', '--config', configFile], { ...env(), CLOUDFLARE_API_TOKEN: badToken, LOG_LEVEL: 'debug' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('Invalid API Token');
+    expect(result.stderr + result.stdout).not.toContain(badToken);
+    // One request per query, none retried.
+    expect(sim.served.length).toBe(4);
+  });
+
+  test('the legacy email + key pair authenticates', async () => {
+    const result = await runCli(['once', '--config', configFile], { ...env(), CLOUDFLARE_API_TOKEN: '', CLOUDFLARE_API_EMAIL: 'sim@example.test', CLOUDFLARE_API_KEY: 'sim-global-key-abcdef' });
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toContain('sim-global-key-abcdef');
+    await expectAllPoints();
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from '../harness/cli.js';
+
+const GOOD = `jobs:
+  - name: world
+    dimensions: [LOCATION, AS]
+    intervals: [1h]
+    limitPerGroup: 10
+`;
+
+/** Each config has one mistake; the error must name the place, the value and what is allowed. */
+const BROKEN: [string, string, RegExp][] = [
+  ['unknown key', GOOD + '    colour: blue\n', /:6:5: jobs\[0\]\.colour: unknown key "colour"; allowed keys: name, dimensions/],
+  ['bad dimension', GOOD.replace('AS]', 'ASN]'), /:3:28: jobs\[0\]\.dimensions\[1\]: "ASN" is not allowed; expected one of ADM1, AS, LOCATION, PRODUCT/],
+  ['bad interval', GOOD.replace('[1h]', '[1hour]'), /:4:17: jobs\[0\]\.intervals\[0\]: "1hour" is not allowed; expected one of 15m, 1h, 1d, 1w/],
+  ['bad cron', GOOD + '    schedule: "every 5 minutes"\n', /:6:15: jobs\[0\]\.schedule: "every 5 minutes" is not a valid cron expression/],
+  ['limitPerGroup below 2', GOOD.replace('limitPerGroup: 10', 'limitPerGroup: 1'), /:5:20: jobs\[0\]\.limitPerGroup: 1 must be at least 2/],
+  ['limitPerGroup with PRODUCT', GOOD.replace('[LOCATION, AS]', '[PRODUCT]'), /:5:20: jobs\[0\]\.limitPerGroup: 10 cannot apply to PRODUCT/],
+  ['bad location', GOOD + '    filters: { location: [US, XX] }\n', /:6:31: jobs\[0\]\.filters\.location\[1\]: "XX" is not an ISO 3166 alpha-2 location code/],
+  ['bad continent', GOOD + '    filters: { continent: [EUROPE] }\n', /:6:28: jobs\[0\]\.filters\.continent\[0\]: "EUROPE" is not a continent code: AF, AN, AS, EU, NA, OC, SA/],
+  ['duplicate job name', GOOD + GOOD.replace('jobs:\n', ''), /:6:11: jobs\[1\]\.name: "world" is already the name of jobs\[0\]/],
+  ['duplicate series name', GOOD + '    series:\n      - { name: a }\n      - { name: a }\n', /:8:17: jobs\[0\]\.series\[1\]\.name: "a" is already the name of series\[0\]/],
+  ['malformed lookback', GOOD + '    lookback: 7 days\n', /:6:15: jobs\[0\]\.lookback: "7 days" is not a date range: use <n>d \(1 to 364\) or <n>w \(1 to 52\)/],
+  ['broken YAML', GOOD + '  - name: [unclosed\n', /:[67]:\d+: invalid YAML: Flow sequence/],
+  ['unset variable', GOOD + '    lookback: ${NO_SUCH_VARIABLE}\n', /:6:15: environment variable NO_SUCH_VARIABLE is not set/],
+];
+
+describe('validate', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'validate-'));
+
+  test('a good config passes', async () => {
+    const file = join(dir, 'good.yaml');
+    writeFileSync(file, GOOD);
+    const result = await runCli(['validate', '--config', file], {});
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('valid (1 jobs, 2 queries)');
+  });
+
+  test('the shipped jobs.yaml passes', async () => {
+    expect((await runCli(['validate'], {})).code).toBe(0);
+  });
+
+  test.each(BROKEN)('%s: one clear error with file:line:col, no stack trace', async (name, text, message) => {
+    const file = join(dir, `${name.replace(/\W+/g, '-')}.yaml`);
+    writeFileSync(file, text);
+    const result = await runCli(['validate', '--config', file], {});
+    expect(result.code).toBe(2);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(message);
+    expect(lines[0]!.startsWith(`${file}:`)).toBe(true);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  test('a missing config file and an unknown option are clear usage errors', async () => {
+    const missing = await runCli(['validate', '--config', join(dir, 'nope.yaml')], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.yaml:1:1: cannot read the config: file not found');
+    const unknown = await runCli(['once', '--jbo', 'x'], {});
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/Unknown option '--jbo'/);
+  });
+});
