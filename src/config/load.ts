@@ -49,9 +49,9 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     message,
   });
   if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => problemAt(e.pos[0], `invalid YAML: ${e.message.split('\n')[0]}`)),
-    );
+    // The first syntax error is the one to fix; the ones after it are mostly its echoes.
+    const first = doc.errors[0]!;
+    throw new ConfigError([problemAt(first.pos[0], `invalid YAML: ${first.message.split('\n')[0]}`)]);
   }
   const missing = interpolateEnv(doc, env);
   if (missing.length > 0) {
@@ -95,7 +95,7 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
     const expected = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
     return [at(issue.path, `${where}: expected ${expected}, got ${got}`)];
   }
-  if (issue.code === 'custom' && /^".*" is not /.test(issue.message)) {
+  if (issue.code === 'custom' && /^".*" is /.test(issue.message)) {
     return [at(issue.path, `${where}: ${issue.message}`)];
   }
   return [at(issue.path, `${where}:${shown} ${issue.message}`)];

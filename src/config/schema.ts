@@ -79,7 +79,7 @@ const uniqueList = <T extends z.ZodType>(item: T) =>
     .superRefine((items, ctx) => {
       items.forEach((value, index) => {
         if (items.indexOf(value) !== index)
-          ctx.addIssue({ code: 'custom', path: [index], message: `${String(value)} is listed twice` });
+          ctx.addIssue({ code: 'custom', path: [index], message: `"${String(value)}" is listed twice` });
       });
     });
 
