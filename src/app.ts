@@ -10,6 +10,8 @@ import { DryRunSink, type PointSink } from './sink/sink.js';
 import { systemClock, type Clock } from './util/time.js';
 import type { PipelineDeps } from './pipeline/fetchWindow.js';
 import { UsageError } from './errors.js';
+import type { Metrics } from './service/metrics.js';
+import { StateStore } from './state/store.js';
 
 /** What every command starts from: the validated config, the settings, the planned queries. */
 export interface App {
@@ -29,21 +31,39 @@ export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock
   return { configFile, config, settings, queries: planQueries(config, settings), logger, clock };
 }
 
-/** Keeps the queries of the named jobs; an unknown name is a usage error that lists the known ones. */
-export function selectJobs(queries: Query[], jobs: readonly string[]): Query[] {
-  if (jobs.length === 0) return queries;
-  const known = [...new Set(queries.map((q) => q.job))];
-  const unknown = jobs.filter((job) => !known.includes(job));
-  if (unknown.length > 0) throw new UsageError(`unknown job ${unknown.map((j) => `"${j}"`).join(', ')}; jobs in the config: ${known.join(', ')}`);
-  return queries.filter((q) => jobs.includes(q.job));
+/** Narrows the queries by job, dimension and interval; a value that matches nothing is a usage error. */
+export function selectQueries(queries: Query[], filter: { jobs: readonly string[]; dimensions: readonly string[]; intervals: readonly string[] }): Query[] {
+  const pick = <K extends 'job' | 'dimension' | 'interval'>(list: Query[], key: K, wanted: readonly string[], option: string): Query[] => {
+    if (wanted.length === 0) return list;
+    const known = [...new Set(queries.map((q) => String(q[key])))];
+    const unknown = wanted.filter((w) => !known.includes(w));
+    if (unknown.length > 0) throw new UsageError(`${option} ${unknown.map((u) => `"${u}"`).join(', ')} matches no query; the config has ${known.join(', ')}`);
+    return list.filter((q) => wanted.includes(String(q[key])));
+  };
+  const selected = pick(pick(pick(queries, 'job', filter.jobs, '--job'), 'dimension', filter.dimensions, '--dimension'), 'interval', filter.intervals, '--interval');
+  if (selected.length === 0) throw new UsageError('no query matches --job, --dimension and --interval together');
+  return selected;
 }
 
 /** The Radar client, rate limiter and sink a run needs; `dryRun` prints line protocol instead of writing. */
-export async function openPipeline(app: App, options: { dryRun: boolean; stdout: NodeJS.WritableStream }): Promise<PipelineDeps> {
+export async function openPipeline(app: App, options: { dryRun: boolean; stdout: NodeJS.WritableStream; metrics?: Metrics }): Promise<PipelineDeps & { limiter: RateLimiter }> {
   requireRadarAuth(app.settings.radar);
+  const { metrics } = options;
   const limiter = new RateLimiter(app.settings.radar.rateLimitPer5Min, app.settings.radar.concurrency, app.clock);
-  const client = new RadarClient({ settings: app.settings.radar, limiter, logger: app.logger, clock: app.clock });
+  metrics?.watchLimiter(limiter);
+  const client = new RadarClient({
+    settings: app.settings.radar,
+    limiter,
+    logger: app.logger,
+    clock: app.clock,
+    ...(metrics ? { onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry) } : {}),
+  });
   const sink: PointSink = options.dryRun ? new DryRunSink(options.stdout) : await connectInflux(app.settings.influx);
   app.logger.info(`writing to ${sink.description}`);
-  return { client, sink, logger: app.logger, clock: app.clock };
+  return { client, sink, logger: app.logger, clock: app.clock, limiter, ...(metrics ? { observer: metrics } : {}) };
+}
+
+/** The state directory; read-only for --dry-run, which must leave no trace. */
+export function openState(app: App, dryRun: boolean): StateStore {
+  return dryRun ? StateStore.openReadOnly(app.settings.stateDir) : StateStore.open(app.settings.stateDir);
 }

@@ -8,21 +8,33 @@ export interface CommandLine {
   command: Command | 'help' | 'version';
   config: string;
   jobs: string[];
+  dimensions: string[];
+  intervals: string[];
+  from: string | undefined;
+  to: string | undefined;
+  refetch: boolean;
   dryRun: boolean;
 }
 
 export const USAGE = `Usage: radar-netflows <command> [options]
 
 Commands:
-  once        fetch every job's windows now, write them, exit (non-zero if any query failed)
+  run         the service: every job on its schedule, from its checkpoint up to now, until SIGTERM
+  once        every job now, from its checkpoint up to now, then exit (non-zero if any query failed)
+  backfill    history from --from to --to (resumable: run the same command again after a stop)
   validate    check the config; errors are printed as file:line:col
   plan        list the queries the config expands into
   help        this text
 
 Options:
   --config <file>   the jobs file (default ./jobs.yaml)
-  --job <name>      only this job (repeatable; once, plan)
-  --dry-run         print line protocol to stdout instead of writing to InfluxDB (once)
+  --job <name>      only this job (repeatable; once, plan, backfill)
+  --dimension <d>   only this dimension (repeatable; once, plan, backfill)
+  --interval <i>    only this interval (repeatable; once, plan, backfill)
+  --from <time>     backfill start: 2025-01-01, 2025-01-01T06:00:00Z, or an age such as 365d
+  --to <time>       backfill end (default now), same forms
+  --refetch         backfill windows already final too
+  --dry-run         print line protocol to stdout; nothing is written, state included (once, backfill)
   --help, --version
 
 Connection settings come from jobs.yaml or the environment (which wins): CLOUDFLARE_API_TOKEN
@@ -42,6 +54,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       options: {
         config: { type: 'string', short: 'c' },
         job: { type: 'string', multiple: true },
+        dimension: { type: 'string', multiple: true },
+        interval: { type: 'string', multiple: true },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        refetch: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -61,6 +78,24 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     command: command as CommandLine['command'],
     config: values.config ?? 'jobs.yaml',
     jobs: values.job ?? [],
+    dimensions: values.dimension ?? [],
+    intervals: values.interval ?? [],
+    from: values.from,
+    to: values.to,
+    refetch: values.refetch ?? false,
     dryRun: values['dry-run'] ?? false,
   };
+}
+
+/**
+ * A --from/--to value: an RFC 3339 date-time, a date (midnight UTC), `now`, or an age before now
+ * (`<n>h`, `<n>d`, `<n>w`).
+ */
+export function parseTimeArg(option: string, text: string, nowMs: number): number {
+  if (text === 'now') return nowMs;
+  const age = /^(\d+)([hdw])$/.exec(text);
+  if (age) return nowMs - Number(age[1]) * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[age[2] as 'h' | 'd' | 'w'];
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
+  if (!Number.isFinite(ms)) throw new UsageError(`${option} "${text}" is not a time: use 2025-01-01, 2025-01-01T06:00:00Z, now, or an age such as 365d`);
+  return ms;
 }

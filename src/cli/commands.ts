@@ -1,18 +1,19 @@
-import { loadApp, openPipeline, selectJobs, type App } from '../app.js';
+import { loadApp, openPipeline, openState, selectQueries, type App } from '../app.js';
 import { formatDuration } from '../config/duration.js';
 import type { Query } from '../config/plan.js';
-import { runQuery, type QueryOutcome } from '../pipeline/runQuery.js';
-import { windowsCovering } from '../windows/grid.js';
+import { runFromCheckpoint } from '../pipeline/scheduledRun.js';
+import type { QueryOutcome } from '../pipeline/runQuery.js';
+import { scheduleBudget } from '../service/budget.js';
 import type { CommandLine } from './args.js';
 
 export interface Io {
   stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
 }
 
-/** Exit codes scripts can rely on. */
-export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
+/** Exit codes scripts can rely on: 2 is a mistake in the config, the command line or the state directory. */
+export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
 export function validateCommand(cli: CommandLine, io: Io): number {
   const app = loadApp(cli.config, io.env);
@@ -23,7 +24,7 @@ export function validateCommand(cli: CommandLine, io: Io): number {
 
 export function planCommand(cli: CommandLine, io: Io): number {
   const app = loadApp(cli.config, io.env);
-  const queries = selectJobs(app.queries, cli.jobs);
+  const queries = selectQueries(app.queries, cli);
   const rows = queries.map((q) => [
     q.id,
     q.series.map((s) => s.name + describeFilters(s.filters)).join(' + '),
@@ -34,7 +35,17 @@ export function planCommand(cli: CommandLine, io: Io): number {
     formatDuration(q.lookbackMs),
   ]);
   io.stdout.write(formatTable(['query', 'series', 'normalization', 'limit', 'schedule', 'window', 'lookback'], rows));
-  io.stdout.write(`${queries.length} queries\n`);
+  const budget = scheduleBudget(queries);
+  const limit = app.settings.radar.rateLimitPer5Min;
+  io.stdout.write(
+    `${queries.length} queries; once caught up, about ${Math.round(budget.requestsPerHour)} requests per hour, ` +
+      `${budget.requestsPer5Min.toFixed(1)} per 5 minutes on average (limit ${limit}; Cloudflare's is 1200), up to ${budget.burst} due at once\n`,
+  );
+  if (budget.requestsPer5Min > limit) {
+    io.stdout.write(`warning: the schedules need more requests than radar.rateLimit allows (${budget.requestsPer5Min.toFixed(1)} > ${limit} per 5 minutes): runs will fall behind\n`);
+  } else if (budget.burst > limit) {
+    io.stdout.write(`note: ${budget.burst} requests fall due at once, more than the ${limit} per 5 minutes; they are spread over several 5-minute spans\n`);
+  }
   return EXIT.ok;
 }
 
@@ -49,24 +60,25 @@ export function formatTable(header: string[], rows: string[][]): string {
   return line(header) + rows.map(line).join('');
 }
 
-/** Every selected query, each over the windows of its lookback up to now, then a summary. */
+/** Every selected query once, from its checkpoint (or its lookback) up to now, then a summary. */
 export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
-  const queries = selectJobs(app.queries, cli.jobs);
+  const queries = selectQueries(app.queries, cli);
+  const store = openState(app, cli.dryRun);
   const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout });
   try {
-    const nowMs = app.clock.nowMs();
-    const outcomes = await Promise.all(queries.map((q) => runQuery(q, windowsCovering(nowMs - q.lookbackMs, nowMs, q.windowMs), deps)));
-    report(app, outcomes, io);
+    const outcomes = await Promise.all(queries.map((q) => runFromCheckpoint(q, deps, store)));
+    reportOutcomes(app, outcomes, io);
     return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
   } finally {
     await deps.sink.close();
   }
 }
 
-function report(app: App, outcomes: QueryOutcome[], io: Io): void {
-  const failed = outcomes.filter((o) => !o.ok);
+export function reportOutcomes(app: App, outcomes: QueryOutcome[], io: Io): void {
+  const failed = outcomes.filter((o) => !o.ok && !o.aborted);
   const points = outcomes.reduce((sum, o) => sum + o.points, 0);
-  app.logger.info(`${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed, ${points} points written`);
+  const windows = outcomes.reduce((sum, o) => sum + o.done.filter((w) => w.fetched).length, 0);
+  app.logger.info(`${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points written`);
   for (const outcome of failed) io.stderr.write(`failed: ${outcome.query.id}: ${outcome.error?.message ?? 'unknown error'}\n`);
 }

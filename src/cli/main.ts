@@ -5,6 +5,8 @@ import { ConfigError } from '../config/load.js';
 import { ServiceError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
 import { EXIT, onceCommand, planCommand, validateCommand, type Io } from './commands.js';
+import { backfillCommand, runCommand } from './serviceCommands.js';
+import { StateError } from '../state/store.js';
 
 /** Runs one command line; returns the exit code. Never throws for a user's mistake. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -23,8 +25,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return planCommand(cli, io);
       case 'once':
         return await onceCommand(cli, io);
-      default:
-        throw new UsageError(`"${cli.command}" is not available yet`);
+      case 'run':
+        return await runCommand(cli, io);
+      case 'backfill':
+        return await backfillCommand(cli, io);
     }
   } catch (error) {
     return reportFatal(error, io);
@@ -36,7 +40,7 @@ function reportFatal(error: unknown, io: Io): number {
     io.stderr.write(`${error.message}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the config\n`);
     return EXIT.usage;
   }
-  if (error instanceof UsageError) {
+  if (error instanceof UsageError || error instanceof StateError) {
     io.stderr.write(`error: ${error.message}\n`);
     return EXIT.usage;
   }

@@ -26,6 +26,8 @@ export interface Query {
   timezone: string;
   lookbackMs: number;
   windowMs: number;
+  /** How far past a window's end Radar's data must reach before the window is final. */
+  settleMs: number;
 }
 
 export const DEFAULT_SCHEDULE = '*/15 * * * *';
@@ -58,6 +60,7 @@ function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[]
       timezone: job.timezone ?? defaults.timezone ?? 'UTC',
       lookbackMs: parseDateRange(lookback) as number,
       windowMs: settings.windowMs[interval],
+      settleMs: settings.settleMs,
     })),
   );
 }

@@ -4,8 +4,8 @@ import {
   checkFilterItem,
   DIMENSIONS,
   FILTER_NAMES,
-  type FilterName,
   INTERVALS,
+  type FilterName,
   NORMALIZATIONS,
 } from '../radar/vocabulary.js';
 import { DATE_RANGE_HINT, parseDateRange, parseWindowLength } from './duration.js';
@@ -121,11 +121,32 @@ const influx = z.strictObject({
   timeoutMs: z.number().int().min(100).optional(),
 });
 
+const listen = z.string().refine((s) => s === 'off' || /^[^\s:]+:\d{1,5}$/.test(s) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(s), {
+  message: 'is not host:port (e.g. 127.0.0.1:9464) or off',
+});
+
+const service = z.strictObject({
+  listen: listen.optional(),
+  runOnStart: z.boolean().optional(),
+  jitterMs: z.number().int().min(0).max(3_600_000).optional(),
+  graceMs: z.number().int().min(0).max(3_600_000).optional(),
+  staleAfter: windowLength.optional(),
+});
+
 export const configSchema = z.strictObject({
   radar: radar.optional(),
   influx: influx.optional(),
   state: z.strictObject({ dir: z.string().min(1).optional() }).optional(),
-  windows: z.strictObject(Object.fromEntries(INTERVALS.map((i) => [i, windowLength.optional()]))).optional(),
+  service: service.optional(),
+  windows: z
+    .strictObject({
+      '15m': windowLength.optional(),
+      '1h': windowLength.optional(),
+      '1d': windowLength.optional(),
+      '1w': windowLength.optional(),
+      settle: windowLength.optional(),
+    })
+    .optional(),
   defaults: z.strictObject(jobSettings).optional(),
   jobs: z.array(job).min(1, 'must list at least one job'),
 });

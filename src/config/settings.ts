@@ -3,6 +3,7 @@ import { type AggInterval, DEFAULT_WINDOW_MS } from './windowDefaults.js';
 import { parseWindowLength } from './duration.js';
 import type { RawConfig } from './schema.js';
 import { INTERVALS } from '../radar/vocabulary.js';
+import { HOUR_MS } from '../util/time.js';
 
 export type RadarAuth = { kind: 'token'; token: string } | { kind: 'key'; email: string; key: string };
 
@@ -36,11 +37,25 @@ export interface InfluxSettings {
   timeoutMs: number;
 }
 
+export interface ServiceSettings {
+  /** Where /healthz, /readyz and /metrics are served; undefined when off. */
+  listen: { host: string; port: number } | undefined;
+  runOnStart: boolean;
+  /** Each scheduled run starts up to this much later, at random, to spread load. */
+  jitterMs: number;
+  /** How long shutdown waits for windows in flight. */
+  graceMs: number;
+  /** /readyz fails when no query has succeeded for this long. */
+  staleAfterMs: number;
+}
+
 export interface Settings {
+  service: ServiceSettings;
   radar: RadarSettings;
   influx: InfluxSettings;
   stateDir: string;
   windowMs: Record<AggInterval, number>;
+  settleMs: number;
 }
 
 export const DEFAULT_RADAR_URL = 'https://api.cloudflare.com/client/v4';
@@ -61,7 +76,15 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
     const text = config.windows?.[interval];
     if (text !== undefined) windowMs[interval] = parseWindowLength(text) as number;
   }
+  const service = config.service ?? {};
   return {
+    service: {
+      listen: parseListen(e('HTTP_LISTEN') ?? service.listen ?? '127.0.0.1:9464'),
+      runOnStart: service.runOnStart ?? true,
+      jitterMs: service.jitterMs ?? 0,
+      graceMs: service.graceMs ?? 30_000,
+      staleAfterMs: service.staleAfter === undefined ? HOUR_MS : (parseWindowLength(service.staleAfter) as number),
+    },
     radar: {
       baseUrl: (e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL).replace(/\/+$/, ''),
       auth: token ? { kind: 'token', token } : email && key ? { kind: 'key', email, key } : undefined,
@@ -87,6 +110,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
     },
     stateDir: e('STATE_DIR') ?? config.state?.dir ?? './data',
     windowMs,
+    settleMs: config.windows?.settle === undefined ? HOUR_MS : (parseWindowLength(config.windows.settle) as number),
   };
 }
 
@@ -99,4 +123,13 @@ export function requireRadarAuth(settings: RadarSettings): RadarAuth {
     );
   }
   return settings.auth;
+}
+
+function parseListen(text: string): { host: string; port: number } | undefined {
+  if (text === 'off') return undefined;
+  const at = text.lastIndexOf(':');
+  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
+  const port = Number(text.slice(at + 1));
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`HTTP_LISTEN / service.listen "${text}" is not host:port or off`);
+  return { host, port };
 }

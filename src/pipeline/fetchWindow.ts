@@ -13,6 +13,13 @@ export interface PipelineDeps {
   sink: PointSink;
   logger: Logger;
   clock: Clock;
+  /** Told of every window written or failed (metrics). */
+  observer?: WindowObserver;
+}
+
+export interface WindowObserver {
+  windowDone(result: WindowResult): void;
+  windowFailed(): void;
 }
 
 export interface WindowResult {

@@ -39,6 +39,8 @@ export interface RadarClientOptions {
   limiter: RateLimiter;
   logger: Logger;
   clock?: Clock;
+  /** Told of every attempt's outcome (metrics). */
+  onAttempt?: (outcome: 'ok' | FailureOutcome, willRetry: boolean) => void;
 }
 
 /**
@@ -62,7 +64,9 @@ export class RadarClient {
         attempts++;
         await limiter.acquire();
         try {
-          return await this.attempt(request);
+          const response = await this.attempt(request);
+          this.options.onAttempt?.('ok', false);
+          return response;
         } finally {
           limiter.release();
         }
@@ -78,6 +82,7 @@ export class RadarClient {
             limiter.pauseUntil(this.clock.nowMs() + (error.retryAfterMs ?? settings.throttlePauseMs));
           }
           const retrying = error instanceof ServiceError && error.retryable && retriesLeft > 0;
+          this.options.onAttempt?.(error instanceof RadarApiError ? error.outcome : 'retry', retrying);
           logger.log(retrying ? 'warn' : 'error', `Radar request failed${retrying ? ', retrying' : ''}: ${error.message}`, {
             ...context,
             attempt: attemptNumber,

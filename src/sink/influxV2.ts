@@ -1,4 +1,4 @@
-import { HttpError, InfluxDB, type WriteApi } from '@influxdata/influxdb-client';
+import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
 import type { InfluxSettings } from '../config/settings.js';
 import { redact, UsageError } from '../errors.js';
 import { classifyInfluxAnswer } from '../failures/classify.js';
@@ -9,6 +9,10 @@ import { batches, InfluxWriteError, type PointSink } from './sink.js';
  * InfluxDB 2.x and 3.x: /api/v2/write through @influxdata/influxdb-client. The client's own retry and
  * buffering are off (maxRetries 0, no flush timer): failures come back to us, the one retry layer.
  */
+// The client logs failed writes to the console itself, response bodies included; we report every
+// failure through our own (redacting) logger instead.
+setLogger({ error: () => undefined, warn: () => undefined });
+
 export class InfluxV2Sink implements PointSink {
   readonly description: string;
   private readonly writeApi: WriteApi;

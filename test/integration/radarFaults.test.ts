@@ -23,7 +23,7 @@ describe('once against a misbehaving Radar', () => {
   const dir = mkdtempSync(join(tmpdir(), 'faults-'));
   const configFile = join(dir, 'jobs.yaml');
   let db = 0;
-  const env = () => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: `f${db}` });
+  const env = () => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: `f${db}`, STATE_DIR: join(dir, `state${db}`) });
 
   beforeAll(async () => {
     await Promise.all([influx.start(), sim.start()]);

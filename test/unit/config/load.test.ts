@@ -38,7 +38,7 @@ describe('parseConfigText', () => {
   });
 
   test('names allowed keys for an unknown top-level key', () => {
-    expect(problems(`job: []\n${JOB}`)[0]).toBe('1:1 job: unknown key "job"; allowed keys: radar, influx, state, windows, defaults, jobs');
+    expect(problems(`job: []\n${JOB}`)[0]).toBe('1:1 job: unknown key "job"; allowed keys: radar, influx, state, service, windows, defaults, jobs');
   });
 
   test('a wrong type says what was expected', () => {

@@ -8,7 +8,7 @@ const H = 3_600_000;
 const query: Query = {
   id: 'cmp/AS/1h', job: 'cmp', dimension: 'AS', interval: '1h', normalization: 'MIN0_MAX', limitPerGroup: 2,
   series: [{ name: 'us', filters: {} }, { name: 'pt', filters: {} }], namedSeries: true,
-  schedule: '* * * * *', timezone: 'UTC', lookbackMs: H, windowMs: 4 * H,
+  schedule: '* * * * *', timezone: 'UTC', lookbackMs: H, windowMs: 4 * H, settleMs: H,
 };
 const meta = { aggInterval: 'ONE_HOUR', normalization: 'MIN0_MAX', lastUpdatedMs: undefined, confidenceLevel: 5, annotations: [] };
 

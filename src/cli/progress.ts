@@ -1,0 +1,62 @@
+import { formatDuration } from '../config/duration.js';
+import type { Clock } from '../util/time.js';
+
+/**
+ * Progress of long work: a bar with ETA redrawn in place on a TTY, plain lines (at most one per
+ * `everyMs`) otherwise, so that logs stay readable.
+ */
+export class Progress {
+  private done = 0;
+  private points = 0;
+  private lastPrintMs = 0;
+  private readonly startMs: number;
+
+  constructor(
+    private readonly total: number,
+    private readonly out: NodeJS.WritableStream & { isTTY?: boolean },
+    private readonly clock: Clock,
+    private readonly everyMs = 5000,
+  ) {
+    this.startMs = clock.nowMs();
+  }
+
+  tick(points: number): void {
+    this.done++;
+    this.points += points;
+    const now = this.clock.nowMs();
+    const interval = this.out.isTTY ? 100 : this.everyMs;
+    if (this.done === this.total || now - this.lastPrintMs >= interval) {
+      this.lastPrintMs = now;
+      this.print(now);
+    }
+  }
+
+  finish(): void {
+    if (this.out.isTTY) this.out.write('\n');
+  }
+
+  /** "12/54 windows (22%), 35210 points, ETA 1m20s" */
+  line(nowMs: number): string {
+    const pct = this.total === 0 ? 100 : Math.floor((this.done / this.total) * 100);
+    const elapsedMs = nowMs - this.startMs;
+    const etaMs = this.done === 0 ? undefined : (elapsedMs / this.done) * (this.total - this.done);
+    return `${this.done}/${this.total} windows (${pct}%), ${this.points} points, ETA ${etaMs === undefined ? '?' : formatEta(etaMs)}`;
+  }
+
+  private print(nowMs: number): void {
+    if (!this.out.isTTY) {
+      this.out.write(`backfill: ${this.line(nowMs)}\n`);
+      return;
+    }
+    const width = 30;
+    const filled = this.total === 0 ? width : Math.round((this.done / this.total) * width);
+    this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.line(nowMs)}\x1b[K`);
+  }
+}
+
+export function formatEta(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return formatDuration(Math.round(ms / 3_600_000) * 3_600_000);
+}

@@ -1,0 +1,102 @@
+import { loadApp, openPipeline, openState, selectQueries } from '../app.js';
+import { backfillPlanSummary, planBackfill, runBackfill } from '../pipeline/backfill.js';
+import { Daemon } from '../service/daemon.js';
+import { startHttpServer, type Readiness } from '../service/httpServer.js';
+import { Metrics } from '../service/metrics.js';
+import { pingVersion } from '../sink/connect.js';
+import { UsageError } from '../errors.js';
+import { parseTimeArg, type CommandLine } from './args.js';
+import { EXIT, reportOutcomes, type Io } from './commands.js';
+import { Progress } from './progress.js';
+
+/**
+ * Calls `onFirst` on the first SIGTERM/SIGINT; a second one exits at once (the state file is always
+ * whole: every save is an atomic rename). Returns a function that removes the handlers.
+ */
+function onStopSignal(onFirst: (signal: string) => void, io: Io): () => void {
+  let stopping = false;
+  const handler = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      io.stderr.write(`${signal} again: exiting now; windows in flight will be fetched again next time\n`);
+      process.exit(EXIT.interrupted);
+    }
+    stopping = true;
+    onFirst(signal);
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  };
+}
+
+/** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
+export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
+  const app = loadApp(cli.config, io.env);
+  if (cli.dryRun) throw new UsageError('run has no --dry-run: use once --dry-run to see what would be written');
+  const store = openState(app, false);
+  const metrics = new Metrics();
+  const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics });
+  const startedMs = app.clock.nowMs();
+  const readiness = async (): Promise<Readiness> => {
+    const checks: Record<string, string> = {};
+    checks.influx = await pingVersion({ ...app.settings.influx, timeoutMs: 2000 }).then(
+      (version) => `ok (${version})`,
+      (error: Error) => `unreachable: ${error.message}`,
+    );
+    const last = metrics.lastSuccessMs ?? startedMs;
+    const ageMs = app.clock.nowMs() - last;
+    checks.lastSuccess = ageMs <= app.settings.service.staleAfterMs ? 'ok' : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
+    return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
+  };
+  const listen = app.settings.service.listen;
+  const server = listen ? await startHttpServer(listen, metrics, readiness, app.logger) : undefined;
+  const daemon = new Daemon(app, deps, store, metrics);
+  daemon.start();
+  return new Promise((resolve) => {
+    const removeHandlers = onStopSignal((signal) => {
+      app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
+      void daemon.stop().then(async (finished) => {
+        if (!finished) app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
+        await deps.sink.close();
+        server?.close();
+        server?.closeAllConnections();
+        removeHandlers();
+        app.logger.info('stopped');
+        resolve(EXIT.ok);
+      });
+    }, io);
+  });
+}
+
+/** History in grid windows, resumable, with progress on stderr. */
+export async function backfillCommand(cli: CommandLine, io: Io): Promise<number> {
+  const app = loadApp(cli.config, io.env);
+  const queries = selectQueries(app.queries, cli);
+  if (cli.from === undefined) throw new UsageError('backfill needs --from (e.g. --from 2025-01-01 or --from 365d)');
+  const nowMs = app.clock.nowMs();
+  const fromMs = parseTimeArg('--from', cli.from, nowMs);
+  const toMs = Math.min(cli.to === undefined ? nowMs : parseTimeArg('--to', cli.to, nowMs), nowMs);
+  if (fromMs >= toMs) throw new UsageError(`--from must be before --to (and before now)`);
+  const store = openState(app, cli.dryRun);
+  const plan = planBackfill(queries, fromMs, toMs, store, cli.refetch);
+  io.stderr.write(`${backfillPlanSummary(plan, fromMs, toMs, app.settings.radar.rateLimitPer5Min)}\n`);
+  const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout });
+  const progress = new Progress(plan.totalWindows, io.stderr, app.clock);
+  const interrupt = new AbortController();
+  const removeHandlers = onStopSignal((signal) => {
+    io.stderr.write(`\n${signal}: finishing the windows in flight; run the same command again to resume\n`);
+    interrupt.abort();
+  }, io);
+  try {
+    const outcomes = await runBackfill(plan, deps, store, (result) => progress.tick(result.points), interrupt.signal);
+    progress.finish();
+    reportOutcomes(app, outcomes, io);
+    if (interrupt.signal.aborted) return EXIT.interrupted;
+    return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
+  } finally {
+    removeHandlers();
+    await deps.sink.close();
+  }
+}

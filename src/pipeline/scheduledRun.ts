@@ -1,0 +1,31 @@
+import type { Query } from '../config/plan.js';
+import type { StateStore } from '../state/store.js';
+import { isFinal, windowsCovering, windowStartFor } from '../windows/grid.js';
+import type { PipelineDeps } from './fetchWindow.js';
+import { runQuery, type QueryOutcome } from './runQuery.js';
+
+/**
+ * One scheduled run of a query (also `once`): every window from its checkpoint up to now, oldest
+ * first. The checkpoint moves past a window only when that window and all before it are final and
+ * written, so after any downtime, or late data, the next run closes the gap by itself.
+ */
+export async function runFromCheckpoint(query: Query, deps: PipelineDeps, store: StateStore, signal?: AbortSignal): Promise<QueryOutcome> {
+  const nowMs = deps.clock.nowMs();
+  const saved = store.query(query.id);
+  const fromMs = saved?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, query.windowMs);
+  const state = { finalFromMs: saved?.finalFromMs ?? fromMs, checkpointMs: fromMs, ...(saved?.lastSuccessMs !== undefined ? { lastSuccessMs: saved.lastSuccessMs } : {}) };
+  let frontierIsFinal = true;
+  const outcome = await runQuery(query, windowsCovering(fromMs, nowMs, query.windowMs), deps, {
+    ...(signal ? { signal } : {}),
+    onWindow: (result) => {
+      if (!frontierIsFinal || !isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs)) {
+        frontierIsFinal = false;
+        return;
+      }
+      state.checkpointMs = result.window.endMs;
+      store.setQuery(query.id, state);
+    },
+  });
+  if (outcome.ok) store.setQuery(query.id, { ...state, lastSuccessMs: deps.clock.nowMs() });
+  return outcome;
+}

@@ -1,0 +1,44 @@
+import cron from 'node-cron';
+import type { Query } from '../config/plan.js';
+import { HOUR_MS } from '../util/time.js';
+import { RATE_WINDOW_MS } from '../radar/limiter.js';
+
+/** How often a cron schedule fires, on average, over its next 500 runs. */
+export function runsPerHour(schedule: string, timezone: string): number {
+  const task = cron.createTask(schedule, () => undefined, { timezone });
+  try {
+    const runs = task.getNextRuns(500);
+    if (runs.length < 2) return 0;
+    const spanMs = runs[runs.length - 1]!.getTime() - runs[0]!.getTime();
+    return (runs.length - 1) / (spanMs / HOUR_MS);
+  } finally {
+    void task.destroy();
+  }
+}
+
+/**
+ * Requests one scheduled run of a query makes once it has caught up: the open window, plus the one
+ * before it for as long as that one is not yet final (the settle margin after it closed).
+ */
+export function requestsPerRun(query: Query): number {
+  return 1 + Math.min(1, query.settleMs / query.windowMs);
+}
+
+export interface Budget {
+  requestsPerHour: number;
+  /** Average requests in a 5-minute span; runs that fire together can briefly need more. */
+  requestsPer5Min: number;
+  /** The largest number of requests that fall due at the same tick (every query of every job). */
+  burst: number;
+}
+
+export function scheduleBudget(queries: readonly Query[]): Budget {
+  let requestsPerHour = 0;
+  let burst = 0;
+  for (const query of queries) {
+    const perRun = requestsPerRun(query);
+    requestsPerHour += runsPerHour(query.schedule, query.timezone) * perRun;
+    burst += Math.ceil(perRun);
+  }
+  return { requestsPerHour, requestsPer5Min: (requestsPerHour * RATE_WINDOW_MS) / HOUR_MS, burst };
+}

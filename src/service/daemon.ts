@@ -1,0 +1,94 @@
+import cron, { type ScheduledTask } from 'node-cron';
+import type { App } from '../app.js';
+import type { Query } from '../config/plan.js';
+import type { PipelineDeps } from '../pipeline/fetchWindow.js';
+import { runFromCheckpoint } from '../pipeline/scheduledRun.js';
+import type { StateStore } from '../state/store.js';
+import { sleep } from '../util/time.js';
+import type { Metrics } from './metrics.js';
+
+/**
+ * `radar-netflows run`: one cron schedule per job. Runs of a job never overlap: a tick that finds the
+ * previous run still going is skipped and counted. stop() lets the windows in flight finish (no new
+ * window starts) within the grace period.
+ */
+export class Daemon {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly shutdown = new AbortController();
+
+  constructor(
+    private readonly app: App,
+    private readonly deps: PipelineDeps,
+    private readonly store: StateStore,
+    private readonly metrics: Metrics,
+  ) {}
+
+  start(): void {
+    const { service } = this.app.settings;
+    for (const [job, queries] of groupByJob(this.app.queries)) {
+      const { schedule, timezone } = queries[0]!;
+      const task = cron.schedule(schedule, () => this.tick(job, queries), {
+        name: job,
+        timezone,
+        ...(service.jitterMs > 0 ? { maxRandomDelay: service.jitterMs } : {}),
+        logger: cronLogger(this.app),
+      });
+      this.tasks.push(task);
+      this.app.logger.info(`scheduled job ${job}: "${schedule}" (${timezone}), ${queries.length} queries`, { job });
+      if (service.runOnStart) this.tick(job, queries);
+    }
+  }
+
+  /** Starts a run of the job unless one is still going. Never throws: failures are logged per window. */
+  tick(job: string, queries: readonly Query[]): void {
+    if (this.shutdown.signal.aborted) return;
+    if (this.running.has(job)) {
+      this.metrics.tickSkipped(job);
+      this.app.logger.warn('previous run still going: tick skipped', { job });
+      return;
+    }
+    const run = this.runJob(queries).finally(() => this.running.delete(job));
+    this.running.set(job, run);
+  }
+
+  private async runJob(queries: readonly Query[]): Promise<void> {
+    await Promise.all(
+      queries.map(async (query) => {
+        try {
+          const outcome = await runFromCheckpoint(query, this.deps, this.store, this.shutdown.signal);
+          if (outcome.ok) this.metrics.querySucceeded(query, this.app.clock.nowMs());
+        } catch (error) {
+          // State could not be saved, or a bug: the daemon carries on; the next tick tries again.
+          this.app.logger.error(`query run failed: ${(error as Error).message}`, { job: query.job, dimension: query.dimension, interval: query.interval });
+        }
+      }),
+    );
+  }
+
+  /** Stops scheduling and waits for runs in flight up to graceMs; true when they all finished. */
+  async stop(): Promise<boolean> {
+    for (const task of this.tasks) await task.destroy();
+    this.shutdown.abort();
+    const inFlight = [...this.running.values()];
+    if (inFlight.length === 0) return true;
+    this.app.logger.info(`waiting up to ${this.app.settings.service.graceMs} ms for ${inFlight.length} running jobs`);
+    const graceOver = new AbortController();
+    try {
+      return await Promise.race([Promise.all(inFlight).then(() => true), sleep(this.app.settings.service.graceMs, graceOver.signal).then(() => false)]);
+    } finally {
+      graceOver.abort(); // no timer may keep the process alive after shutdown
+    }
+  }
+}
+
+export function groupByJob(queries: readonly Query[]): Map<string, Query[]> {
+  const jobs = new Map<string, Query[]>();
+  for (const query of queries) jobs.set(query.job, [...(jobs.get(query.job) ?? []), query]);
+  return jobs;
+}
+
+function cronLogger(app: App) {
+  const log = (level: string) => (message: string | Error) => app.logger.log(level, `node-cron: ${message instanceof Error ? message.message : message}`);
+  return { info: log('debug'), warn: log('warn'), error: log('error'), debug: log('debug') };
+}

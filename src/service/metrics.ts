@@ -1,0 +1,58 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Query } from '../config/plan.js';
+import type { FailureOutcome } from '../failures/classify.js';
+import type { WindowResult } from '../pipeline/fetchWindow.js';
+import type { RateLimiter } from '../radar/limiter.js';
+
+/** The service's Prometheus metrics (served at /metrics); one registry per process. */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly requests = new Counter({ name: 'radar_netflows_requests_total', help: 'Radar requests by outcome (ok, retry, throttle, fatal)', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly retries = new Counter({ name: 'radar_netflows_retries_total', help: 'Radar requests that were tried again', registers: [this.registry] });
+  private readonly throttled = new Counter({ name: 'radar_netflows_throttled_total', help: 'Throttle answers from Radar (429 or its rate-limit code)', registers: [this.registry] });
+  private readonly points = new Counter({ name: 'radar_netflows_points_written_total', help: 'radar_netflows points acknowledged by InfluxDB', registers: [this.registry] });
+  private readonly windows = new Counter({ name: 'radar_netflows_windows_total', help: 'Windows fetched and written, by outcome', labelNames: ['outcome'], registers: [this.registry] });
+  private readonly lastSuccess = new Gauge({ name: 'radar_netflows_last_success_timestamp_seconds', help: 'When each query last completed a run', labelNames: ['query'], registers: [this.registry] });
+  private readonly skipped = new Counter({ name: 'radar_netflows_skipped_ticks_total', help: 'Scheduled ticks skipped because the previous run of the job was still going', labelNames: ['job'], registers: [this.registry] });
+  /** Seconds since the epoch of the most recent successful query run, for /readyz. */
+  lastSuccessMs: number | undefined;
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'radar_netflows_' });
+  }
+
+  watchLimiter(limiter: RateLimiter): void {
+    new Gauge({
+      name: 'radar_netflows_rate_limit_pause_seconds',
+      help: 'Seconds left in the pause after a throttle answer',
+      registers: [this.registry],
+      collect() {
+        this.set(limiter.pausedMs / 1000);
+      },
+    });
+  }
+
+  attempt(outcome: 'ok' | FailureOutcome, willRetry: boolean): void {
+    this.requests.inc({ outcome });
+    if (outcome === 'throttle') this.throttled.inc();
+    if (willRetry) this.retries.inc();
+  }
+
+  windowDone(result: WindowResult): void {
+    this.windows.inc({ outcome: 'ok' });
+    this.points.inc(result.points);
+  }
+
+  windowFailed(): void {
+    this.windows.inc({ outcome: 'failed' });
+  }
+
+  querySucceeded(query: Query, atMs: number): void {
+    this.lastSuccess.set({ query: query.id }, atMs / 1000);
+    this.lastSuccessMs = Math.max(this.lastSuccessMs ?? 0, atMs);
+  }
+
+  tickSkipped(job: string): void {
+    this.skipped.inc({ job });
+  }
+}

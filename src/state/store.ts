@@ -1,0 +1,117 @@
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ServiceError } from '../errors.js';
+import { writeFileAtomic } from './atomicFile.js';
+
+/**
+ * Per query, the range of windows known to be final: [finalFromMs, checkpointMs). Scheduled runs start
+ * at the checkpoint (the oldest window not yet final); backfill skips what lies inside the range.
+ */
+export interface QueryState {
+  finalFromMs: number;
+  checkpointMs: number;
+  lastSuccessMs?: number;
+}
+
+interface StateFileV1 {
+  version: 1;
+  queries: Record<string, QueryState>;
+  backfills: Record<string, Record<string, number>>;
+}
+
+export const STATE_VERSION = 1;
+
+export class StateError extends ServiceError {
+  constructor(message: string, cause?: unknown) {
+    super('state_unusable', message, { cause });
+  }
+}
+
+/**
+ * The embedded state directory (STATE_DIR): one versioned JSON file, replaced atomically on every
+ * change, so kill -9 at any moment leaves a readable state. Saves are serialized in call order.
+ */
+export class StateStore {
+  readonly file: string;
+  private state: StateFileV1;
+
+  private constructor(
+    readonly dir: string,
+    private readonly readOnly: boolean,
+  ) {
+    this.file = join(dir, 'state.json');
+    this.state = this.read();
+  }
+
+  /** For --dry-run: reads what is there (or nothing), never writes. */
+  static openReadOnly(dir: string): StateStore {
+    return new StateStore(resolve(dir), true);
+  }
+
+  /** Opens (creating) the directory; fails with a clear StateError when it cannot be used. */
+  static open(dir: string): StateStore {
+    const absolute = resolve(dir);
+    try {
+      mkdirSync(absolute, { recursive: true });
+      accessSync(absolute, constants.W_OK | constants.R_OK);
+    } catch (error) {
+      throw new StateError(`the state directory ${absolute} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}): set STATE_DIR to a writable directory`, error);
+    }
+    const store = new StateStore(absolute, false);
+    store.save(); // proves that we can write here before any work is done
+    return store;
+  }
+
+  query(id: string): QueryState | undefined {
+    return this.state.queries[id];
+  }
+
+  setQuery(id: string, state: QueryState): void {
+    this.state.queries[id] = state;
+    this.save();
+  }
+
+  /** Backfill progress: per backfill key, per query, where its next unfinished window starts. */
+  backfillCursor(key: string, queryId: string): number | undefined {
+    return this.state.backfills[key]?.[queryId];
+  }
+
+  setBackfillCursor(key: string, queryId: string, cursorMs: number): void {
+    (this.state.backfills[key] ??= {})[queryId] = cursorMs;
+    this.save();
+  }
+
+  finishBackfill(key: string): void {
+    delete this.state.backfills[key];
+    this.save();
+  }
+
+  private read(): StateFileV1 {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, queries: {}, backfills: {} };
+      throw new StateError(`cannot read ${this.file}: ${(error as Error).message}`, error);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new StateError(`${this.file} is not valid JSON; move it away to start over (windows will be fetched again)`, error);
+    }
+    const version = (parsed as { version?: unknown }).version;
+    if (version !== STATE_VERSION) throw new StateError(`${this.file} has state version ${String(version)}; this release reads version ${STATE_VERSION}`);
+    const state = parsed as StateFileV1;
+    return { version: 1, queries: state.queries ?? {}, backfills: state.backfills ?? {} };
+  }
+
+  private save(): void {
+    if (this.readOnly) return;
+    try {
+      writeFileAtomic(this.file, JSON.stringify(this.state, null, 1) + '\n');
+    } catch (error) {
+      throw new StateError(`cannot save state to ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
+    }
+  }
+}
