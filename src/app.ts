@@ -46,9 +46,16 @@ export function selectQueries(queries: Query[], filter: { jobs: readonly string[
 }
 
 /** The Radar client, rate limiter and sink a run needs; `dryRun` prints line protocol instead of writing. */
-export async function openPipeline(app: App, options: { dryRun: boolean; stdout: NodeJS.WritableStream; metrics?: Metrics }): Promise<PipelineDeps & { limiter: RateLimiter }> {
+export interface Pipeline extends PipelineDeps {
+  limiter: RateLimiter;
+  /** Abandons every wait, retry and request in flight (the end of a shutdown's grace period). */
+  cancel: AbortController;
+}
+
+export async function openPipeline(app: App, options: { dryRun: boolean; stdout: NodeJS.WritableStream; metrics?: Metrics }): Promise<Pipeline> {
   requireRadarAuth(app.settings.radar);
   const { metrics } = options;
+  const cancel = new AbortController();
   const limiter = new RateLimiter(app.settings.radar.rateLimitPer5Min, app.settings.radar.concurrency, app.clock);
   metrics?.watchLimiter(limiter);
   const client = new RadarClient({
@@ -56,11 +63,12 @@ export async function openPipeline(app: App, options: { dryRun: boolean; stdout:
     limiter,
     logger: app.logger,
     clock: app.clock,
+    signal: cancel.signal,
     ...(metrics ? { onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry) } : {}),
   });
   const sink: PointSink = options.dryRun ? new DryRunSink(options.stdout) : await connectInflux(app.settings.influx);
   app.logger.info(`writing to ${sink.description}`);
-  return { client, sink, logger: app.logger, clock: app.clock, limiter, ...(metrics ? { observer: metrics } : {}) };
+  return { client, sink, logger: app.logger, clock: app.clock, limiter, cancel, ...(metrics ? { observer: metrics } : {}) };
 }
 
 /** The state directory; read-only for --dry-run, which must leave no trace. */

@@ -31,7 +31,7 @@ export function planBackfill(queries: readonly Query[], fromMs: number, toMs: nu
   const items = queries.map((query) => {
     const all = windowsCovering(fromMs, toMs, query.windowMs);
     const saved = store.query(query.id);
-    const cursor = store.backfillCursor(key, query.id) ?? -Infinity;
+    const cursor = store.backfillCursor(key, query.id)?.nextMs ?? -Infinity;
     const windows = all.filter((w) => {
       const alreadyFinal = !refetch && saved !== undefined && w.startMs >= saved.finalFromMs && w.endMs <= saved.checkpointMs;
       return !alreadyFinal && w.startMs >= cursor;
@@ -49,22 +49,27 @@ export function backfillKey(queries: readonly Query[], fromMs: number, toMs: num
 
 /**
  * Runs a plan: queries side by side (the shared rate limiter paces them), each query's windows in order.
- * After each window its cursor is saved, so kill -9 loses at most the windows in flight. Windows that
- * came out final and touch the query's final range extend it, so later runs need not fetch them again.
+ * After each window its cursor is saved, so kill -9 loses at most the windows in flight. The run of
+ * final windows a backfill leaves is merged into the query's final range, so that neither scheduled
+ * runs nor a later backfill fetch them again.
  */
 export async function runBackfill(plan: BackfillPlan, deps: PipelineDeps, store: StateStore, onWindow: (result: WindowResult) => void, signal?: AbortSignal): Promise<QueryOutcome[]> {
   const outcomes = await Promise.all(
     plan.items.map(async (item) => {
-      const finalWindows: Window[] = [];
-      const outcome = await runQuery(item.query, item.windows, deps, {
+      const { query } = item;
+      const outcome = await runQuery(query, item.windows, deps, {
         ...(signal ? { signal } : {}),
         onWindow: (result) => {
-          store.setBackfillCursor(plan.key, item.query.id, result.window.endMs);
-          if (isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, item.query.settleMs)) finalWindows.push(result.window);
+          const previous = store.backfillCursor(plan.key, query.id);
+          const contiguous = previous?.nextMs === result.window.startMs;
+          const final = isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs);
+          const runFrom = !final ? undefined : contiguous && previous.finalRunFromMs !== undefined ? previous.finalRunFromMs : result.window.startMs;
+          store.setBackfillCursor(plan.key, query.id, { nextMs: result.window.endMs, finalRunFromMs: runFrom });
           onWindow(result);
         },
       });
-      extendFinalRange(store, item.query.id, finalWindows);
+      const cursor = store.backfillCursor(plan.key, query.id);
+      if (cursor?.finalRunFromMs !== undefined) mergeFinalRange(store, query.id, cursor.finalRunFromMs, cursor.nextMs);
       return outcome;
     }),
   );
@@ -72,15 +77,13 @@ export async function runBackfill(plan: BackfillPlan, deps: PipelineDeps, store:
   return outcomes;
 }
 
-/** Grows the query's final range [finalFromMs, checkpointMs) by the final windows that touch it. */
-function extendFinalRange(store: StateStore, queryId: string, finalWindows: readonly Window[]): void {
+/** Unites [fromMs, toMs) with the query's final range when they touch; starts the range if there is none. */
+export function mergeFinalRange(store: StateStore, queryId: string, fromMs: number, toMs: number): void {
   const saved = store.query(queryId);
-  if (!saved || finalWindows.length === 0) return;
-  let { finalFromMs, checkpointMs } = saved;
-  const byStart = new Map(finalWindows.map((w) => [w.startMs, w]));
-  const byEnd = new Map(finalWindows.map((w) => [w.endMs, w]));
-  for (let w = byEnd.get(finalFromMs); w; w = byEnd.get(finalFromMs)) finalFromMs = w.startMs;
-  for (let w = byStart.get(checkpointMs); w; w = byStart.get(checkpointMs)) checkpointMs = w.endMs;
+  if (!saved) return store.setQuery(queryId, { finalFromMs: fromMs, checkpointMs: toMs });
+  if (fromMs > saved.checkpointMs || toMs < saved.finalFromMs) return;
+  const finalFromMs = Math.min(fromMs, saved.finalFromMs);
+  const checkpointMs = Math.max(toMs, saved.checkpointMs);
   if (finalFromMs !== saved.finalFromMs || checkpointMs !== saved.checkpointMs) store.setQuery(queryId, { ...saved, finalFromMs, checkpointMs });
 }
 

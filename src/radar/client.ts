@@ -39,6 +39,8 @@ export interface RadarClientOptions {
   limiter: RateLimiter;
   logger: Logger;
   clock?: Clock;
+  /** Aborts waits, retries and requests in flight: the end of a shutdown's grace period. */
+  signal?: AbortSignal;
   /** Told of every attempt's outcome (metrics). */
   onAttempt?: (outcome: 'ok' | FailureOutcome, willRetry: boolean) => void;
 }
@@ -62,7 +64,7 @@ export class RadarClient {
     const response = await pRetry(
       async () => {
         attempts++;
-        await limiter.acquire();
+        await limiter.acquire(this.options.signal);
         try {
           const response = await this.attempt(request);
           this.options.onAttempt?.('ok', false);
@@ -73,6 +75,7 @@ export class RadarClient {
       },
       {
         retries: settings.retries,
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
         minTimeout: settings.retryDelayMs,
         maxTimeout: 60_000,
         randomize: true,
@@ -106,8 +109,10 @@ export class RadarClient {
         retry: { limit: 0 },
         throwHttpErrors: false,
         responseType: 'text',
+        ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
     } catch (error) {
+      if (this.options.signal?.aborted) throw new RadarApiError('Radar request cancelled by shutdown', { outcome: 'fatal' });
       throw this.networkError(error);
     }
     return this.interpret(answer, request);

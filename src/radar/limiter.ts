@@ -12,7 +12,7 @@ export class RateLimiter {
   private readonly starts: number[] = [];
   private inFlight = 0;
   private pausedUntilMs = 0;
-  private readonly waiters: (() => void)[] = [];
+  private readonly waiters: { start: () => void; cancel: (reason: unknown) => void }[] = [];
   private timer: NodeJS.Timeout | undefined;
   requestsStarted = 0;
 
@@ -22,10 +22,24 @@ export class RateLimiter {
     private readonly clock: Clock = systemClock,
   ) {}
 
-  /** Resolves when a request may start; call release() when it ends. */
-  acquire(): Promise<void> {
-    return new Promise((resolve) => {
-      this.waiters.push(resolve);
+  /** Resolves when a request may start (call release() when it ends); rejects if `signal` aborts first. */
+  acquire(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const waiter = {
+        start: () => {
+          signal?.removeEventListener('abort', onAbort);
+          resolve();
+        },
+        cancel: reject,
+      };
+      const onAbort = (): void => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(signal?.reason);
+        this.pump();
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiters.push(waiter);
       this.pump();
     });
   }
@@ -55,12 +69,16 @@ export class RateLimiter {
         this.inFlight++;
         this.requestsStarted++;
         this.starts.push(this.clock.nowMs());
-        this.waiters.shift()!();
+        this.waiters.shift()!.start();
         continue;
       }
       // Blocked by concurrency: release() pumps again. Blocked by time: wake up when it passes.
       if (Number.isFinite(waitMs)) this.timer = setTimeout(() => this.pump(), waitMs);
       return;
+    }
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
     }
   }
 

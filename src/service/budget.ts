@@ -28,7 +28,7 @@ export interface Budget {
   requestsPerHour: number;
   /** Average requests in a 5-minute span; runs that fire together can briefly need more. */
   requestsPer5Min: number;
-  /** The largest number of requests that fall due at the same tick (every query of every job). */
+  /** Requests due at the same tick when every job fires together: each query's open window. */
   burst: number;
 }
 
@@ -38,7 +38,7 @@ export function scheduleBudget(queries: readonly Query[]): Budget {
   for (const query of queries) {
     const perRun = requestsPerRun(query);
     requestsPerHour += runsPerHour(query.schedule, query.timezone) * perRun;
-    burst += Math.ceil(perRun);
+    burst += 1;
   }
   return { requestsPerHour, requestsPer5Min: (requestsPerHour * RATE_WINDOW_MS) / HOUR_MS, burst };
 }

@@ -1,7 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { App } from '../app.js';
+import type { App, Pipeline } from '../app.js';
 import type { Query } from '../config/plan.js';
-import type { PipelineDeps } from '../pipeline/fetchWindow.js';
 import { runFromCheckpoint } from '../pipeline/scheduledRun.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
@@ -19,7 +18,7 @@ export class Daemon {
 
   constructor(
     private readonly app: App,
-    private readonly deps: PipelineDeps,
+    private readonly deps: Pipeline,
     private readonly store: StateStore,
     private readonly metrics: Metrics,
   ) {}
@@ -66,7 +65,10 @@ export class Daemon {
     );
   }
 
-  /** Stops scheduling and waits for runs in flight up to graceMs; true when they all finished. */
+  /**
+   * Stops scheduling and waits for runs in flight up to graceMs; true when they all finished. After
+   * the grace period, waits and retries are abandoned: those windows are fetched again next time.
+   */
   async stop(): Promise<boolean> {
     for (const task of this.tasks) await task.destroy();
     this.shutdown.abort();
@@ -74,8 +76,14 @@ export class Daemon {
     if (inFlight.length === 0) return true;
     this.app.logger.info(`waiting up to ${this.app.settings.service.graceMs} ms for ${inFlight.length} running jobs`);
     const graceOver = new AbortController();
+    const all = Promise.all(inFlight);
     try {
-      return await Promise.race([Promise.all(inFlight).then(() => true), sleep(this.app.settings.service.graceMs, graceOver.signal).then(() => false)]);
+      const finished = await Promise.race([all.then(() => true), sleep(this.app.settings.service.graceMs, graceOver.signal).then(() => false)]);
+      if (!finished) {
+        this.deps.cancel.abort();
+        await all;
+      }
+      return finished;
     } finally {
       graceOver.abort(); // no timer may keep the process alive after shutdown
     }

@@ -13,10 +13,18 @@ export interface QueryState {
   lastSuccessMs?: number;
 }
 
+/** Where a query of an interrupted backfill stands. */
+export interface BackfillCursor {
+  /** Start of the next window to fetch. */
+  nextMs: number;
+  /** Start of the run of final windows that ends at nextMs, if the last window was final. */
+  finalRunFromMs: number | undefined;
+}
+
 interface StateFileV1 {
   version: 1;
   queries: Record<string, QueryState>;
-  backfills: Record<string, Record<string, number>>;
+  backfills: Record<string, Record<string, BackfillCursor>>;
 }
 
 export const STATE_VERSION = 1;
@@ -71,13 +79,13 @@ export class StateStore {
     this.save();
   }
 
-  /** Backfill progress: per backfill key, per query, where its next unfinished window starts. */
-  backfillCursor(key: string, queryId: string): number | undefined {
+  /** Backfill progress, per backfill key and query. */
+  backfillCursor(key: string, queryId: string): BackfillCursor | undefined {
     return this.state.backfills[key]?.[queryId];
   }
 
-  setBackfillCursor(key: string, queryId: string, cursorMs: number): void {
-    (this.state.backfills[key] ??= {})[queryId] = cursorMs;
+  setBackfillCursor(key: string, queryId: string, cursor: BackfillCursor): void {
+    (this.state.backfills[key] ??= {})[queryId] = cursor;
     this.save();
   }
 

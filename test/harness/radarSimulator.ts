@@ -36,6 +36,8 @@ export class RadarSimulator {
   /** Data exists up to here (exclusive); tests move it to play late data. Default: now. */
   dataUntilMs: (() => number) = () => Date.now();
   token = 'sim-token-0123456789';
+  /** Delay before every answer, to make long work observable (and killable) halfway. */
+  responseDelayMs = 0;
   url = '';
 
   async start(): Promise<this> {
@@ -71,6 +73,14 @@ export class RadarSimulator {
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (this.responseDelayMs > 0) {
+      setTimeout(() => this.respond(req, res), this.responseDelayMs);
+      return;
+    }
+    this.respond(req, res);
+  }
+
+  private respond(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://sim');
     const match = /^\/client\/v4\/radar\/netflows\/timeseries_groups\/([^/]+)$/i.exec(url.pathname);
     const params: Record<string, string[]> = {};

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, startCli, waitFor } from '../harness/cli.js';
+import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
+import { Influxd } from '../harness/influxd.js';
+import { RadarSimulator } from '../harness/radarSimulator.js';
+
+const WEEK = 7 * 86_400_000;
+const FROM = '2025-06-01T05:00:00Z';
+const TO = '2026-06-01T05:00:00Z';
+const CONFIG = `
+radar: { retryDelayMs: 20 }
+jobs:
+  - name: year
+    dimensions: [AS]
+    intervals: [1h]
+    limitPerGroup: 5
+  - name: other
+    dimensions: [LOCATION]
+    intervals: [1h]
+`;
+
+describe('backfill', () => {
+  const influx = new Influxd();
+  const sim = new RadarSimulator();
+  const dir = mkdtempSync(join(tmpdir(), 'backfill-'));
+  const configFile = join(dir, 'jobs.yaml');
+  let env: Record<string, string>;
+  const args = ['backfill', '--config', configFile, '--job', 'year', '--from', FROM, '--to', TO];
+
+  beforeAll(async () => {
+    await Promise.all([influx.start(), sim.start()]);
+    writeFileSync(configFile, CONFIG);
+    env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'bf', STATE_DIR: join(dir, 'state') };
+  });
+  afterAll(async () => {
+    await Promise.all([influx.destroy(), sim.stop()]);
+  });
+
+  test('a year at 1h takes one request per grid window and resumes after kill -9 without refetching', async () => {
+    const gridWindows = Math.ceil(Date.parse(TO) / WEEK) - Math.floor(Date.parse(FROM) / WEEK);
+    expect([53, 54]).toContain(gridWindows);
+
+    sim.responseDelayMs = 40;
+    const first = startCli(args, env);
+    await waitFor('half the windows', () => sim.served.length >= 25);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    sim.responseDelayMs = 0;
+
+    const second = await runCli(args, env);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/already done/);
+    expect(second.stderr).toMatch(/backfill: \d+\/\d+ windows \(100%\)/);
+
+    const windowsAsked = sim.served.map((s) => s.params.dateStart![0]);
+    expect(new Set(windowsAsked).size).toBe(gridWindows);
+    // Only the window in flight at the kill may be asked twice.
+    expect(windowsAsked.length - gridWindows).toBeLessThanOrEqual(1);
+    expect(sim.served.every((s) => s.dimension === 'AS')).toBe(true);
+
+    const actual = await actualTraffic(influx, 'bf');
+    expect(actual.rows).toBeGreaterThan(365 * 24 * 5);
+    expect(compare(expectedFromServed(sim.served, () => 'year'), actual)).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+
+    // The same backfill again finds nothing left to do.
+    const again = await runCli(args, env);
+    expect(again.code).toBe(0);
+    expect(sim.served.length).toBe(windowsAsked.length);
+  });
+
+  test('bad arguments are clear usage errors', async () => {
+    const noFrom = await runCli(['backfill', '--config', configFile], env);
+    expect(noFrom).toMatchObject({ code: 2 });
+    expect(noFrom.stderr).toContain('backfill needs --from');
+    const badDate = await runCli(['backfill', '--config', configFile, '--from', 'last tuesday'], env);
+    expect(badDate.stderr).toContain('--from "last tuesday" is not a time');
+    const badInterval = await runCli(['backfill', '--config', configFile, '--from', '7d', '--interval', '5m'], env);
+    expect(badInterval.stderr).toContain('--interval "5m" matches no query; the config has 1h');
+  });
+});

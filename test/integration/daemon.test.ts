@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli, startCli, waitFor } from '../harness/cli.js';
+import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
+import { freePort, Influxd } from '../harness/influxd.js';
+import { RadarSimulator } from '../harness/radarSimulator.js';
+
+describe('run: the scheduled service', () => {
+  const influx = new Influxd();
+  const sim = new RadarSimulator();
+  const dir = mkdtempSync(join(tmpdir(), 'daemon-'));
+  let n = 0;
+  let port = 0;
+  const env = () => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: `d${n}`, STATE_DIR: join(dir, `state${n}`), HTTP_LISTEN: `127.0.0.1:${port}` });
+  const config = (text: string): string => {
+    const file = join(dir, `jobs${n}.yaml`);
+    writeFileSync(file, text);
+    return file;
+  };
+
+  beforeAll(async () => {
+    await Promise.all([influx.start(), sim.start()]);
+    const horizon = Math.floor(Date.now() / 900_000) * 900_000;
+    sim.dataUntilMs = () => horizon;
+  });
+  beforeEach(async () => {
+    n++;
+    port = await freePort();
+    sim.served.length = 0;
+    sim.responseDelayMs = 0;
+  });
+  afterAll(async () => {
+    await Promise.all([influx.destroy(), sim.stop()]);
+  });
+
+  test('runs every few seconds, serves health and metrics, exits 0 on SIGTERM and loses nothing', async () => {
+    const file = config(`
+radar: { retryDelayMs: 20 }
+service: { graceMs: 5000 }
+jobs:
+  - name: fast
+    schedule: "*/2 * * * * *"
+    dimensions: [LOCATION, PRODUCT]
+    intervals: [1h]
+    lookback: 2d
+`);
+    const daemon = startCli(['run', '--config', file], env());
+    await waitFor('three runs', () => sim.served.length >= 6, 20_000);
+    const base = `http://127.0.0.1:${port}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, checks: { influx: expect.stringMatching(/^ok/), lastSuccess: 'ok' } });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/radar_netflows_requests_total\{outcome="ok"\} [1-9]/);
+    expect(metrics).toMatch(/radar_netflows_points_written_total [1-9]/);
+    expect(metrics).toMatch(/radar_netflows_last_success_timestamp_seconds\{query="fast\/LOCATION\/1h"\} \d/);
+    expect((await fetch(`${base}/other`)).status).toBe(404);
+
+    const stoppedAt = Date.now();
+    daemon.child.kill('SIGTERM');
+    const result = await daemon.exited;
+    expect(result.code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(5000);
+    expect(result.stderr).toMatch(/"message":"stopped"/);
+    for (const line of result.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    expect(compare(expectedFromServed(sim.served, () => 'fast'), await actualTraffic(influx, `d${n}`))).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+
+    // The next start carries on from the saved checkpoints: the closed windows are not asked again.
+    const before = sim.served.length;
+    expect((await runCli(['once', '--config', file], env())).code).toBe(0);
+    expect(sim.served.length - before).toBe(2);
+  });
+
+  test('no 5-minute span sees more than radar.rateLimit requests, even with many jobs due at once', async () => {
+    const jobs = [1, 2, 3, 4].map((i) => `  - { name: j${i}, dimensions: [LOCATION, AS, ADM1], intervals: [1h], lookback: 1d }`).join('\n');
+    const file = config(`radar: { rateLimit: 5, retryDelayMs: 20 }\nservice: { graceMs: 500 }\njobs:\n${jobs}\n`);
+    const daemon = startCli(['run', '--config', file], env());
+    await waitFor('the first requests', () => sim.served.length >= 5);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(sim.served.length).toBe(5);
+    const planned = await runCli(['plan', '--config', file], env());
+    expect(planned.stdout).toMatch(/up to 12 due at once/);
+    daemon.child.kill('SIGTERM');
+    const result = await daemon.exited;
+    expect(result.code).toBe(0);
+    expect(sim.served.length).toBe(5);
+  });
+
+  test('a run still going when its next tick comes skips that tick and counts it', async () => {
+    const file = config(`radar: { retryDelayMs: 20 }\nservice: { graceMs: 10000 }\njobs:\n  - { name: slow, schedule: "* * * * * *", dimensions: [AS], intervals: [1h], lookback: 1d }\n`);
+    sim.responseDelayMs = 2500;
+    const daemon = startCli(['run', '--config', file], env());
+    await waitFor('a skipped tick', () => daemon.output().stderr.includes('tick skipped'), 10_000);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toMatch(/radar_netflows_skipped_ticks_total\{job="slow"\} [1-9]/);
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+  });
+
+  test('an unusable state directory is a clear error with exit code 2, not a crash loop', async () => {
+    const file = config(`jobs:\n  - { name: x, dimensions: [AS], intervals: [1h] }\n`);
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    const result = await runCli(['run', '--config', file], { ...env(), STATE_DIR: join(blocker, 'state') });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/the state directory .*a-file\/state cannot be used \(ENOTDIR\): set STATE_DIR to a writable directory/);
+    expect(sim.served.length).toBe(0);
+  });
+});
