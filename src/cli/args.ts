@@ -70,7 +70,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals } = parsed;
   const [first, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
-  const command = values.help || first === 'help' || first === undefined ? 'help' : values.version ? 'version' : first;
+  const command = values.version ? 'version' : values.help || first === 'help' || first === undefined ? 'help' : first;
   if (command !== 'help' && command !== 'version' && !(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS.join(', ')}\n\n${USAGE}`);
   }

@@ -1,0 +1,39 @@
+import { describe, expect, test } from '@jest/globals';
+import { parseCommandLine, parseTimeArg } from '../../../src/cli/args.js';
+import { UsageError } from '../../../src/errors.js';
+
+describe('parseCommandLine', () => {
+  test('reads the command and its options', () => {
+    expect(parseCommandLine(['backfill', '--config', 'x.yaml', '--job', 'a', '--job', 'b', '--from', '30d', '--refetch'])).toMatchObject({
+      command: 'backfill', config: 'x.yaml', jobs: ['a', 'b'], from: '30d', refetch: true, dryRun: false,
+    });
+    expect(parseCommandLine([]).command).toBe('help');
+    expect(parseCommandLine(['--version']).command).toBe('version');
+  });
+
+  test('refuses unknown commands, options and extra arguments', () => {
+    expect(() => parseCommandLine(['fetch'])).toThrow(/unknown command "fetch"; commands: run, once, backfill, validate, plan/);
+    expect(() => parseCommandLine(['once', '--jobs', 'a'])).toThrow(UsageError);
+    expect(() => parseCommandLine(['once', 'extra'])).toThrow(/unexpected argument "extra"/);
+  });
+});
+
+describe('parseTimeArg', () => {
+  const now = Date.parse('2026-11-27T12:00:00Z');
+  test.each([
+    ['2025-01-01', Date.parse('2025-01-01T00:00:00Z')],
+    ['2025-01-01T06:30:00Z', Date.parse('2025-01-01T06:30:00Z')],
+    ['2025-01-01T06:30:00+02:00', Date.parse('2025-01-01T04:30:00Z')],
+    ['now', now],
+    ['365d', now - 365 * 86_400_000],
+    ['2w', now - 14 * 86_400_000],
+    ['6h', now - 6 * 3_600_000],
+  ])('%s', (text, expected) => {
+    expect(parseTimeArg('--from', text, now)).toBe(expected);
+  });
+
+  test('refuses anything else, naming the option', () => {
+    expect(() => parseTimeArg('--to', '2025-13-45', now)).toThrow(/--to "2025-13-45" is not a time/);
+    expect(() => parseTimeArg('--from', 'yesterday', now)).toThrow(UsageError);
+  });
+});

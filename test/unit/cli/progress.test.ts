@@ -1,0 +1,43 @@
+import { describe, expect, test } from '@jest/globals';
+import { PassThrough } from 'node:stream';
+import { formatEta, Progress } from '../../../src/cli/progress.js';
+
+function capture(isTTY: boolean) {
+  const stream = Object.assign(new PassThrough(), { isTTY });
+  let text = '';
+  stream.on('data', (c: Buffer) => (text += c.toString()));
+  return { stream, text: () => text };
+}
+
+describe('Progress', () => {
+  test('plain lines off a TTY, at most one per interval and always the last', () => {
+    let now = 0;
+    const out = capture(false);
+    const progress = new Progress(4, out.stream, { nowMs: () => now }, 5000);
+    now = 6000;
+    progress.tick(10);
+    now = 7000;
+    progress.tick(10);
+    now = 8000;
+    progress.tick(10);
+    now = 9000;
+    progress.tick(5);
+    expect(out.text()).toBe('backfill: 1/4 windows (25%), 10 points, ETA 18s\nbackfill: 4/4 windows (100%), 35 points, ETA 0s\n');
+  });
+
+  test('a bar redrawn in place on a TTY', () => {
+    let now = 0;
+    const out = capture(true);
+    const progress = new Progress(2, out.stream, { nowMs: () => now });
+    now = 1000;
+    progress.tick(1);
+    progress.finish();
+    expect(out.text()).toBe(`\r[${'#'.repeat(15)}${'.'.repeat(15)}] 1/2 windows (50%), 1 points, ETA 1s\x1b[K\n`);
+  });
+
+  test('formatEta', () => {
+    expect(formatEta(42_000)).toBe('42s');
+    expect(formatEta(125_000)).toBe('2m05s');
+    expect(formatEta(3 * 3_600_000)).toBe('3h');
+  });
+});

@@ -1,0 +1,53 @@
+import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Query } from '../../../src/config/plan.js';
+import { backfillKey, backfillPlanSummary, mergeFinalRange, planBackfill } from '../../../src/pipeline/backfill.js';
+import { StateStore } from '../../../src/state/store.js';
+
+const W = 7 * 86_400_000;
+const query = (id: string): Query => ({
+  id, job: id, dimension: 'AS', interval: '1h', normalization: 'PERCENTAGE', limitPerGroup: undefined, series: [{ name: id, filters: {} }],
+  namedSeries: false, schedule: '* * * * *', timezone: 'UTC', lookbackMs: W, windowMs: W, settleMs: 3_600_000,
+});
+const store = () => StateStore.open(mkdtempSync(join(tmpdir(), 'bf-')));
+
+describe('planBackfill', () => {
+  test('one window per grid window, skipping the final range unless --refetch', () => {
+    const s = store();
+    s.setQuery('a', { finalFromMs: 2 * W, checkpointMs: 4 * W });
+    const plan = planBackfill([query('a'), query('b')], 0, 6 * W, s, false);
+    expect(plan.items[0]!.windows.map((w) => w.startMs / W)).toEqual([0, 1, 4, 5]);
+    expect(plan.items[1]!.windows).toHaveLength(6);
+    expect(plan).toMatchObject({ totalWindows: 10, skippedWindows: 2 });
+    expect(planBackfill([query('a')], 0, 6 * W, s, true).totalWindows).toBe(6);
+  });
+
+  test('resumes after the saved cursor of the same backfill only', () => {
+    const s = store();
+    const key = backfillKey([query('a')], 0, 6 * W, false);
+    s.setBackfillCursor(key, 'a', { nextMs: 3 * W, finalRunFromMs: 0 });
+    expect(planBackfill([query('a')], 0, 6 * W, s, false).items[0]!.windows.map((w) => w.startMs / W)).toEqual([3, 4, 5]);
+    expect(planBackfill([query('a')], 0, 7 * W, s, false).totalWindows).toBe(7);
+  });
+
+  test('the summary says how many requests and how long the rate limit makes it', () => {
+    const plan = planBackfill([query('a')], 0, 6 * W, store(), false);
+    expect(backfillPlanSummary(plan, 0, 6 * W, 2)).toBe('backfill 1970-01-01T00:00:00Z → 1970-02-12T00:00:00Z: 6 windows (one request each) of 1 queries; at 2 requests per 5 minutes that takes at least 10 min');
+  });
+});
+
+describe('mergeFinalRange', () => {
+  test('starts a range, unites touching ones, ignores a disjoint one', () => {
+    const s = store();
+    mergeFinalRange(s, 'a', 2 * W, 4 * W);
+    expect(s.query('a')).toEqual({ finalFromMs: 2 * W, checkpointMs: 4 * W });
+    mergeFinalRange(s, 'a', 0, 2 * W);
+    expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 4 * W });
+    mergeFinalRange(s, 'a', 3 * W, 6 * W);
+    expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 6 * W });
+    mergeFinalRange(s, 'a', 8 * W, 9 * W);
+    expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 6 * W });
+  });
+});

@@ -1,0 +1,47 @@
+import { describe, expect, test } from '@jest/globals';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { StateError, StateStore } from '../../../src/state/store.js';
+
+const fresh = () => mkdtempSync(join(tmpdir(), 'state-'));
+
+describe('StateStore', () => {
+  test('keeps checkpoints and backfill cursors across reopening, leaving no temp files', () => {
+    const dir = fresh();
+    const store = StateStore.open(dir);
+    store.setQuery('a/AS/1h', { finalFromMs: 0, checkpointMs: 100 });
+    store.setBackfillCursor('k', 'a/AS/1h', { nextMs: 50, finalRunFromMs: 0 });
+    const again = StateStore.open(dir);
+    expect(again.query('a/AS/1h')).toEqual({ finalFromMs: 0, checkpointMs: 100 });
+    expect(again.backfillCursor('k', 'a/AS/1h')).toEqual({ nextMs: 50, finalRunFromMs: 0 });
+    again.finishBackfill('k');
+    expect(StateStore.open(dir).backfillCursor('k', 'a/AS/1h')).toBeUndefined();
+    expect(readdirSync(dir)).toEqual(['state.json']);
+    expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).version).toBe(1);
+  });
+
+  test('a read-only store (--dry-run) reads but never writes', () => {
+    const dir = fresh();
+    StateStore.open(dir).setQuery('q', { finalFromMs: 1, checkpointMs: 2 });
+    const readOnly = StateStore.openReadOnly(dir);
+    readOnly.setQuery('q', { finalFromMs: 5, checkpointMs: 6 });
+    expect(StateStore.open(dir).query('q')).toEqual({ finalFromMs: 1, checkpointMs: 2 });
+    expect(() => StateStore.openReadOnly(join(dir, 'missing'))).not.toThrow();
+  });
+
+  test('refuses a state file it cannot read, with what to do', () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'state.json'), '{"version": 1, "queries": {');
+    expect(() => StateStore.open(dir)).toThrow(/is not valid JSON; move it away to start over/);
+    writeFileSync(join(dir, 'state.json'), '{"version": 7}');
+    expect(() => StateStore.open(dir)).toThrow(StateError);
+    expect(() => StateStore.open(dir)).toThrow(/state version 7; this release reads version 1/);
+  });
+
+  test('refuses a directory it cannot create', () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'file'), '');
+    expect(() => StateStore.open(join(dir, 'file', 'sub'))).toThrow(/cannot be used \(ENOTDIR\)/);
+  });
+});
