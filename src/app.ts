@@ -5,7 +5,11 @@ import { requireRadarAuth, resolveSettings, type Settings } from './config/setti
 import { createLogger, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
 import { RateLimiter } from './radar/limiter.js';
-import { connectInflux } from './sink/connect.js';
+import { join } from 'node:path';
+import { LazyInfluxSink } from './sink/connect.js';
+import { DeadLetters } from './sink/deadLetters.js';
+import { DeliveringSink } from './sink/deliveringSink.js';
+import { DiskSpool } from './sink/spool.js';
 import { DryRunSink, type PointSink } from './sink/sink.js';
 import { systemClock, type Clock } from './util/time.js';
 import type { PipelineDeps } from './pipeline/fetchWindow.js';
@@ -48,6 +52,8 @@ export function selectQueries(queries: Query[], filter: { jobs: readonly string[
 /** The Radar client, rate limiter and sink a run needs; `dryRun` prints line protocol instead of writing. */
 export interface Pipeline extends PipelineDeps {
   limiter: RateLimiter;
+  /** The spooling sink; absent for --dry-run. */
+  delivery: DeliveringSink | undefined;
   /** Abandons every wait, retry and request in flight (the end of a shutdown's grace period). */
   cancel: AbortController;
 }
@@ -66,9 +72,21 @@ export async function openPipeline(app: App, options: { dryRun: boolean; stdout:
     signal: cancel.signal,
     ...(metrics ? { onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry) } : {}),
   });
-  const sink: PointSink = options.dryRun ? new DryRunSink(options.stdout) : await connectInflux(app.settings.influx);
+  const delivery = options.dryRun ? undefined : openDelivery(app, metrics);
+  const sink: PointSink = delivery ?? new DryRunSink(options.stdout);
   app.logger.info(`writing to ${sink.description}`);
-  return { client, sink, logger: app.logger, clock: app.clock, limiter, cancel, ...(metrics ? { observer: metrics } : {}) };
+  return { client, sink, delivery, logger: app.logger, clock: app.clock, limiter, cancel, ...(metrics ? { observer: metrics } : {}) };
+}
+
+/** InfluxDB behind the disk spool and the dead-letter file, both in the state directory. */
+function openDelivery(app: App, metrics: Metrics | undefined): DeliveringSink {
+  const { stateDir, spoolMaxBytes } = app.settings;
+  const delivery = new DeliveringSink(new LazyInfluxSink(app.settings.influx), new DiskSpool(join(stateDir, 'spool')), new DeadLetters(join(stateDir, 'dead-letters.jsonl')), app.logger, {
+    maxSpoolBytes: spoolMaxBytes,
+    ...(metrics ? { observer: metrics } : {}),
+  });
+  metrics?.watchSpool(delivery);
+  return delivery;
 }
 
 /** The state directory; read-only for --dry-run, which must leave no trace. */

@@ -1,4 +1,6 @@
-import { loadApp, openPipeline, openState, selectQueries, type App } from '../app.js';
+import { join } from 'node:path';
+import { loadApp, openPipeline, openState, selectQueries, type App, type Pipeline } from '../app.js';
+import { sleep } from '../util/time.js';
 import { formatDuration } from '../config/duration.js';
 import type { Query } from '../config/plan.js';
 import { runFromCheckpoint } from '../pipeline/scheduledRun.js';
@@ -13,7 +15,7 @@ export interface Io {
 }
 
 /** Exit codes scripts can rely on: 2 is a mistake in the config, the command line or the state directory. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
+export const EXIT = { ok: 0, failed: 1, usage: 2, spooled: 3, interrupted: 130 } as const;
 
 export function validateCommand(cli: CommandLine, io: Io): number {
   const app = loadApp(cli.config, io.env);
@@ -69,10 +71,27 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   try {
     const outcomes = await Promise.all(queries.map((q) => runFromCheckpoint(q, deps, store)));
     reportOutcomes(app, outcomes, io);
-    return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
+    if (!outcomes.every((o) => o.ok)) return EXIT.failed;
+    return (await drainSpool(app, deps, io)) ? EXIT.ok : EXIT.spooled;
   } finally {
     await deps.sink.close();
   }
+}
+
+/**
+ * Before a one-shot command exits: gives InfluxDB a moment to take what the spool holds. False when
+ * points are left in the spool (safe on disk; the next run writes them first).
+ */
+export async function drainSpool(app: App, deps: Pipeline, io: Io): Promise<boolean> {
+  const delivery = deps.delivery;
+  if (!delivery || delivery.spoolBytes === 0) return true;
+  const waitMs = Math.max(3 * app.settings.influx.timeoutMs, 10_000);
+  const timeUp = new AbortController();
+  await Promise.race([delivery.drain(), sleep(waitMs, timeUp.signal)]);
+  timeUp.abort();
+  if (delivery.spoolBytes === 0) return true;
+  io.stderr.write(`warning: InfluxDB did not take every point; ${delivery.spoolBytes} bytes wait in ${join(app.settings.stateDir, 'spool')} and are written first by the next run\n`);
+  return false;
 }
 
 export function reportOutcomes(app: App, outcomes: QueryOutcome[], io: Io): void {

@@ -6,7 +6,7 @@ import { Metrics } from '../service/metrics.js';
 import { pingVersion } from '../sink/connect.js';
 import { UsageError } from '../errors.js';
 import { parseTimeArg, type CommandLine } from './args.js';
-import { EXIT, reportOutcomes, type Io } from './commands.js';
+import { drainSpool, EXIT, reportOutcomes, type Io } from './commands.js';
 import { Progress } from './progress.js';
 
 /**
@@ -45,6 +45,8 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       (version) => `ok (${version})`,
       (error: Error) => `unreachable: ${error.message}`,
     );
+    const spoolBytes = deps.delivery?.spoolBytes ?? 0;
+    checks.spool = deps.delivery?.spoolFull ? `full: ${spoolBytes} bytes wait, fetching is paused` : `ok (${spoolBytes} bytes waiting)`;
     const last = metrics.lastSuccessMs ?? startedMs;
     const ageMs = app.clock.nowMs() - last;
     checks.lastSuccess = ageMs <= app.settings.service.staleAfterMs ? 'ok' : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
@@ -94,7 +96,8 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
     progress.finish();
     reportOutcomes(app, outcomes, io);
     if (interrupt.signal.aborted) return EXIT.interrupted;
-    return outcomes.every((o) => o.ok) ? EXIT.ok : EXIT.failed;
+    if (!outcomes.every((o) => o.ok)) return EXIT.failed;
+    return (await drainSpool(app, deps, io)) ? EXIT.ok : EXIT.spooled;
   } finally {
     removeHandlers();
     await deps.sink.close();

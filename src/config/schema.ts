@@ -136,7 +136,7 @@ const service = z.strictObject({
 export const configSchema = z.strictObject({
   radar: radar.optional(),
   influx: influx.optional(),
-  state: z.strictObject({ dir: z.string().min(1).optional() }).optional(),
+  state: z.strictObject({ dir: z.string().min(1).optional(), spoolMaxMB: z.number().int().min(1).max(1_000_000).optional() }).optional(),
   service: service.optional(),
   windows: z
     .strictObject({

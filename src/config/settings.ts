@@ -54,6 +54,8 @@ export interface Settings {
   radar: RadarSettings;
   influx: InfluxSettings;
   stateDir: string;
+  /** The disk spool's bound: past it, fetching waits for InfluxDB (back-pressure, never drop). */
+  spoolMaxBytes: number;
   windowMs: Record<AggInterval, number>;
   settleMs: number;
 }
@@ -109,6 +111,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       timeoutMs: influx.timeoutMs ?? 10_000,
     },
     stateDir: e('STATE_DIR') ?? config.state?.dir ?? './data',
+    spoolMaxBytes: (config.state?.spoolMaxMB ?? 1024) * 1024 * 1024,
     windowMs,
     settleMs: config.windows?.settle === undefined ? HOUR_MS : (parseWindowLength(config.windows.settle) as number),
   };

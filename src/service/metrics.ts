@@ -14,11 +14,37 @@ export class Metrics {
   private readonly windows = new Counter({ name: 'radar_netflows_windows_total', help: 'Windows fetched and written, by outcome', labelNames: ['outcome'], registers: [this.registry] });
   private readonly lastSuccess = new Gauge({ name: 'radar_netflows_last_success_timestamp_seconds', help: 'When each query last completed a run', labelNames: ['query'], registers: [this.registry] });
   private readonly skipped = new Counter({ name: 'radar_netflows_skipped_ticks_total', help: 'Scheduled ticks skipped because the previous run of the job was still going', labelNames: ['job'], registers: [this.registry] });
+  private readonly spooled = new Counter({ name: 'radar_netflows_spooled_points_total', help: 'Points put in the disk spool because InfluxDB could not take them', registers: [this.registry] });
+  private readonly replayed = new Counter({ name: 'radar_netflows_replayed_points_total', help: 'Spooled points written to InfluxDB afterwards', registers: [this.registry] });
+  private readonly deadLetters = new Counter({ name: 'radar_netflows_dead_letter_points_total', help: 'Points InfluxDB refused for good, kept in the dead-letter file', registers: [this.registry] });
   /** Seconds since the epoch of the most recent successful query run, for /readyz. */
   lastSuccessMs: number | undefined;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'radar_netflows_' });
+  }
+
+  spooledPoints(points: number): void {
+    this.spooled.inc(points);
+  }
+
+  replayedPoints(points: number): void {
+    this.replayed.inc(points);
+  }
+
+  deadLetteredPoints(points: number): void {
+    this.deadLetters.inc(points);
+  }
+
+  watchSpool(spool: { spoolBytes: number }): void {
+    new Gauge({
+      name: 'radar_netflows_spool_bytes',
+      help: 'Bytes of line protocol waiting in the disk spool',
+      registers: [this.registry],
+      collect() {
+        this.set(spool.spoolBytes);
+      },
+    });
   }
 
   watchLimiter(limiter: RateLimiter): void {

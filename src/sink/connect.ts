@@ -21,6 +21,31 @@ export async function pingVersion(settings: InfluxSettings): Promise<string> {
   }
 }
 
+/**
+ * The InfluxDB sink, connected at the first write rather than at start: a service started while
+ * InfluxDB is down spools its points and carries on; the API is detected once the server answers.
+ */
+export class LazyInfluxSink implements PointSink {
+  private connected: PointSink | undefined;
+  private connecting: Promise<PointSink> | undefined;
+
+  constructor(private readonly settings: InfluxSettings) {}
+
+  get description(): string {
+    return this.connected?.description ?? `InfluxDB at ${this.settings.url}`;
+  }
+
+  async write(lines: readonly string[]): Promise<void> {
+    const sink = this.connected ?? (await (this.connecting ??= connectInflux(this.settings).finally(() => (this.connecting = undefined))));
+    this.connected = sink;
+    await sink.write(lines);
+  }
+
+  async close(): Promise<void> {
+    await this.connected?.close();
+  }
+}
+
 /** Opens the sink the settings ask for; `auto` asks the server which API it speaks. */
 export async function connectInflux(settings: InfluxSettings): Promise<PointSink> {
   const version = settings.apiVersion === 'auto' ? await pingVersion(settings) : `${settings.apiVersion}.x`;

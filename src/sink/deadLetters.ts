@@ -1,0 +1,27 @@
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * Points InfluxDB refuses for good (a field type conflict, a malformed line) with the server's reason,
+ * one JSON object per line: `{"time":"…","reason":"…","line":"…"}`. Fix the cause, then replay them
+ * with `jq -r .line dead-letters.jsonl | curl --data-binary @- …/write?db=…&precision=ms`.
+ */
+export class DeadLetters {
+  count = 0;
+
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+  }
+
+  add(lines: readonly string[], reason: string): void {
+    const time = new Date().toISOString();
+    appendFileSync(this.file, lines.map((line) => JSON.stringify({ time, reason, line })).join('\n') + '\n');
+    const fd = openSync(this.file, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    this.count += lines.length;
+  }
+}
