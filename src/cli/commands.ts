@@ -85,7 +85,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
 export async function drainSpool(app: App, deps: Pipeline, io: Io): Promise<boolean> {
   const delivery = deps.delivery;
   if (!delivery || delivery.spoolBytes === 0) return true;
-  const waitMs = Math.max(3 * app.settings.influx.timeoutMs, 10_000);
+  const waitMs = Math.max(3 * app.settings.influx.timeoutMs, 2000);
   const timeUp = new AbortController();
   await Promise.race([delivery.drain(), sleep(waitMs, timeUp.signal)]);
   timeUp.abort();
