@@ -75,7 +75,17 @@ export async function openPipeline(app: App, options: { dryRun: boolean; stdout:
   const delivery = options.dryRun ? undefined : openDelivery(app, metrics);
   const sink: PointSink = delivery ?? new DryRunSink(options.stdout);
   app.logger.info(`writing to ${sink.description}`);
-  return { client, sink, delivery, logger: app.logger, clock: app.clock, limiter, cancel, ...(metrics ? { observer: metrics } : {}) };
+  return {
+    client,
+    sink,
+    delivery,
+    logger: app.logger,
+    clock: app.clock,
+    limiter,
+    cancel,
+    ...(metrics ? { observer: metrics } : {}),
+    ...(delivery ? { deadLetters: delivery.deadLetters } : {}),
+  };
 }
 
 /** InfluxDB behind the disk spool and the dead-letter file, both in the state directory. */

@@ -24,6 +24,8 @@ export class LineProtocolError extends ServiceError {
 
 const SPECIAL_IN_TAG = /[,= ]/g;
 const SPECIAL_IN_MEASUREMENT = /[, ]/g;
+const AMBIGUOUS_IN_TAG = /\\([,= ]|$)/;
+const AMBIGUOUS_IN_MEASUREMENT = /\\([, ]|$)/;
 
 /**
  * Escapes a measurement, tag key, tag value or field key. InfluxDB 1.x unescapes only `\,` `\=` `\ `
@@ -34,8 +36,9 @@ const SPECIAL_IN_MEASUREMENT = /[, ]/g;
 export function escapeKey(text: string, what: string, measurement = false): string {
   if (text.length === 0) throw new LineProtocolError(`${what} is empty`);
   if (/[\n\r]/.test(text)) throw new LineProtocolError(`${what} ${JSON.stringify(text)} contains a line break`);
-  if (/\\([,= ]|$)/.test(text)) {
-    throw new LineProtocolError(`${what} ${JSON.stringify(text)} has a backslash before "${text.match(/\\([,= ]|$)/)?.[1] || 'the end'}", which InfluxDB cannot store`);
+  const ambiguous = (measurement ? AMBIGUOUS_IN_MEASUREMENT : AMBIGUOUS_IN_TAG).exec(text);
+  if (ambiguous) {
+    throw new LineProtocolError(`${what} ${JSON.stringify(text)} has a backslash before "${ambiguous[1] || 'the end'}", which InfluxDB cannot store`);
   }
   return text.replace(measurement ? SPECIAL_IN_MEASUREMENT : SPECIAL_IN_TAG, '\\$&');
 }

@@ -1,7 +1,8 @@
 import type { Query } from '../config/plan.js';
-import { fetchPoint, flattenAnnotations, flattenTraffic } from '../flatten/flatten.js';
+import { fetchPoint, flattenAnnotations, flattenTraffic, MEASUREMENT } from '../flatten/flatten.js';
 import { LineProtocolError, toLine, type Point } from '../flatten/lineProtocol.js';
 import type { Logger } from '../log.js';
+import type { DeadLetters } from '../sink/deadLetters.js';
 import type { RadarClient } from '../radar/client.js';
 import type { RadarRequest } from '../radar/request.js';
 import type { PointSink } from '../sink/sink.js';
@@ -15,6 +16,8 @@ export interface PipelineDeps {
   clock: Clock;
   /** Told of every window written or failed (metrics). */
   observer?: WindowObserver;
+  /** Where points that line protocol cannot carry are kept; absent for --dry-run (logged only). */
+  deadLetters?: DeadLetters;
 }
 
 export interface WindowObserver {
@@ -81,26 +84,32 @@ export async function fetchWindow(query: Query, window: Window, deps: PipelineDe
     lastUpdatedMs: response.meta.lastUpdatedMs,
     timeMs: uniqueTimeMs(deps.clock),
   });
-  const { lines, rejected } = serialize([...traffic.points, ...flattenAnnotations(response.meta.annotations), record], deps.logger, context);
+  const { lines, rejected } = serialize([...traffic.points, ...flattenAnnotations(response.meta.annotations), record], deps, context);
   await deps.sink.write(lines);
-  deps.logger.debug(`wrote ${traffic.points.length} points`, { ...context, attempts, durationMs });
-  return { window, fetched: true, points: traffic.points.length, rejected, lastUpdatedMs: response.meta.lastUpdatedMs };
+  const written = traffic.points.length - rejected.filter((p) => p.measurement === MEASUREMENT.traffic).length;
+  deps.logger.debug(`wrote ${written} points`, { ...context, attempts, durationMs });
+  return { window, fetched: true, points: written, rejected: rejected.length, lastUpdatedMs: response.meta.lastUpdatedMs };
 }
 
-function serialize(points: readonly Point[], logger: Logger, context: Record<string, string>): { lines: string[]; rejected: number } {
+/** Line protocol for each point; the few it cannot carry go to the dead letters, logged once. */
+function serialize(points: readonly Point[], deps: PipelineDeps, context: Record<string, string>): { lines: string[]; rejected: Point[] } {
   const lines: string[] = [];
   let firstError: LineProtocolError | undefined;
-  let rejected = 0;
+  const rejected: Point[] = [];
   for (const point of points) {
     try {
       lines.push(toLine(point));
     } catch (error) {
       if (!(error instanceof LineProtocolError)) throw error;
       firstError ??= error;
-      rejected++;
+      rejected.push(point);
+      deps.deadLetters?.addPoints([point], error.message);
     }
   }
-  if (firstError) logger.error(`${rejected} points cannot be written as line protocol, first: ${firstError.message}`, context);
+  if (firstError) {
+    const where = deps.deadLetters ? `kept in ${deps.deadLetters.file}` : 'not written';
+    deps.logger.error(`${rejected.length} points cannot be written as line protocol (${where}); first: ${firstError.message}`, context);
+  }
   return { lines, rejected };
 }
 

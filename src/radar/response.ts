@@ -49,7 +49,7 @@ export function parseRadarResult(result: unknown, expectedKeys: readonly (readon
   if (!isRecord(result)) throw new RadarResponseError('"result" is not an object');
   const meta = parseMeta(result.meta);
   const series = expectedKeys.map((keys) => {
-    const key = keys.find((k) => k in result);
+    const key = keys.find((k) => Object.hasOwn(result, k));
     if (key === undefined) {
       const present = Object.keys(result).filter((k) => k !== 'meta');
       throw new RadarResponseError(`series "${keys[0]}" is missing (result has ${present.length ? present.join(', ') : 'no series'})`);

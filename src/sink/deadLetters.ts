@@ -3,7 +3,8 @@ import { dirname } from 'node:path';
 
 /**
  * Points InfluxDB refuses for good (a field type conflict, a malformed line) with the server's reason,
- * one JSON object per line: `{"time":"…","reason":"…","line":"…"}`. Fix the cause, then replay them
+ * one JSON object per line: `{"time":"…","reason":"…","line":"…"}` (or `"point":{…}` for a point
+ * that line protocol cannot carry at all). Fix the cause, then replay them
  * with `jq -r .line dead-letters.jsonl | curl --data-binary @- …/write?db=…&precision=ms`.
  */
 export class DeadLetters {
@@ -14,14 +15,23 @@ export class DeadLetters {
   }
 
   add(lines: readonly string[], reason: string): void {
+    this.append(lines.map((line) => ({ line })), reason);
+  }
+
+  /** Points that could not even be written as line protocol (see escapeKey): kept as JSON. */
+  addPoints(points: readonly unknown[], reason: string): void {
+    this.append(points.map((point) => ({ point })), reason);
+  }
+
+  private append(records: readonly object[], reason: string): void {
     const time = new Date().toISOString();
-    appendFileSync(this.file, lines.map((line) => JSON.stringify({ time, reason, line })).join('\n') + '\n');
+    appendFileSync(this.file, records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n');
     const fd = openSync(this.file, 'r');
     try {
       fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    this.count += lines.length;
+    this.count += records.length;
   }
 }

@@ -35,7 +35,7 @@ export class DeliveringSink implements PointSink {
   constructor(
     private readonly inner: PointSink,
     private readonly spool: DiskSpool,
-    private readonly deadLetters: DeadLetters,
+    readonly deadLetters: DeadLetters,
     private readonly logger: Logger,
     private readonly options: DeliveryOptions,
   ) {

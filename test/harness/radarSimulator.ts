@@ -10,7 +10,9 @@ import { annotationsFor, buildSeries, formatValue, INTERVAL_MS, iso, META_INTERV
 export type Fault =
   | { kind: 'status'; status: number; code?: number; message?: string; retryAfterSec?: number }
   | { kind: 'success-false'; code: number; message: string }
-  | { kind: 'hang' | 'reset' | 'truncated' | 'malformed' | 'unequal' | 'missing-series' | 'extra-fields' | 'empty' };
+  | { kind: 'hang' | 'reset' | 'truncated' | 'malformed' | 'unequal' | 'missing-series' | 'extra-fields' | 'empty' }
+  /** Valid data whose group keys are renamed to these, in order. */
+  | { kind: 'hostile-keys'; keys: string[] };
 
 export interface Served {
   atMs: number;
@@ -141,6 +143,14 @@ export class RadarSimulator {
       case 'empty':
         body.result[firstSeries] = { timestamps: [] };
         break;
+      case 'hostile-keys': {
+        const groups = Object.keys(series).filter((k) => k !== 'timestamps');
+        const renamed: Record<string, unknown[]> = { timestamps: series.timestamps! };
+        groups.forEach((group, i) => (renamed[fault.keys[i] ?? group] = series[group]!));
+        body.result[firstSeries] = renamed;
+        record.body = body;
+        break;
+      }
       case 'extra-fields':
         Object.assign(body.result, { newTopLevelThing: { a: 1 } });
         Object.assign(body.result.meta as object, { somethingNew: [1, 2], units: [{ name: '*', value: 'bytes' }] });
