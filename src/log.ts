@@ -9,7 +9,7 @@ const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
  * JSON lines on stderr (stdout is for command output and --dry-run line protocol); human-readable on
  * a TTY. Every message and string field passes through redaction of the configured secrets.
  */
-export function createLogger(options: { level?: string | undefined; secrets?: readonly (string | undefined)[]; pretty?: boolean } = {}): winston.Logger {
+export function createLogger(options: { level?: string | undefined; secrets?: readonly (string | undefined)[]; pretty?: boolean; silent?: boolean } = {}): winston.Logger {
   const level = options.level && (LEVELS as readonly string[]).includes(options.level) ? options.level : 'info';
   const secrets = options.secrets ?? [];
   const redactSecrets = winston.format((info) => {
@@ -22,6 +22,7 @@ export function createLogger(options: { level?: string | undefined; secrets?: re
   const pretty = options.pretty ?? process.stderr.isTTY === true;
   return winston.createLogger({
     level,
+    silent: options.silent ?? false,
     format: winston.format.combine(
       redactSecrets(),
       winston.format.timestamp(),

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
+import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 
 /**
@@ -23,6 +23,8 @@ export class DiskSpool {
       .filter((seq): seq is string => seq !== undefined)
       .map(Number)
       .sort((a, b) => a - b);
+    const last = this.segments.at(-1);
+    if (last !== undefined) this.dropTornTail(last);
     for (const seq of this.segments) this.totalBytes += statSync(this.path(seq)).size;
     // A segment left by an earlier process is closed: new appends never go after its last line.
     this.segments.push((this.segments.at(-1) ?? 0) + 1);
@@ -73,6 +75,16 @@ export class DiskSpool {
     }
     this.totalBytes -= size;
     this.segments.splice(this.segments.indexOf(seq), 1);
+  }
+
+  /**
+   * kill -9 during an append can leave half a line at the end of the newest segment. Its append never
+   * returned, so its window was not checkpointed and will be fetched again: the half line is dropped.
+   */
+  private dropTornTail(seq: number): void {
+    const text = readFileSync(this.path(seq));
+    if (text.length === 0 || text[text.length - 1] === 0x0a) return;
+    truncateSync(this.path(seq), text.lastIndexOf(0x0a) + 1);
   }
 
   private seal(): void {

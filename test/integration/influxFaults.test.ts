@@ -77,6 +77,17 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
     await expectEqualToServed();
   });
 
+  test('kill -9 while points wait in the spool: the next start writes them', async () => {
+    await influx.stop();
+    const daemon = startCli(['run', '--config', configFile], env());
+    await waitFor('points in the spool', () => spoolFiles().length > 0 && daemon.output().stderr.includes('InfluxDB still cannot take writes'), 20_000);
+    daemon.child.kill('SIGKILL');
+    await daemon.exited;
+    await influx.start();
+    expect((await runCli(['once', '--config', configFile], env())).code).toBe(0);
+    await expectEqualToServed();
+  });
+
   test('slower than the timeout: writes are spooled and replayed once it is quick again', async () => {
     const proxy = await new SlowProxy(influx.url).start();
     proxy.delayMs = 1500;

@@ -78,6 +78,7 @@ describe('once against a misbehaving Radar', () => {
     { kind: 'missing-series' },
     { kind: 'empty' },
     { kind: 'status', status: 502 },
+    { kind: 'status', status: 429, code: 1015, message: 'no retry-after this time' },
     { kind: 'status', status: 500, code: 2000 },
   ];
   test.each(transient.map((f) => [f.kind === 'status' ? `HTTP ${f.status}` : f.kind, f] as const))('%s is retried and nothing is lost', async (_name, fault) => {
