@@ -3,6 +3,7 @@ import { backfillPlanSummary, planBackfill, runBackfill } from '../pipeline/back
 import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
 import { Metrics } from '../service/metrics.js';
+import { StatsReporter } from '../service/statsReporter.js';
 import { pingVersion } from '../sink/connect.js';
 import { UsageError } from '../errors.js';
 import { parseTimeArg, type CommandLine } from './args.js';
@@ -55,12 +56,15 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const listen = app.settings.service.listen;
   const server = listen ? await startHttpServer(listen, metrics, readiness, app.logger) : undefined;
   const daemon = new Daemon(app, deps, store, metrics);
+  const stats = new StatsReporter(metrics, deps.sink, () => deps.delivery?.spoolBytes ?? 0, app.clock, app.logger);
   daemon.start();
+  stats.start(app.settings.service.statsEveryMs);
   return new Promise((resolve) => {
     const removeHandlers = onStopSignal((signal) => {
       app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
       void daemon.stop().then(async (finished) => {
         if (!finished) app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
+        await stats.stop();
         await deps.sink.close();
         server?.close();
         server?.closeAllConnections();

@@ -131,6 +131,7 @@ const service = z.strictObject({
   jitterMs: z.number().int().min(0).max(3_600_000).optional(),
   graceMs: z.number().int().min(0).max(3_600_000).optional(),
   staleAfter: windowLength.optional(),
+  statsEveryMs: z.number().int().min(100).max(3_600_000).optional(),
 });
 
 export const configSchema = z.strictObject({

@@ -47,6 +47,8 @@ export interface ServiceSettings {
   graceMs: number;
   /** /readyz fails when no query has succeeded for this long. */
   staleAfterMs: number;
+  /** How often the service writes its own counters to InfluxDB (radar_service). */
+  statsEveryMs: number;
 }
 
 export interface Settings {
@@ -86,6 +88,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       jitterMs: service.jitterMs ?? 0,
       graceMs: service.graceMs ?? 30_000,
       staleAfterMs: service.staleAfter === undefined ? HOUR_MS : (parseWindowLength(service.staleAfter) as number),
+      statsEveryMs: service.statsEveryMs ?? 60_000,
     },
     radar: {
       baseUrl: (e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL).replace(/\/+$/, ''),

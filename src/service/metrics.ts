@@ -19,6 +19,8 @@ export class Metrics {
   private readonly deadLetters = new Counter({ name: 'radar_netflows_dead_letter_points_total', help: 'Points InfluxDB refused for good, kept in the dead-letter file', registers: [this.registry] });
   /** Seconds since the epoch of the most recent successful query run, for /readyz. */
   lastSuccessMs: number | undefined;
+  /** The same counts as plain numbers, for the radar_service points (see StatsReporter). */
+  readonly totals = { requests: 0, retries: 0, throttled: 0, points: 0, windowsFailed: 0, spooled: 0, replayed: 0, deadLetters: 0, skippedTicks: 0 };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'radar_netflows_' });
@@ -26,14 +28,17 @@ export class Metrics {
 
   spooledPoints(points: number): void {
     this.spooled.inc(points);
+    this.totals.spooled += points;
   }
 
   replayedPoints(points: number): void {
     this.replayed.inc(points);
+    this.totals.replayed += points;
   }
 
   deadLetteredPoints(points: number): void {
     this.deadLetters.inc(points);
+    this.totals.deadLetters += points;
   }
 
   watchSpool(spool: { spoolBytes: number }): void {
@@ -60,17 +65,26 @@ export class Metrics {
 
   attempt(outcome: 'ok' | FailureOutcome, willRetry: boolean): void {
     this.requests.inc({ outcome });
-    if (outcome === 'throttle') this.throttled.inc();
-    if (willRetry) this.retries.inc();
+    this.totals.requests++;
+    if (outcome === 'throttle') {
+      this.throttled.inc();
+      this.totals.throttled++;
+    }
+    if (willRetry) {
+      this.retries.inc();
+      this.totals.retries++;
+    }
   }
 
   windowDone(result: WindowResult): void {
     this.windows.inc({ outcome: 'ok' });
     this.points.inc(result.points);
+    this.totals.points += result.points;
   }
 
   windowFailed(): void {
     this.windows.inc({ outcome: 'failed' });
+    this.totals.windowsFailed++;
   }
 
   querySucceeded(query: Query, atMs: number): void {
@@ -80,5 +94,6 @@ export class Metrics {
 
   tickSkipped(job: string): void {
     this.skipped.inc({ job });
+    this.totals.skippedTicks++;
   }
 }
