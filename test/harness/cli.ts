@@ -1,9 +1,18 @@
 /** Runs the built CLI as a user would: a child process, its output and its exit code. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+/** The repository root: the nearest folder above this file with a package.json (from test/ or a build). */
+function findRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return `${dir}/`;
+  }
+  throw new Error(`no package.json above ${from}`);
+}
+
+export const ROOT = findRoot(dirname(fileURLToPath(import.meta.url)));
 export const BIN = `${ROOT}dist/cli/main.js`;
 
 export interface CliResult {

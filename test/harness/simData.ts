@@ -15,11 +15,17 @@ export const GROUP_KEYS: Record<string, string[]> = {
 export const INTERVAL_MS: Record<string, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 };
 export const META_INTERVAL: Record<string, string> = { '15m': 'FIFTEEN_MINUTES', '1h': 'ONE_HOUR', '1d': 'ONE_DAY', '1w': 'ONE_WEEK' };
 
-/** A value in (0, 1000], fixed by its inputs; some groups are tiny so that exponent notation shows up. */
+/**
+ * Traffic fixed by its inputs and shaped like the real thing: each group has its own size and daily
+ * rhythm, plus noise. Groups whose key ends in 6 are tiny, so that exponent notation shows up.
+ */
 export function rawTraffic(seed: string, groupKey: string, bucketMs: number): number {
-  const digest = createHash('sha1').update(`${seed}|${groupKey}|${bucketMs}`).digest();
-  const base = (digest.readUInt32BE(0) % 1_000_000) / 1000 + 1;
-  return groupKey.endsWith('6') ? base / 1e7 : base;
+  const group = createHash('sha1').update(`${seed}|${groupKey}`).digest();
+  const size = 1 + (group.readUInt16BE(0) % 1000);
+  const phase = group.readUInt16BE(2) / 65536;
+  const noise = createHash('sha1').update(`${seed}|${groupKey}|${bucketMs}`).digest().readUInt16BE(0) / 65536;
+  const value = size * (1 + 0.35 * Math.sin(2 * Math.PI * (bucketMs / 86_400_000 + phase))) * (0.9 + 0.2 * noise);
+  return groupKey.endsWith('6') ? value / 1e7 : value;
 }
 
 export interface SeriesAsk {

@@ -1,0 +1,54 @@
+/**
+ * `npm run preview`: draws docs/dashboard-preview.svg, the "Share of traffic per group" panel of the
+ * Radar NetFlows dashboard, from the panel's own InfluxQL run against a real InfluxDB that the CLI
+ * filled from the Radar simulator (so the picture shows simulated data, shaped as Radar's).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { trafficDashboard } from '../src/grafana/trafficDashboard.js';
+import { runCli, ROOT } from '../test/harness/cli.js';
+import { Influxd } from '../test/harness/influxd.js';
+import { RadarSimulator } from '../test/harness/radarSimulator.js';
+import { stackedAreaSvg } from './svgChart.js';
+
+const DAY = 86_400_000;
+
+async function main(): Promise<void> {
+  const influx = await new Influxd().start();
+  const sim = await new RadarSimulator().start();
+  try {
+    const horizon = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    sim.dataUntilMs = () => horizon;
+    const dir = mkdtempSync(join(tmpdir(), 'preview-'));
+    writeFileSync(join(dir, 'jobs.yaml'), 'jobs:\n  - { name: world, dimensions: [LOCATION], intervals: [1h], limitPerGroup: 7, lookback: 7d }\n');
+    const env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'preview', STATE_DIR: join(dir, 'state') };
+    const result = await runCli(['once', '--config', join(dir, 'jobs.yaml')], env);
+    if (result.code !== 0) throw new Error(`once failed: ${result.stderr}`);
+
+    const panel = (trafficDashboard() as { panels: { title: string; targets?: { query: string }[] }[] }).panels.find((p) => p.title === 'Share of traffic per group')!;
+    const fromMs = horizon - 7 * DAY;
+    const query = panel.targets![0]!.query
+      .replace('$timeFilter', `time >= ${fromMs}ms and time < ${horizon}ms`)
+      .replace('$__interval', '1h')
+      .replace(/\$\w+/g, '.*');
+    const rows = await influx.query(query, 'preview');
+    const times = [...new Set(rows.map((r) => r.time as number))].sort((a, b) => a - b);
+    const byGroup = new Map<string, Map<number, number>>();
+    for (const row of rows) {
+      const group = String(row.group_key);
+      if (!byGroup.has(group)) byGroup.set(group, new Map());
+      byGroup.get(group)!.set(row.time as number, row.mean as number);
+    }
+    const series = [...byGroup].map(([name, values]) => ({ name, values: times.map((t) => values.get(t) ?? null) }));
+    series.sort((a, b) => (a.name === 'other' ? 1 : b.name === 'other' ? -1 : a.name.localeCompare(b.name)));
+    const svg = stackedAreaSvg('Share of traffic per group', 'job=world · dimension=LOCATION · interval=1h · last 7 days · simulated data', times, series);
+    const out = join(ROOT, 'docs', 'dashboard-preview.svg');
+    writeFileSync(out, svg);
+    console.log(`wrote ${out}: ${rows.length} rows from the panel's query`);
+  } finally {
+    await Promise.all([influx.destroy(), sim.stop()]);
+  }
+}
+
+await main();
