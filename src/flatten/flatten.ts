@@ -11,8 +11,22 @@ export const MEASUREMENT = {
   fetches: 'radar_fetches',
 } as const;
 
+/**
+ * The points of one series × group key, in columns: every point shares the tags (so line protocol
+ * escapes them once per group) and differs only in time and value.
+ */
+export interface TrafficGroup {
+  tags: Record<string, string>;
+  timesMs: number[];
+  /** The same times as text, converted once per series rather than once per point (a quarter of the CPU of serialising). */
+  timeTexts: string[];
+  values: number[];
+}
+
 export interface FlattenResult {
-  points: Point[];
+  groups: TrafficGroup[];
+  /** Points in all groups. */
+  pointCount: number;
   /** Buckets Radar returned outside the window asked for: left to the window that owns them. */
   outsideWindow: number;
   /** null values: no data for that bucket, nothing written. */
@@ -25,13 +39,15 @@ export interface FlattenResult {
  * keyed the series by name or as `serie_<i>`.
  */
 export function flattenTraffic(query: Query, window: Window, response: RadarResponse): FlattenResult {
-  const points: Point[] = [];
+  const groups: TrafficGroup[] = [];
+  let pointCount = 0;
   let outsideWindow = 0;
   let nulls = 0;
   response.series.forEach((series, index) => {
     const seriesName = query.series[index]?.name ?? series.key;
     const { timestampsMs } = series;
-    for (const [groupKey, values] of series.groups) {
+    const timeTexts = timestampsMs.map(String);
+    for (const [groupKey, column] of series.groups) {
       const tags = {
         job: query.job,
         series: seriesName,
@@ -40,22 +56,28 @@ export function flattenTraffic(query: Query, window: Window, response: RadarResp
         agg_interval: query.interval,
         normalization: query.normalization,
       };
+      const group: TrafficGroup = { tags, timesMs: [], timeTexts: [], values: [] };
       for (let i = 0; i < timestampsMs.length; i++) {
         const timeMs = timestampsMs[i]!;
-        if (timeMs < window.startMs || timeMs >= window.endMs) {
-          outsideWindow++;
-          continue;
+        const value = column[i]!;
+        if (timeMs < window.startMs || timeMs >= window.endMs) outsideWindow++;
+        else if (Number.isNaN(value)) nulls++;
+        else {
+          group.timesMs.push(timeMs);
+          group.timeTexts.push(timeTexts[i]!);
+          group.values.push(value);
         }
-        const value = values[i]!;
-        if (Number.isNaN(value)) {
-          nulls++;
-          continue;
-        }
-        points.push({ measurement: MEASUREMENT.traffic, tags, fields: { value }, timeMs });
       }
+      pointCount += group.timesMs.length;
+      groups.push(group);
     }
   });
-  return { points, outsideWindow, nulls };
+  return { groups, pointCount, outsideWindow, nulls };
+}
+
+/** A group as separate points (for dead letters and tests). */
+export function groupPoints(group: TrafficGroup): Point[] {
+  return group.timesMs.map((timeMs, i) => ({ measurement: MEASUREMENT.traffic, tags: group.tags, fields: { value: group.values[i]! }, timeMs }));
 }
 
 /** Radar's annotations, one point each, keyed by a short hash so that events starting together all survive. */

@@ -60,17 +60,59 @@ function formatField(value: FieldValue, what: string): string {
   return escapeStringField(value);
 }
 
+/**
+ * Escaped `measurement,tag=value,…` per tags object: flatten gives every point of a series × group
+ * the same tags object, so the escaping (most of the cost of a line) is done once per group rather
+ * than once per point.
+ */
+const seriesKeys = new WeakMap<Record<string, string>, { measurement: string; key: string }>();
+
+function seriesKey(measurement: string, tags: Record<string, string>): string {
+  const cached = seriesKeys.get(tags);
+  if (cached?.measurement === measurement) return cached.key;
+  let key = escapeKey(measurement, 'measurement', true);
+  for (const tag of Object.keys(tags).sort()) {
+    const value = tags[tag]!;
+    if (value === '') continue;
+    key += `,${escapeKey(tag, 'tag key')}=${escapeKey(value, `tag ${tag}`)}`;
+  }
+  seriesKeys.set(tags, { measurement, key });
+  return key;
+}
+
+/**
+ * Lines of many points that share measurement and tags and have one float field: the hot path of
+ * ingest (one call per series × group of a response). Times are millisecond integers as text. Throws LineProtocolError, before appending
+ * anything, when the tags cannot be written.
+ */
+export function appendSeriesLines(out: string[], measurement: string, tags: Record<string, string>, field: string, timeTexts: readonly string[], values: readonly number[]): void {
+  const prefix = `${seriesKey(measurement, tags)} ${fieldKey(field)}=`;
+  for (let i = 0; i < timeTexts.length; i++) {
+    const value = values[i]!;
+    if (!Number.isFinite(value)) throw new LineProtocolError(`field ${field} ${value} is not a finite number`);
+    out.push(prefix + String(value) + ' ' + timeTexts[i]);
+  }
+}
+
+/** Field keys are the few names of the data model: each is escaped once. */
+const fieldKeys = new Map<string, string>();
+
+function fieldKey(key: string): string {
+  let escaped = fieldKeys.get(key);
+  if (escaped === undefined) {
+    escaped = escapeKey(key, 'field key');
+    if (fieldKeys.size < 1000) fieldKeys.set(key, escaped);
+  }
+  return escaped;
+}
+
 /** One line of line protocol, time in milliseconds (written with precision=ms). */
 export function toLine(point: Point): string {
-  let line = escapeKey(point.measurement, 'measurement', true);
-  for (const key of Object.keys(point.tags).sort()) {
-    const value = point.tags[key]!;
-    if (value === '') continue;
-    line += `,${escapeKey(key, 'tag key')}=${escapeKey(value, `tag ${key}`)}`;
-  }
+  let line = seriesKey(point.measurement, point.tags);
   let separator = ' ';
-  for (const [key, value] of Object.entries(point.fields)) {
-    line += `${separator}${escapeKey(key, 'field key')}=${formatField(value, `field ${key}`)}`;
+  for (const key in point.fields) {
+    const value = point.fields[key]!;
+    line += separator + fieldKey(key) + '=' + (typeof value === 'number' && Number.isFinite(value) ? String(value) : formatField(value, `field ${key}`));
     separator = ',';
   }
   if (separator === ' ') throw new LineProtocolError(`point of ${point.measurement} has no fields`);

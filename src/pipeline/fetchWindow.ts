@@ -1,6 +1,6 @@
 import type { Query } from '../config/plan.js';
-import { fetchPoint, flattenAnnotations, flattenTraffic, MEASUREMENT } from '../flatten/flatten.js';
-import { LineProtocolError, toLine, type Point } from '../flatten/lineProtocol.js';
+import { fetchPoint, flattenAnnotations, flattenTraffic, groupPoints, MEASUREMENT, type TrafficGroup } from '../flatten/flatten.js';
+import { appendSeriesLines, LineProtocolError, toLine, type Point } from '../flatten/lineProtocol.js';
 import type { Logger } from '../log.js';
 import type { DeadLetters } from '../sink/deadLetters.js';
 import type { RadarClient } from '../radar/client.js';
@@ -79,31 +79,41 @@ export async function fetchWindow(query: Query, window: Window, deps: PipelineDe
     outcome: 'ok',
     attempts,
     durationMs,
-    points: traffic.points.length,
+    points: traffic.pointCount,
     confidenceLevel: response.meta.confidenceLevel,
     lastUpdatedMs: response.meta.lastUpdatedMs,
     timeMs: uniqueTimeMs(deps.clock),
   });
-  const { lines, rejected } = serialize([...traffic.points, ...flattenAnnotations(response.meta.annotations), record], deps, context);
+  const { lines, rejected } = serialize(traffic.groups, [...flattenAnnotations(response.meta.annotations), record], deps, context);
   await deps.sink.write(lines);
-  const written = traffic.points.length - rejected.filter((p) => p.measurement === MEASUREMENT.traffic).length;
+  const written = traffic.pointCount - rejected.filter((p) => p.measurement === MEASUREMENT.traffic).length;
   deps.logger.debug(`wrote ${written} points`, { ...context, attempts, durationMs });
   return { window, fetched: true, points: written, rejected: rejected.length, lastUpdatedMs: response.meta.lastUpdatedMs };
 }
 
 /** Line protocol for each point; the few it cannot carry go to the dead letters, logged once. */
-function serialize(points: readonly Point[], deps: PipelineDeps, context: Record<string, string>): { lines: string[]; rejected: Point[] } {
+function serialize(groups: readonly TrafficGroup[], points: readonly Point[], deps: PipelineDeps, context: Record<string, string>): { lines: string[]; rejected: Point[] } {
   const lines: string[] = [];
   let firstError: LineProtocolError | undefined;
   const rejected: Point[] = [];
+  const reject = (refused: Point[], error: unknown): void => {
+    if (!(error instanceof LineProtocolError)) throw error;
+    firstError ??= error;
+    rejected.push(...refused);
+    deps.deadLetters?.addPoints(refused, error.message);
+  };
+  for (const group of groups) {
+    try {
+      appendSeriesLines(lines, MEASUREMENT.traffic, group.tags, 'value', group.timeTexts, group.values);
+    } catch (error) {
+      reject(groupPoints(group), error);
+    }
+  }
   for (const point of points) {
     try {
       lines.push(toLine(point));
     } catch (error) {
-      if (!(error instanceof LineProtocolError)) throw error;
-      firstError ??= error;
-      rejected.push(point);
-      deps.deadLetters?.addPoints([point], error.message);
+      reject([point], error);
     }
   }
   if (firstError) {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import type { Query } from '../../../src/config/plan.js';
-import { flattenTraffic } from '../../../src/flatten/flatten.js';
-import { toLine } from '../../../src/flatten/lineProtocol.js';
+import { flattenTraffic, MEASUREMENT } from '../../../src/flatten/flatten.js';
+import { appendSeriesLines } from '../../../src/flatten/lineProtocol.js';
 import { parseRadarResult } from '../../../src/radar/response.js';
 import { parseLine } from '../../harness/lineProtocolParser.js';
 
@@ -34,10 +34,13 @@ describe('flatten, property-based', () => {
           Object.defineProperty(serie, key, { value: column, enumerable: true });
         }
         const response = parseRadarResult({ meta: {}, serie_0: serie }, [['serie_0']]);
-        const { points } = flattenTraffic(query, { startMs: 0, endMs: 1000 * H }, response);
-        expect(points).toHaveLength(buckets * keys.length);
-        for (const point of points) {
-          const parsed = parseLine(toLine(point));
+        const { groups, pointCount } = flattenTraffic(query, { startMs: 0, endMs: 1000 * H }, response);
+        const lines: string[] = [];
+        for (const group of groups) appendSeriesLines(lines, MEASUREMENT.traffic, group.tags, 'value', group.timeTexts, group.values);
+        expect(pointCount).toBe(buckets * keys.length);
+        expect(lines).toHaveLength(pointCount);
+        for (const line of lines) {
+          const parsed = parseLine(line);
           const key = parsed.tags.group_key!;
           expect(parsed.fields.value).toBe(parseFloat(values.get(key)![parsed.time / H]!));
           expect(parsed.tags).toMatchObject({ job: 'j', series: 'j', dimension: 'AS', agg_interval: '1h', normalization: 'PERCENTAGE' });

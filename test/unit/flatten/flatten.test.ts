@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Query } from '../../../src/config/plan.js';
-import { annotationId, fetchPoint, flattenAnnotations, flattenTraffic } from '../../../src/flatten/flatten.js';
+import { annotationId, fetchPoint, flattenAnnotations, flattenTraffic, groupPoints } from '../../../src/flatten/flatten.js';
 import { IntField } from '../../../src/flatten/lineProtocol.js';
 import type { RadarResponse } from '../../../src/radar/response.js';
 
@@ -22,13 +22,16 @@ describe('flattenTraffic', () => {
       ],
     };
     const result = flattenTraffic(query, { startMs: 0, endMs: 4 * H }, response);
-    expect(result.points.map((p) => [p.tags.series, p.tags.group_key, p.timeMs, p.fields.value])).toEqual([
+    const points = result.groups.flatMap(groupPoints);
+    expect(points.map((p) => [p.tags.series, p.tags.group_key, p.timeMs, p.fields.value])).toEqual([
       ['us', '13335', 0, 1],
       ['us', '13335', H, 0.5],
       ['us', 'other', 0, 0.25],
       ['pt', '3243', 0, 0.1],
     ]);
-    expect(result.points[0]!.tags).toEqual({ job: 'cmp', series: 'us', dimension: 'AS', group_key: '13335', agg_interval: '1h', normalization: 'MIN0_MAX' });
+    expect(result.pointCount).toBe(4);
+    expect(result.groups[0]!.timeTexts).toEqual(['0', String(H)]);
+    expect(points[0]!.tags).toEqual({ job: 'cmp', series: 'us', dimension: 'AS', group_key: '13335', agg_interval: '1h', normalization: 'MIN0_MAX' });
     expect(result.outsideWindow).toBe(2);
     expect(result.nulls).toBe(1);
   });
