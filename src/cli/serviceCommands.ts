@@ -65,6 +65,7 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       void daemon.stop().then(async (finished) => {
         if (!finished) app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
         await stats.stop();
+        await store.flush().catch((error: Error) => app.logger.error(error.message));
         await deps.sink.close();
         server?.close();
         server?.closeAllConnections();

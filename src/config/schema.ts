@@ -103,7 +103,8 @@ const radar = z.strictObject({
   retries: z.number().int().min(0).max(20).optional(),
   retryDelayMs: z.number().int().min(0).max(600_000).optional(),
   throttlePauseMs: z.number().int().min(0).max(3_600_000).optional(),
-  rateLimit: z.number().int().min(1).max(1200, 'must be at most 1200 (Cloudflare blocks beyond that)').optional(),
+  // At most 1200 against Cloudflare (checked with the URL, in resolveSettings); more only for a local endpoint.
+  rateLimit: z.number().int().min(1).max(1_000_000).optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
 });
 

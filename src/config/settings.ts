@@ -63,6 +63,8 @@ export interface Settings {
 }
 
 export const DEFAULT_RADAR_URL = 'https://api.cloudflare.com/client/v4';
+/** Cloudflare's global limit (radar-api.md): more blocks every call for the next 5 minutes. */
+export const CLOUDFLARE_LIMIT_PER_5_MIN = 1200;
 
 /**
  * Connection settings: jobs.yaml first, then the environment, which wins (design.md, "What users
@@ -81,6 +83,11 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
     if (text !== undefined) windowMs[interval] = parseWindowLength(text) as number;
   }
   const service = config.service ?? {};
+  const baseUrl = (e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL).replace(/\/+$/, '');
+  const rateLimitPer5Min = radar.rateLimit ?? 600;
+  if (rateLimitPer5Min > CLOUDFLARE_LIMIT_PER_5_MIN && new URL(baseUrl).hostname.endsWith('cloudflare.com')) {
+    throw new UsageError(`radar.rateLimit ${rateLimitPer5Min} is above Cloudflare's ${CLOUDFLARE_LIMIT_PER_5_MIN} requests per 5 minutes: Cloudflare would block every call for 5 minutes`);
+  }
   return {
     service: {
       listen: parseListen(e('HTTP_LISTEN') ?? service.listen ?? '127.0.0.1:9464'),
@@ -91,13 +98,13 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       statsEveryMs: service.statsEveryMs ?? 60_000,
     },
     radar: {
-      baseUrl: (e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL).replace(/\/+$/, ''),
+      baseUrl,
       auth: token ? { kind: 'token', token } : email && key ? { kind: 'key', email, key } : undefined,
       timeoutMs: radar.timeoutMs ?? 30_000,
       retries: radar.retries ?? 6,
       retryDelayMs: radar.retryDelayMs ?? 1000,
       throttlePauseMs: radar.throttlePauseMs ?? 5 * 60_000,
-      rateLimitPer5Min: radar.rateLimit ?? 600,
+      rateLimitPer5Min,
       concurrency: radar.concurrency ?? 4,
     },
     influx: {

@@ -59,32 +59,32 @@ export async function runBackfill(plan: BackfillPlan, deps: PipelineDeps, store:
       const { query } = item;
       const outcome = await runQuery(query, item.windows, deps, {
         ...(signal ? { signal } : {}),
-        onWindow: (result) => {
+        onWindow: async (result) => {
           const previous = store.backfillCursor(plan.key, query.id);
           const contiguous = previous?.nextMs === result.window.startMs;
           const final = isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs);
           const runFrom = !final ? undefined : contiguous && previous.finalRunFromMs !== undefined ? previous.finalRunFromMs : result.window.startMs;
-          store.setBackfillCursor(plan.key, query.id, { nextMs: result.window.endMs, finalRunFromMs: runFrom });
+          await store.setBackfillCursor(plan.key, query.id, { nextMs: result.window.endMs, finalRunFromMs: runFrom });
           onWindow(result);
         },
       });
       const cursor = store.backfillCursor(plan.key, query.id);
-      if (cursor?.finalRunFromMs !== undefined) mergeFinalRange(store, query.id, cursor.finalRunFromMs, cursor.nextMs);
+      if (cursor?.finalRunFromMs !== undefined) await mergeFinalRange(store, query.id, cursor.finalRunFromMs, cursor.nextMs);
       return outcome;
     }),
   );
-  if (outcomes.every((o) => o.ok)) store.finishBackfill(plan.key);
+  if (outcomes.every((o) => o.ok)) await store.finishBackfill(plan.key);
   return outcomes;
 }
 
 /** Unites [fromMs, toMs) with the query's final range when they touch; starts the range if there is none. */
-export function mergeFinalRange(store: StateStore, queryId: string, fromMs: number, toMs: number): void {
+export async function mergeFinalRange(store: StateStore, queryId: string, fromMs: number, toMs: number): Promise<void> {
   const saved = store.query(queryId);
   if (!saved) return store.setQuery(queryId, { finalFromMs: fromMs, checkpointMs: toMs });
   if (fromMs > saved.checkpointMs || toMs < saved.finalFromMs) return;
   const finalFromMs = Math.min(fromMs, saved.finalFromMs);
   const checkpointMs = Math.max(toMs, saved.checkpointMs);
-  if (finalFromMs !== saved.finalFromMs || checkpointMs !== saved.checkpointMs) store.setQuery(queryId, { ...saved, finalFromMs, checkpointMs });
+  if (finalFromMs !== saved.finalFromMs || checkpointMs !== saved.checkpointMs) await store.setQuery(queryId, { ...saved, finalFromMs, checkpointMs });
 }
 
 /** "backfill 2025-11-27 → 2026-11-27: 54 windows of 1 query (3 already done): at least 0 min at 600 requests per 5 minutes" */

@@ -3,7 +3,7 @@ import { fetchPoint, flattenAnnotations, flattenTraffic, groupPoints, MEASUREMEN
 import { appendSeriesLines, LineProtocolError, toLine, type Point } from '../flatten/lineProtocol.js';
 import type { Logger } from '../log.js';
 import type { DeadLetters } from '../sink/deadLetters.js';
-import type { RadarClient } from '../radar/client.js';
+import type { FetchResult, RadarClient } from '../radar/client.js';
 import type { RadarRequest } from '../radar/request.js';
 import type { PointSink } from '../sink/sink.js';
 import { isoSeconds, type Clock } from '../util/time.js';
@@ -56,21 +56,28 @@ export function logContext(query: Query, window: Window): Record<string, string>
   return { job: query.job, dimension: query.dimension, interval: query.interval, window: `${isoSeconds(window.startMs)}/${isoSeconds(window.endMs)}` };
 }
 
-/**
- * Fetches one window, flattens it and writes it with its annotations and its `radar_fetches` point.
- * Resolves only once the sink acknowledged the points; rejects when the fetch or the write failed.
- */
-export async function fetchWindow(query: Query, window: Window, deps: PipelineDeps): Promise<WindowResult> {
+/** A window's answer from Radar, not yet written; undefined when nothing of the window exists yet. */
+export type FetchedWindow = FetchResult | undefined;
+
+/** The network half of a window: the request, with retries. Records a failed fetch before rejecting. */
+export async function fetchResponse(query: Query, window: Window, deps: PipelineDeps): Promise<FetchedWindow> {
   const range = requestRange(window, deps.clock.nowMs());
-  if (!range) return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined };
-  const context = logContext(query, window);
-  let fetched;
+  if (!range) return undefined;
   try {
-    fetched = await deps.client.fetch(buildRequest(query, range), context);
+    return await deps.client.fetch(buildRequest(query, range), logContext(query, window));
   } catch (error) {
     await recordFailedFetch(query, window, deps);
     throw error;
   }
+}
+
+/**
+ * The writing half: flattens the answer and writes it with its annotations and its `radar_fetches`
+ * point. Resolves only once the sink acknowledged (or spooled) the points.
+ */
+export async function writeWindow(query: Query, window: Window, fetched: FetchedWindow, deps: PipelineDeps): Promise<WindowResult> {
+  if (!fetched) return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined };
+  const context = logContext(query, window);
   const { response, attempts, durationMs } = fetched;
   const traffic = flattenTraffic(query, window, response);
   const record = fetchPoint({

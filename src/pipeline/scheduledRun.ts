@@ -23,9 +23,9 @@ export async function runFromCheckpoint(query: Query, deps: PipelineDeps, store:
         return;
       }
       state.checkpointMs = result.window.endMs;
-      store.setQuery(query.id, state);
+      return store.setQuery(query.id, state);
     },
   });
-  if (outcome.ok) store.setQuery(query.id, { ...state, lastSuccessMs: deps.clock.nowMs() });
+  if (outcome.ok) await store.setQuery(query.id, { ...state, lastSuccessMs: deps.clock.nowMs() });
   return outcome;
 }

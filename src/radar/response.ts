@@ -39,7 +39,25 @@ export class RadarResponseError extends ServiceError {
   }
 }
 
-const NUMERIC = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+/**
+ * A decimal number as text, exponent allowed: what Number() accepts minus what it should not
+ * (empty text, spaces, hex/octal/binary, Infinity). Checked by hand because a regular expression per
+ * value costs more than the rest of flattening.
+ */
+export function parseDecimal(text: string): number {
+  const n = text.length;
+  if (n === 0) return NaN;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(n - 1);
+  const firstOk = (first >= 48 && first <= 57) || first === 45 || first === 43 || first === 46; // digit - + .
+  const lastOk = (last >= 48 && last <= 57) || last === 46;
+  if (!firstOk || !lastOk) return NaN;
+  if (n > 1 && first === 48) {
+    const second = text.charCodeAt(1) | 0x20; // lower case
+    if (second === 120 || second === 111 || second === 98) return NaN; // 0x 0o 0b
+  }
+  return Number(text);
+}
 
 /**
  * Validates `result` of a successful answer. Unknown extra fields are ignored; `expectedKeys` lists, per
@@ -86,8 +104,8 @@ function parseValues(values: unknown[], key: string, group: string): Float64Arra
   for (let i = 0; i < values.length; i++) {
     const value = values[i];
     if (value === null) out[i] = NaN;
-    else if (typeof value === 'string' && NUMERIC.test(value)) out[i] = Number(value);
     else if (typeof value === 'number' && Number.isFinite(value)) out[i] = value;
+    else if (typeof value === 'string' && Number.isFinite((out[i] = parseDecimal(value)))) continue;
     else throw new RadarResponseError(`series "${key}" group "${group}" value ${i} ${JSON.stringify(value)} is not a number`);
   }
   return out;

@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ServiceError } from '../errors.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { writeFileAtomic, writeFileAtomicAsync } from './atomicFile.js';
 
 /**
  * Per query, the range of windows known to be final: [finalFromMs, checkpointMs). Scheduled runs start
@@ -36,12 +36,16 @@ export class StateError extends ServiceError {
 }
 
 /**
- * The embedded state directory (STATE_DIR): one versioned JSON file, replaced atomically on every
- * change, so kill -9 at any moment leaves a readable state. Saves are serialized in call order.
+ * The embedded state directory (STATE_DIR): one versioned JSON file, replaced atomically (temp file,
+ * fsync, rename), so kill -9 at any moment leaves a readable state. Every change returns a promise
+ * that resolves once it is on disk; writes happen off the event loop, and changes made while a write
+ * is under way share the next one, so many queries finishing windows together cost one fsync.
  */
 export class StateStore {
   readonly file: string;
   private state: StateFileV1;
+  private writing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
 
   private constructor(
     readonly dir: string,
@@ -66,7 +70,11 @@ export class StateStore {
       throw new StateError(`the state directory ${absolute} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}): set STATE_DIR to a writable directory`, error);
     }
     const store = new StateStore(absolute, false);
-    store.save(); // proves that we can write here before any work is done
+    try {
+      writeFileAtomic(store.file, store.text()); // proves that we can write here before any work is done
+    } catch (error) {
+      throw new StateError(`cannot save state to ${store.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
+    }
     return store;
   }
 
@@ -74,9 +82,9 @@ export class StateStore {
     return this.state.queries[id];
   }
 
-  setQuery(id: string, state: QueryState): void {
+  setQuery(id: string, state: QueryState): Promise<void> {
     this.state.queries[id] = state;
-    this.save();
+    return this.save();
   }
 
   /** Backfill progress, per backfill key and query. */
@@ -84,14 +92,20 @@ export class StateStore {
     return this.state.backfills[key]?.[queryId];
   }
 
-  setBackfillCursor(key: string, queryId: string, cursor: BackfillCursor): void {
+  setBackfillCursor(key: string, queryId: string, cursor: BackfillCursor): Promise<void> {
     (this.state.backfills[key] ??= {})[queryId] = cursor;
-    this.save();
+    return this.save();
   }
 
-  finishBackfill(key: string): void {
+  finishBackfill(key: string): Promise<void> {
     delete this.state.backfills[key];
-    this.save();
+    return this.save();
+  }
+
+  /** Resolves once every change made so far is on disk. */
+  async flush(): Promise<void> {
+    await this.queued;
+    await this.writing;
   }
 
   private read(): StateFileV1 {
@@ -114,12 +128,21 @@ export class StateStore {
     return { version: 1, queries: state.queries ?? {}, backfills: state.backfills ?? {} };
   }
 
-  private save(): void {
-    if (this.readOnly) return;
-    try {
-      writeFileAtomic(this.file, JSON.stringify(this.state, null, 1) + '\n');
-    } catch (error) {
-      throw new StateError(`cannot save state to ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
-    }
+  private save(): Promise<void> {
+    if (this.readOnly) return Promise.resolve();
+    // A write not yet started will carry this change too.
+    this.queued ??= (async () => {
+      await this.writing?.catch(() => undefined);
+      this.queued = undefined;
+      this.writing = writeFileAtomicAsync(this.file, this.text()).catch((error: unknown) => {
+        throw new StateError(`cannot save state to ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
+      });
+      await this.writing;
+    })();
+    return this.queued;
+  }
+
+  private text(): string {
+    return JSON.stringify(this.state, null, 1) + '\n';
   }
 }

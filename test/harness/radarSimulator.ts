@@ -40,6 +40,13 @@ export class RadarSimulator {
   token = 'sim-token-0123456789';
   /** Delay before every answer, to make long work observable (and killable) halfway. */
   responseDelayMs = 0;
+  /** Benchmarks: keep no bodies in `served` (memory), and answer repeated requests from a cache (CPU). */
+  recordBodies = true;
+  private readonly cache: Map<string, string> | undefined;
+
+  constructor(options: { cacheResponses?: boolean } = {}) {
+    this.cache = options.cacheResponses ? new Map() : undefined;
+  }
   url = '';
 
   async start(): Promise<this> {
@@ -100,6 +107,11 @@ export class RadarSimulator {
     if (authError) return fail(authError.status, authError.code, authError.message);
     const fault = this.nextFault();
     if (fault) record.fault = fault.kind;
+    const cached = fault ? undefined : this.cache?.get(req.url ?? '');
+    if (cached !== undefined) {
+      record.status = 200;
+      return void res.writeHead(200, { 'content-type': 'application/json' }).end(cached);
+    }
     if (fault?.kind === 'status') {
       return fail(fault.status, fault.code ?? fault.status, fault.message ?? http.STATUS_CODES[fault.status] ?? 'error', fault.retryAfterSec !== undefined ? { 'retry-after': String(fault.retryAfterSec) } : {});
     }
@@ -114,7 +126,8 @@ export class RadarSimulator {
     }
     const body = { success: true, errors: [], messages: [], result };
     if (fault) return this.sendFaulty(fault, body, res, record);
-    record.body = body;
+    if (this.recordBodies) record.body = body;
+    if (this.cache) this.cache.set(req.url ?? '', JSON.stringify(body));
     send(200, body);
   }
 

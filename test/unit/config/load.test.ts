@@ -49,8 +49,10 @@ describe('parseConfigText', () => {
     expect(problems(`${JOB}    intervals: [1h]\n`)[0]).toMatch(/^5:5 invalid YAML: Map keys must be unique/);
   });
 
-  test('refuses a rate limit above Cloudflare\'s', () => {
-    expect(problems(`radar: { rateLimit: 5000 }\n${JOB}`)[0]).toMatch(/rateLimit: 5000 must be at most 1200/);
+  test('refuses a rate limit above Cloudflare\'s against Cloudflare, allows it for a local endpoint', () => {
+    const config = parseConfigText(`radar: { rateLimit: 5000 }\n${JOB}`, 'f', {});
+    expect(() => resolveSettings(config, {})).toThrow(/radar.rateLimit 5000 is above Cloudflare's 1200 requests per 5 minutes/);
+    expect(resolveSettings(config, { RADAR_API_URL: 'http://127.0.0.1:8080/client/v4' }).radar.rateLimitPer5Min).toBe(5000);
   });
 
   test('refuses a window that is not a whole number of buckets', () => {

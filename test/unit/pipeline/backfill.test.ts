@@ -14,9 +14,9 @@ const query = (id: string): Query => ({
 const store = () => StateStore.open(mkdtempSync(join(tmpdir(), 'bf-')));
 
 describe('planBackfill', () => {
-  test('one window per grid window, skipping the final range unless --refetch', () => {
+  test('one window per grid window, skipping the final range unless --refetch', async () => {
     const s = store();
-    s.setQuery('a', { finalFromMs: 2 * W, checkpointMs: 4 * W });
+    await s.setQuery('a', { finalFromMs: 2 * W, checkpointMs: 4 * W });
     const plan = planBackfill([query('a'), query('b')], 0, 6 * W, s, false);
     expect(plan.items[0]!.windows.map((w) => w.startMs / W)).toEqual([0, 1, 4, 5]);
     expect(plan.items[1]!.windows).toHaveLength(6);
@@ -24,10 +24,10 @@ describe('planBackfill', () => {
     expect(planBackfill([query('a')], 0, 6 * W, s, true).totalWindows).toBe(6);
   });
 
-  test('resumes after the saved cursor of the same backfill only', () => {
+  test('resumes after the saved cursor of the same backfill only', async () => {
     const s = store();
     const key = backfillKey([query('a')], 0, 6 * W, false);
-    s.setBackfillCursor(key, 'a', { nextMs: 3 * W, finalRunFromMs: 0 });
+    await s.setBackfillCursor(key, 'a', { nextMs: 3 * W, finalRunFromMs: 0 });
     expect(planBackfill([query('a')], 0, 6 * W, s, false).items[0]!.windows.map((w) => w.startMs / W)).toEqual([3, 4, 5]);
     expect(planBackfill([query('a')], 0, 7 * W, s, false).totalWindows).toBe(7);
   });
@@ -39,15 +39,15 @@ describe('planBackfill', () => {
 });
 
 describe('mergeFinalRange', () => {
-  test('starts a range, unites touching ones, ignores a disjoint one', () => {
+  test('starts a range, unites touching ones, ignores a disjoint one', async () => {
     const s = store();
-    mergeFinalRange(s, 'a', 2 * W, 4 * W);
+    await mergeFinalRange(s, 'a', 2 * W, 4 * W);
     expect(s.query('a')).toEqual({ finalFromMs: 2 * W, checkpointMs: 4 * W });
-    mergeFinalRange(s, 'a', 0, 2 * W);
+    await mergeFinalRange(s, 'a', 0, 2 * W);
     expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 4 * W });
-    mergeFinalRange(s, 'a', 3 * W, 6 * W);
+    await mergeFinalRange(s, 'a', 3 * W, 6 * W);
     expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 6 * W });
-    mergeFinalRange(s, 'a', 8 * W, 9 * W);
+    await mergeFinalRange(s, 'a', 8 * W, 9 * W);
     expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 6 * W });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseRadarResult, RadarResponseError } from '../../../src/radar/response.js';
+import { parseDecimal, parseRadarResult, RadarResponseError } from '../../../src/radar/response.js';
 
 const result = (series: Record<string, unknown>, meta: unknown = {}) => ({ meta, ...series });
 
@@ -52,5 +52,24 @@ describe('parseRadarResult', () => {
     expect(caught).toBeInstanceOf(RadarResponseError);
     expect((caught as RadarResponseError).message).toMatch(message);
     expect((caught as RadarResponseError).retryable).toBe(true);
+  });
+});
+
+describe('parseDecimal', () => {
+  test.each([
+    ['31.52', 31.52],
+    ['-0.5', -0.5],
+    ['+2', 2],
+    ['.5', 0.5],
+    ['1.', 1],
+    ['1.4e-05', 0.000014],
+    ['2E+3', 2000],
+    ['007', 7],
+  ])('reads %s', (text, value) => {
+    expect(parseDecimal(text)).toBe(value);
+  });
+
+  test.each(['', ' 1', '1 ', '0x10', '0o7', '0b1', 'Infinity', '-Infinity', 'NaN', '1e', '1,5', '--1', 'abc', '1.2.3'])('refuses %j', (text) => {
+    expect(parseDecimal(text)).toBeNaN();
   });
 });

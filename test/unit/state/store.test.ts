@@ -7,27 +7,37 @@ import { StateError, StateStore } from '../../../src/state/store.js';
 const fresh = () => mkdtempSync(join(tmpdir(), 'state-'));
 
 describe('StateStore', () => {
-  test('keeps checkpoints and backfill cursors across reopening, leaving no temp files', () => {
+  test('keeps checkpoints and backfill cursors across reopening, leaving no temp files', async () => {
     const dir = fresh();
     const store = StateStore.open(dir);
-    store.setQuery('a/AS/1h', { finalFromMs: 0, checkpointMs: 100 });
-    store.setBackfillCursor('k', 'a/AS/1h', { nextMs: 50, finalRunFromMs: 0 });
+    await store.setQuery('a/AS/1h', { finalFromMs: 0, checkpointMs: 100 });
+    await store.setBackfillCursor('k', 'a/AS/1h', { nextMs: 50, finalRunFromMs: 0 });
     const again = StateStore.open(dir);
     expect(again.query('a/AS/1h')).toEqual({ finalFromMs: 0, checkpointMs: 100 });
     expect(again.backfillCursor('k', 'a/AS/1h')).toEqual({ nextMs: 50, finalRunFromMs: 0 });
-    again.finishBackfill('k');
+    await again.finishBackfill('k');
     expect(StateStore.open(dir).backfillCursor('k', 'a/AS/1h')).toBeUndefined();
     expect(readdirSync(dir)).toEqual(['state.json']);
     expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).version).toBe(1);
   });
 
-  test('a read-only store (--dry-run) reads but never writes', () => {
+  test('a read-only store (--dry-run) reads but never writes', async () => {
     const dir = fresh();
-    StateStore.open(dir).setQuery('q', { finalFromMs: 1, checkpointMs: 2 });
+    const writer = StateStore.open(dir);
+    await writer.setQuery('q', { finalFromMs: 1, checkpointMs: 2 });
     const readOnly = StateStore.openReadOnly(dir);
-    readOnly.setQuery('q', { finalFromMs: 5, checkpointMs: 6 });
+    await readOnly.setQuery('q', { finalFromMs: 5, checkpointMs: 6 });
     expect(StateStore.open(dir).query('q')).toEqual({ finalFromMs: 1, checkpointMs: 2 });
     expect(() => StateStore.openReadOnly(join(dir, 'missing'))).not.toThrow();
+  });
+
+  test('changes made while a write is under way share the next write, and all are on disk when they resolve', async () => {
+    const dir = fresh();
+    const store = StateStore.open(dir);
+    const saves = Array.from({ length: 20 }, (_, i) => store.setQuery(`q${i}`, { finalFromMs: 0, checkpointMs: i }));
+    expect(new Set(saves).size).toBeLessThanOrEqual(2);
+    await Promise.all(saves);
+    expect(StateStore.openReadOnly(dir).query('q19')).toEqual({ finalFromMs: 0, checkpointMs: 19 });
   });
 
   test('refuses a state file it cannot read, with what to do', () => {
