@@ -83,6 +83,7 @@ export async function openPipeline(app: App, options: { dryRun: boolean; stdout:
     clock: app.clock,
     limiter,
     cancel,
+    windowsInParallel: app.settings.radar.concurrency,
     ...(metrics ? { observer: metrics } : {}),
     ...(delivery ? { deadLetters: delivery.deadLetters } : {}),
   };

@@ -58,6 +58,7 @@ export async function runBackfill(plan: BackfillPlan, deps: PipelineDeps, store:
     plan.items.map(async (item) => {
       const { query } = item;
       const outcome = await runQuery(query, item.windows, deps, {
+        parallel: deps.windowsInParallel ?? 1,
         ...(signal ? { signal } : {}),
         onWindow: async (result) => {
           const previous = store.backfillCursor(plan.key, query.id);

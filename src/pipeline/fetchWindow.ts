@@ -18,6 +18,8 @@ export interface PipelineDeps {
   observer?: WindowObserver;
   /** Where points that line protocol cannot carry are kept; absent for --dry-run (logged only). */
   deadLetters?: DeadLetters;
+  /** Windows of one query fetched and written at once (catch-up and backfill); the rate limiter still rules. */
+  windowsInParallel?: number;
 }
 
 export interface WindowObserver {

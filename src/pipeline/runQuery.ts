@@ -1,7 +1,7 @@
 import type { Query } from '../config/plan.js';
 import { ServiceError } from '../errors.js';
 import type { Window } from '../windows/grid.js';
-import { fetchResponse, logContext, writeWindow, type FetchedWindow, type PipelineDeps, type WindowResult } from './fetchWindow.js';
+import { fetchResponse, logContext, writeWindow, type PipelineDeps, type WindowResult } from './fetchWindow.js';
 
 export interface QueryOutcome {
   query: Query;
@@ -17,39 +17,49 @@ export interface QueryOutcome {
 export interface RunOptions {
   /** Checked before each window: a shutdown lets the window in flight finish, starts no other. */
   signal?: AbortSignal;
-  /** Called once each window is written (checkpoints, progress); the next window waits for it. */
+  /** Windows of this query under way at once (default 1: one after the other). */
+  parallel?: number;
+  /** Called once each window is written (checkpoints, progress), in window order. */
   onWindow?: (result: WindowResult) => void | Promise<void>;
 }
 
 /**
- * Fetches a query's windows in order, stopping at the first failure so that nothing is skipped. The
- * next window's request is already under way while the current one is written (one ahead, no more:
- * memory stays at two responses per query), so the network and InfluxDB work side by side.
+ * Fetches and writes a query's windows, up to `parallel` at a time, and reports them in order: the
+ * checkpoint (onWindow) only ever moves over a gap-free run of written windows. At the first failure
+ * no new window starts; windows already under way finish, and those after the failed one are written
+ * but not reported, so the next run fetches them again (writing a window twice is harmless).
  */
 export async function runQuery(query: Query, windows: readonly Window[], deps: PipelineDeps, options: RunOptions = {}): Promise<QueryOutcome> {
+  const parallel = Math.max(1, options.parallel ?? 1);
+  const results: (Promise<WindowResult> | undefined)[] = [];
+  let started = 0;
+  let failed = false;
+  const startNext = (): void => {
+    if (failed || options.signal?.aborted || started >= windows.length) return;
+    const window = windows[started]!;
+    const work = fetchResponse(query, window, deps).then((fetched) => writeWindow(query, window, fetched, deps));
+    work.catch(() => (failed = true));
+    results[started++] = work;
+  };
+  for (let i = 0; i < parallel; i++) startNext();
   const done: WindowResult[] = [];
   let points = 0;
-  const start = (window: Window): Promise<FetchedWindow> => {
-    const fetching = fetchResponse(query, window, deps);
-    fetching.catch(() => undefined); // awaited below, or abandoned when an earlier window failed
-    return fetching;
-  };
-  let next = windows[0] && !options.signal?.aborted ? start(windows[0]) : undefined;
   for (let i = 0; i < windows.length; i++) {
-    const window = windows[i]!;
-    if (options.signal?.aborted || !next) return { query, ok: false, aborted: true, done, points };
+    const work = results[i];
+    if (!work) return { query, ok: false, aborted: true, done, points };
     try {
-      const fetched = await next;
-      next = windows[i + 1] && !options.signal?.aborted ? start(windows[i + 1]!) : undefined;
-      const result = await writeWindow(query, window, fetched, deps);
+      const result = await work;
       done.push(result);
       points += result.points;
       deps.observer?.windowDone(result);
       await options.onWindow?.(result);
+      startNext();
     } catch (error) {
+      failed = true;
+      await Promise.allSettled(results.slice(i + 1));
       deps.observer?.windowFailed();
       const message = error instanceof Error ? error.message : String(error);
-      deps.logger.error(`window failed: ${message}`, { ...logContext(query, window), code: error instanceof ServiceError ? error.code : 'unexpected' });
+      deps.logger.error(`window failed: ${message}`, { ...logContext(query, windows[i]!), code: error instanceof ServiceError ? error.code : 'unexpected' });
       return { query, ok: false, aborted: false, done, points, error: error instanceof Error ? error : new Error(message) };
     }
   }

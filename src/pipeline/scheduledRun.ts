@@ -16,6 +16,7 @@ export async function runFromCheckpoint(query: Query, deps: PipelineDeps, store:
   const state = { finalFromMs: saved?.finalFromMs ?? fromMs, checkpointMs: fromMs, ...(saved?.lastSuccessMs !== undefined ? { lastSuccessMs: saved.lastSuccessMs } : {}) };
   let frontierIsFinal = true;
   const outcome = await runQuery(query, windowsCovering(fromMs, nowMs, query.windowMs), deps, {
+    parallel: deps.windowsInParallel ?? 1,
     ...(signal ? { signal } : {}),
     onWindow: (result) => {
       if (!frontierIsFinal || !isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs)) {

@@ -51,6 +51,8 @@ export interface RadarClientOptions {
  */
 export class RadarClient {
   private readonly clock: Clock;
+  /** Radar refused our credentials: every later request would be refused too, so none is sent. */
+  private credentialsRefused: RadarApiError | undefined;
 
   constructor(private readonly options: RadarClientOptions) {
     this.clock = options.clock ?? systemClock;
@@ -66,6 +68,7 @@ export class RadarClient {
         attempts++;
         await limiter.acquire(this.options.signal);
         try {
+          if (this.credentialsRefused) throw this.credentialsRefused;
           const response = await this.attempt(request);
           this.options.onAttempt?.('ok', false);
           return response;
@@ -136,7 +139,9 @@ export class RadarClient {
     const retryAfterMs = parseRetryAfterMs(answer.headers['retry-after']);
     const what = apiMessage ?? (isRecord(body) ? 'success is not true' : `non-JSON body ${JSON.stringify(answer.body.slice(0, 80))}`);
     const message = redact(`Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}`, secretsOf(this.options.settings.auth));
-    return throwError(new RadarApiError(message, { status, outcome, ...(apiCode !== undefined ? { apiCode } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) }));
+    const error = new RadarApiError(message, { status, outcome, ...(apiCode !== undefined ? { apiCode } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    if (status === 401 || status === 403) this.credentialsRefused = error;
+    throw error;
   }
 
   private networkError(error: unknown): RadarApiError {
@@ -147,10 +152,6 @@ export class RadarClient {
       cause: error,
     });
   }
-}
-
-function throwError(error: Error): never {
-  throw error;
 }
 
 /** The keys each requested series may have in `result`: its name when sent, else `serie_<i>`. */

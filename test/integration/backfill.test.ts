@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
@@ -49,16 +49,21 @@ describe('backfill', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     sim.responseDelayMs = 0;
+    const askedBeforeKill = sim.served.length;
+    const state = JSON.parse(readFileSync(join(dir, 'state', 'state.json'), 'utf8')) as { backfills: Record<string, Record<string, { nextMs: number }>> };
+    const finishedUntil = Object.values(state.backfills)[0]!['year/AS/1h']!.nextMs;
+    expect(finishedUntil).toBeGreaterThan(Date.parse(FROM));
 
     const second = await runCli(args, env);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/already done/);
     expect(second.stderr).toMatch(/backfill: \d+\/\d+ windows \(100%\)/);
 
-    const windowsAsked = sim.served.map((s) => s.params.dateStart![0]);
+    const windowsAsked = sim.served.map((s) => s.params.dateStart![0]!);
     expect(new Set(windowsAsked).size).toBe(gridWindows);
-    // Only the window in flight at the kill may be asked twice.
-    expect(windowsAsked.length - gridWindows).toBeLessThanOrEqual(1);
+    // The restart asked for no window that had finished before the kill; only those in flight then (at most radar.concurrency) twice.
+    expect(sim.served.slice(askedBeforeKill).every((s) => Date.parse(s.params.dateStart![0]!) >= finishedUntil)).toBe(true);
+    expect(windowsAsked.length - gridWindows).toBeLessThanOrEqual(4);
     expect(sim.served.every((s) => s.dimension === 'AS')).toBe(true);
 
     const actual = await actualTraffic(influx, 'bf');

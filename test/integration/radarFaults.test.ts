@@ -103,8 +103,8 @@ describe('once against a misbehaving Radar', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Invalid API Token');
     expect(result.stderr + result.stdout).not.toContain(badToken);
-    // One request per query, none retried.
-    expect(sim.served.length).toBe(4);
+    // Nothing retried, and once Radar refused the token no further request was sent (2 were in flight).
+    expect(sim.served.length).toBeLessThanOrEqual(2);
   });
 
   test('the legacy email + key pair authenticates', async () => {
