@@ -67,8 +67,9 @@ async function main(): Promise<void> {
       service.push(run.points! / run.wallSeconds!);
     }
 
-    // 2. CPU cost of parse + flatten + serialise, on one core, with a profile.
-    const cpu = await measureCpu(5);
+    // 2. CPU cost of parse + flatten + serialise, on one core, with a profile: the median of 3 runs.
+    const cpuRuns = [await measureCpu(3), await measureCpu(3), await measureCpu(3)].sort((a, b) => a.pointsPerSecond - b.pointsPerSecond);
+    const cpu = { ...cpuRuns[1]!, rounds: cpuRuns.map((c) => c.pointsPerSecond) };
 
     // 3. Memory: a backfill of over a million points, and 1000 scheduled runs against 10.
     const bigConfig = configFile('big', 'radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19 }\n');
@@ -121,7 +122,7 @@ interface Results {
   service: number[];
   ceiling: number[];
   ratio: number;
-  cpu: Awaited<ReturnType<typeof measureCpu>>;
+  cpu: Awaited<ReturnType<typeof measureCpu>> & { rounds: number[] };
   big: Record<string, number>;
   newUser: Record<string, number>;
   runs: Record<string, number>;
@@ -135,13 +136,15 @@ interface Results {
 
 function report(r: Results): string {
   const growth = (r.runs.rssAfter1000MB! / r.runs.rssAfter10MB! - 1) * 100;
+  const steady = (r.runs.rssAfter1000MB! / r.runs.rssAfter100MB! - 1) * 100;
+  const signed = (pct: number) => `${pct >= 0 ? '+' : ''}${pct.toFixed(1)} %`;
   const cpuPerMillion = (run: Record<string, number>) => (run.cpuSeconds! / run.points!) * 1e6;
   const check = (ok: boolean) => (ok ? 'met' : '**not met**');
   const rows = [
     ['Ingest throughput (service / ceiling)', `${fmt(median(r.service))} / ${fmt(median(r.ceiling))} points/s = **${r.ratio.toFixed(2)}**`, '≥ 0.8', check(r.ratio >= 0.8)],
     ['Parse + flatten + serialise, one core', `**${fmt(r.cpu.pointsPerSecond)}** points/s`, '≥ 1,000,000', check(r.cpu.pointsPerSecond >= 1e6)],
     [`Peak RSS, backfill of ${fmt(r.big.points!)} points`, `**${fmt(r.big.maxRssMB!)} MB**`, '< 200 MB', check(r.big.maxRssMB! < 200)],
-    ['RSS after 1000 scheduled runs vs after 10', `${fmt(r.runs.rssAfter10MB!, 1)} → ${fmt(r.runs.rssAfter1000MB!, 1)} MB = **${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %**`, '< 10 %', check(growth < 10)],
+    ['RSS after 1000 scheduled runs vs after 10', `${fmt(r.runs.rssAfter10MB!, 1)} → ${fmt(r.runs.rssAfter1000MB!, 1)} MB = **${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %** (heap ${fmt(r.runs.heapAfter10MB!, 1)} → ${fmt(r.runs.heapAfter1000MB!, 1)} MB; RSS from run 100 on ${signed(steady)})`, '< 10 %', check(growth < 10)],
     ['60-day 15m backfill, 2 dimensions × 20 groups', `${fmt(r.newUser.points!)} points, **${cpuPerMillion(r.newUser).toFixed(2)} CPU-s per million**, peak ${fmt(r.newUser.maxRssMB!)} MB`, '< 3 CPU-s/M, < 200 MB', check(cpuPerMillion(r.newUser) < 3 && r.newUser.maxRssMB! < 200)],
     [`Year backfill, ${r.gridMinimum === r.year.requests ? 'every' : 'every'} dimension × interval of the shipped first job`, `**${fmt(r.year.requests!)} requests** (grid minimum ${fmt(r.gridMinimum)})`, '= grid minimum', check(r.year.requests === r.gridMinimum)],
     [`Shipped jobs.yaml (${r.queries} queries), once caught up`, `**${fmt(r.budget.requestsPerHour)} requests/hour** (${r.budget.requestsPer5Min.toFixed(1)} per 5 min)`, `Cloudflare: 14,400/hour (1200 per 5 min)`, check(r.budget.requestsPer5Min <= 1200)],
@@ -165,16 +168,29 @@ validate, flatten, serialise, write, acknowledge, checkpoint. The ceiling posts 
 protocol (captured with \`backfill --dry-run\`) straight to InfluxDB in batches of 5000 with 4 writers,
 the service's concurrency. Rounds (points/s): service ${r.service.map((v) => fmt(v)).join(', ')}; ceiling ${r.ceiling.map((v) => fmt(v)).join(', ')}.
 
+**Why the ratio is where it is.** The machine has 2 cores, shared by influxd and the service. The ceiling
+gives influxd both; the service needs about ${cpuPerMillion(r.newUser).toFixed(1)} CPU-µs per point of its own (see the 60-day
+backfill), so while it runs, influxd gets roughly what is left. The service is CPU-bound, not
+latency-bound: fetching the next windows while writing the current ones (first one ahead, then up to
+\`radar.concurrency\` windows per query in parallel) and saving state off the event loop did not move the
+ratio (0.35 before, ${r.ratio.toFixed(2)} now, within noise). A CPU profile of the backfill puts the service's time in: the
+HTTP client (got's per-request option handling and socket writes of ~140 bytes per point), \`JSON.parse\`
+of Radar's answers, joining lines into request bodies, flatten + serialise (about 1 µs per point, next
+section) and garbage collection. Left to try: write request bodies as Buffers built once instead of
+joined strings, merge the writes of concurrent windows into batches of 5000 lines, and drop got for
+undici on the write path (got is the chosen HTTP client, so this was not done).
+
 ## CPU cost of parse + flatten + serialise
 One response of 50 groups × 2000 hourly buckets (100,000 points) as JSON text, through \`JSON.parse\`,
-\`parseRadarResult\`, \`flattenTraffic\` and \`appendSeriesLines\`, repeatedly for 5 s on one core; points per
-CPU-second. Top self time in a CPU profile of that loop:
+\`parseRadarResult\`, \`flattenTraffic\` and \`appendSeriesLines\`, repeatedly for 3 s on one core, three times;
+points per CPU-second, the median (rounds: ${r.cpu.rounds.map((v) => fmt(v)).join(', ')}). Top self time in a CPU profile
+of that loop:
 
 | function | self time |
 |---|---|
 ${r.cpu.topFunctions.map((f) => `| \`${f.name}\` | ${f.selfPercent} % |`).join('\n')}
 
-What got it here (same benchmark, same machine, one run each): Point objects serialised one by one,
+What got it here (same benchmark, same machine, single runs while developing; the table has this run's median): Point objects serialised one by one,
 escaping every tag of every point: 194,000 points/s (escapeKey 55 % of the time); tag escaping cached per
 series × group: 582,000; field keys cached and a number fast path: 820,000; flatten into per-group columns
 and times converted to text once per series instead of once per point: 1,000,000–1,130,000. The rest is
@@ -185,8 +201,14 @@ string building and the garbage it leaves (\`node --max-semi-space-size=64\` rai
 - Backfill of a year of 15-minute data, 2 dimensions × 20 groups: ${fmt(r.big.points!)} points in ${fmt(r.big.requests!)} requests,
   ${r.big.wallSeconds!.toFixed(1)} s, ${r.big.cpuSeconds!.toFixed(1)} CPU-s, peak RSS ${fmt(r.big.maxRssMB!)} MB. Windows are fetched, written and
   forgotten one at a time per query: memory does not grow with the length of history.
-- 1000 scheduled runs in a row of 4 queries (PRODUCT and LOCATION × 15m and 1h, the open window each run):
-  RSS after a forced GC ${fmt(r.runs.rssAfter10MB!, 1)} MB after 10 runs, ${fmt(r.runs.rssAfter1000MB!, 1)} MB after 1000 (${r.runs.points} points, ${r.runs.requests} requests).
+- 1000 scheduled runs in a row of 4 queries (PRODUCT and LOCATION × 15m and 1h, the open window each run;
+  ${fmt(r.runs.points!)} points, ${fmt(r.runs.requests!)} requests), after a forced GC: heap used ${fmt(r.runs.heapAfter10MB!, 1)} MB after 10 runs,
+  ${fmt(r.runs.heapAfter100MB!, 1)} MB after 100, ${fmt(r.runs.heapAfter1000MB!, 1)} MB after 1000; RSS ${fmt(r.runs.rssAfter10MB!, 1)}, ${fmt(r.runs.rssAfter100MB!, 1)} and ${fmt(r.runs.rssAfter1000MB!, 1)} MB.
+  The heap, what the service keeps, is flat: no leak. RSS is not: it grows most over the first hundred
+  runs, while V8 compiles the hot code and sizes its heap spaces, and keeps moving after that
+  (${signed(steady)} from run 100 to 1000 in this run; an earlier trace printed every 100 runs moved between 120 and
+  145 MB without a trend). What V8 and the allocator keep from the HTTP traffic is what makes the
+  difference; \`MALLOC_ARENA_MAX=2\` did not change it. Not solved: the target is not met as worded.
 
 ## API efficiency
 - A year's backfill of the shipped first job (every dimension × interval): ${fmt(r.year.requests!)} requests; the

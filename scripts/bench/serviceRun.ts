@@ -39,7 +39,11 @@ if (args.mode === 'backfill') {
   for (let run = 1; run <= args.runs!; run++) {
     const outcomes = await Promise.all(app.queries.map((q) => runFromCheckpoint(q, deps, store)));
     points += outcomes.reduce((n, o) => n + o.points, 0);
-    if (run === 10 || run === args.runs) samples[`rssAfter${run}MB`] = rssMB();
+    if (run === 10 || run === 100 || run === args.runs) {
+      samples[`rssAfter${run}MB`] = rssMB();
+      samples[`heapAfter${run}MB`] = process.memoryUsage().heapUsed / 1e6;
+    }
+    if (process.env.BENCH_TRACE && run % 100 === 0) process.stderr.write(`run ${run}: rss ${rssMB().toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB, external ${(process.memoryUsage().external / 1e6).toFixed(1)} MB\n`);
   }
 }
 await deps.sink.close();

