@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
-import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
-import { Influxd } from '../harness/influxd.js';
-import { RadarSimulator } from '../harness/radarSimulator.js';
+import { actualTraffic } from '../harness/groundTruth.js';
+import { useStack } from '../harness/stack.js';
 
 const WEEK = 7 * 86_400_000;
 const FROM = '2025-06-01T05:00:00Z';
@@ -23,38 +21,27 @@ jobs:
 `;
 
 describe('backfill', () => {
-  const influx = new Influxd();
-  const sim = new RadarSimulator();
-  const dir = mkdtempSync(join(tmpdir(), 'backfill-'));
-  const configFile = join(dir, 'jobs.yaml');
-  let env: Record<string, string>;
-  const args = ['backfill', '--config', configFile, '--job', 'year', '--from', FROM, '--to', TO];
-
-  beforeAll(async () => {
-    await Promise.all([influx.start(), sim.start()]);
-    writeFileSync(configFile, CONFIG);
-    env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'bf', STATE_DIR: join(dir, 'state') };
-  });
-  afterAll(async () => {
-    await Promise.all([influx.destroy(), sim.stop()]);
-  });
+  const stack = useStack('bf');
+  const { sim } = stack;
+  const args = () => ['backfill', '--config', stack.writeConfig(CONFIG), '--job', 'year', '--from', FROM, '--to', TO];
 
   test('a year at 1h takes one request per grid window and resumes after kill -9 without refetching', async () => {
     const gridWindows = Math.ceil(Date.parse(TO) / WEEK) - Math.floor(Date.parse(FROM) / WEEK);
     expect([53, 54]).toContain(gridWindows);
 
+    const env = stack.env();
     sim.responseDelayMs = 40;
-    const first = startCli(args, env);
+    const first = startCli(args(), env);
     await waitFor('half the windows', () => sim.served.length >= 25);
     first.child.kill('SIGKILL');
     await first.exited;
     sim.responseDelayMs = 0;
     const askedBeforeKill = sim.served.length;
-    const state = JSON.parse(readFileSync(join(dir, 'state', 'state.json'), 'utf8')) as { backfills: Record<string, Record<string, { nextMs: number }>> };
+    const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as { backfills: Record<string, Record<string, { nextMs: number }>> };
     const finishedUntil = Object.values(state.backfills)[0]!['year/AS/1h']!.nextMs;
     expect(finishedUntil).toBeGreaterThan(Date.parse(FROM));
 
-    const second = await runCli(args, env);
+    const second = await runCli(args(), env);
     expect(second.code).toBe(0);
     expect(second.stderr).toMatch(/already done/);
     expect(second.stderr).toMatch(/backfill: \d+\/\d+ windows \(100%\)/);
@@ -66,17 +53,18 @@ describe('backfill', () => {
     expect(windowsAsked.length - gridWindows).toBeLessThanOrEqual(4);
     expect(sim.served.every((s) => s.dimension === 'AS')).toBe(true);
 
-    const actual = await actualTraffic(influx, 'bf');
-    expect(actual.rows).toBeGreaterThan(365 * 24 * 5);
-    expect(compare(expectedFromServed(sim.served, () => 'year'), actual)).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+    expect((await actualTraffic(stack.influx, stack.db)).rows).toBeGreaterThan(365 * 24 * 5);
+    await stack.expectMatchesServed(() => 'year');
 
     // The same backfill again finds nothing left to do.
-    const again = await runCli(args, env);
+    const again = await runCli(args(), env);
     expect(again.code).toBe(0);
     expect(sim.served.length).toBe(windowsAsked.length);
   });
 
   test('bad arguments are clear usage errors', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const env = stack.env();
     const noFrom = await runCli(['backfill', '--config', configFile], env);
     expect(noFrom).toMatchObject({ code: 2 });
     expect(noFrom.stderr).toContain('backfill needs --from');

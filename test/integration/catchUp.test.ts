@@ -1,11 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '../harness/cli.js';
-import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
-import { Influxd } from '../harness/influxd.js';
-import { RadarSimulator } from '../harness/radarSimulator.js';
+import { actualTraffic } from '../harness/groundTruth.js';
+import { useStack } from '../harness/stack.js';
 
 const DAY = 86_400_000;
 const CONFIG = `
@@ -19,26 +17,16 @@ jobs:
 `;
 
 describe('catch-up after late data', () => {
-  const influx = new Influxd();
-  const sim = new RadarSimulator();
-  const dir = mkdtempSync(join(tmpdir(), 'catchup-'));
-  const configFile = join(dir, 'jobs.yaml');
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    await Promise.all([influx.start(), sim.start()]);
-    writeFileSync(configFile, CONFIG);
-    env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'late', STATE_DIR: join(dir, 'state') };
-  });
-  afterAll(async () => {
-    await Promise.all([influx.destroy(), sim.stop()]);
-  });
+  const stack = useStack('late');
+  const { influx, sim } = stack;
 
   test('data a day late is fetched again until final; InfluxDB then equals the API and reaches the newest bucket', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const env = stack.env();
     const horizon = Math.floor(Date.now() / 900_000) * 900_000;
     sim.dataUntilMs = () => horizon - DAY;
     expect((await runCli(['once', '--config', configFile], env)).code).toBe(0);
-    const state = JSON.parse(readFileSync(join(dir, 'state', 'state.json'), 'utf8')) as { queries: Record<string, { checkpointMs: number }> };
+    const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as { queries: Record<string, { checkpointMs: number }> };
     for (const query of Object.values(state.queries)) expect(query.checkpointMs).toBeLessThanOrEqual(horizon - DAY);
 
     sim.dataUntilMs = () => horizon;
@@ -47,8 +35,8 @@ describe('catch-up after late data', () => {
     // The windows that were still open to late data were asked for again.
     expect(sim.served.length - firstRunRequests).toBeGreaterThan(4);
 
-    const actual = await actualTraffic(influx, 'late');
-    expect(compare(expectedFromServed(sim.served, () => 'late'), actual)).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+    await stack.expectMatchesServed(() => 'late');
+    const actual = await actualTraffic(influx, stack.db);
     // Every bucket from the lookback to the newest one Radar has, for every query.
     for (const [interval, step] of [['15m', 900_000], ['1h', 3_600_000]] as const) {
       for (const dimension of ['LOCATION', 'AS']) {

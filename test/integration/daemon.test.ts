@@ -1,38 +1,19 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeEach, describe, expect, test } from '@jest/globals';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
-import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
-import { freePort, Influxd } from '../harness/influxd.js';
-import { RadarSimulator } from '../harness/radarSimulator.js';
+import { freePort } from '../harness/influxd.js';
+import { useStack } from '../harness/stack.js';
 
 describe('run: the scheduled service', () => {
-  const influx = new Influxd();
-  const sim = new RadarSimulator();
-  const dir = mkdtempSync(join(tmpdir(), 'daemon-'));
-  let n = 0;
+  const stack = useStack('daemon', { fixedHorizon: true });
+  const { sim } = stack;
   let port = 0;
-  const env = () => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: `d${n}`, STATE_DIR: join(dir, `state${n}`), HTTP_LISTEN: `127.0.0.1:${port}` });
-  const config = (text: string): string => {
-    const file = join(dir, `jobs${n}.yaml`);
-    writeFileSync(file, text);
-    return file;
-  };
+  const env = () => stack.env({ HTTP_LISTEN: `127.0.0.1:${port}` });
+  const config = (text: string): string => stack.writeConfig(text, `jobs${stack.case}.yaml`);
 
-  beforeAll(async () => {
-    await Promise.all([influx.start(), sim.start()]);
-    const horizon = Math.floor(Date.now() / 900_000) * 900_000;
-    sim.dataUntilMs = () => horizon;
-  });
   beforeEach(async () => {
-    n++;
     port = await freePort();
-    sim.served.length = 0;
-    sim.responseDelayMs = 0;
-  });
-  afterAll(async () => {
-    await Promise.all([influx.destroy(), sim.stop()]);
   });
 
   test('runs every few seconds, serves health and metrics, exits 0 on SIGTERM and loses nothing', async () => {
@@ -66,7 +47,7 @@ jobs:
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
     expect(result.stderr).toMatch(/"message":"stopped"/);
     for (const line of result.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
-    expect(compare(expectedFromServed(sim.served, () => 'fast'), await actualTraffic(influx, `d${n}`))).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+    await stack.expectMatchesServed(() => 'fast');
 
     // The next start carries on from the saved checkpoints: the closed windows are not asked again.
     const before = sim.served.length;
@@ -102,7 +83,7 @@ jobs:
 
   test('an unusable state directory is a clear error with exit code 2, not a crash loop', async () => {
     const file = config(`jobs:\n  - { name: x, dimensions: [AS], intervals: [1h] }\n`);
-    const blocker = join(dir, 'a-file');
+    const blocker = join(stack.dir, 'a-file');
     writeFileSync(blocker, '');
     const result = await runCli(['run', '--config', file], { ...env(), STATE_DIR: join(blocker, 'state') });
     expect(result.code).toBe(2);

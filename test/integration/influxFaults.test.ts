@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
-import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
-import { Influxd } from '../harness/influxd.js';
-import { RadarSimulator } from '../harness/radarSimulator.js';
 import { SlowProxy } from '../harness/slowProxy.js';
+import { useStack } from '../harness/stack.js';
 
 const CONFIG = `
 radar: { retryDelayMs: 20 }
@@ -21,30 +18,15 @@ jobs:
 `;
 
 describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
-  const influx = new Influxd();
-  const sim = new RadarSimulator();
-  const dir = mkdtempSync(join(tmpdir(), 'influx-faults-'));
-  const configFile = join(dir, 'jobs.yaml');
-  let n = 0;
-  const stateDir = () => join(dir, `state${n}`);
-  const env = (url = influx.url) => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: url, INFLUX_DATABASE: `i${n}`, STATE_DIR: stateDir(), HTTP_LISTEN: 'off' });
-  const expectEqualToServed = async () => {
-    expect(compare(expectedFromServed(sim.served, () => 'db'), await actualTraffic(influx, `i${n}`))).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
-  };
-  const spoolFiles = () => (existsSync(join(stateDir(), 'spool')) ? readdirSync(join(stateDir(), 'spool')) : []);
+  const stack = useStack('influx_faults', { fixedHorizon: true });
+  const { influx, sim } = stack;
+  let configFile = '';
+  const env = (url = influx.url) => stack.env({ INFLUX_URL: url });
+  const expectEqualToServed = () => stack.expectMatchesServed(() => 'db');
+  const spoolFiles = () => (existsSync(join(stack.stateDir, 'spool')) ? readdirSync(join(stack.stateDir, 'spool')) : []);
 
-  beforeAll(async () => {
-    await Promise.all([influx.start(), sim.start()]);
-    const horizon = Math.floor(Date.now() / 900_000) * 900_000;
-    sim.dataUntilMs = () => horizon;
-    writeFileSync(configFile, CONFIG);
-  });
-  beforeEach(() => {
-    n++;
-    sim.served.length = 0;
-  });
-  afterAll(async () => {
-    await Promise.all([influx.destroy(), sim.stop()]);
+  beforeAll(() => {
+    configFile = stack.writeConfig(CONFIG);
   });
 
   test('down at start: points wait in the spool (exit 3), and the next run writes them first', async () => {
@@ -60,7 +42,7 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
     expect(second.code).toBe(0);
     expect(sim.served.length).toBeGreaterThan(servedWhileDown);
     await expectEqualToServed();
-    expect(spoolFiles().every((f) => readFileSync(join(stateDir(), 'spool', f)).length === 0)).toBe(true);
+    expect(spoolFiles().every((f) => readFileSync(join(stack.stateDir, 'spool', f)).length === 0)).toBe(true);
   });
 
   test('killed mid-run and restarted: the service spools, then replays in order', async () => {
@@ -102,13 +84,13 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
 
   test('a field type conflict sends exactly the refused points to the dead-letter file, with the reason', async () => {
     // radar_fetches.points is an integer field; a string in the current shard makes every new fetch record conflict.
-    await influx.query(`CREATE DATABASE i${n}`);
-    const res = await fetch(`${influx.url}/write?db=i${n}&precision=ms`, { method: 'POST', body: `radar_fetches,job=x points="text" ${Date.now() - 60_000}` });
+    await influx.query(`CREATE DATABASE ${stack.db}`);
+    const res = await fetch(`${influx.url}/write?db=${stack.db}&precision=ms`, { method: 'POST', body: `radar_fetches,job=x points="text" ${Date.now() - 60_000}` });
     expect(res.status).toBe(204);
     const result = await runCli(['once', '--config', configFile], env());
     expect(result.code).toBe(0);
     await expectEqualToServed();
-    const letters = readFileSync(join(stateDir(), 'dead-letters.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; line: string });
+    const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; line: string });
     expect(letters).toHaveLength(sim.served.length);
     for (const letter of letters) {
       expect(letter.line).toMatch(/^radar_fetches,/);

@@ -1,11 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
 import { runCli } from '../harness/cli.js';
-import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
-import { Influxd } from '../harness/influxd.js';
-import { RadarSimulator, type Served } from '../harness/radarSimulator.js';
+import { actualTraffic, expectedFromServed } from '../harness/groundTruth.js';
+import type { Served } from '../harness/radarSimulator.js';
+import { useStack } from '../harness/stack.js';
 
 const CONFIG = `
 radar: { retryDelayMs: 50, concurrency: 4 }
@@ -37,37 +34,23 @@ function jobOf(s: Served): string {
 }
 
 describe('once: jobs.yaml → Radar → InfluxDB', () => {
-  const influx = new Influxd();
-  const sim = new RadarSimulator();
-  const dir = mkdtempSync(join(tmpdir(), 'once-'));
-  const configFile = join(dir, 'jobs.yaml');
-  let env: Record<string, string>;
-
-  beforeAll(async () => {
-    await Promise.all([influx.start(), sim.start()]);
-    // Fixed data horizon: both runs see the same buckets, whatever the clock does in between.
-    const horizon = Math.floor(Date.now() / 900_000) * 900_000;
-    sim.dataUntilMs = () => horizon;
-    writeFileSync(configFile, CONFIG);
-    env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'once', STATE_DIR: join(dir, 'state') };
-  });
-  afterAll(async () => {
-    await Promise.all([influx.destroy(), sim.stop()]);
-  });
+  const stack = useStack('once', { fixedHorizon: true });
+  const { influx, sim } = stack;
 
   test('writes exactly the points the API returned, with the data model tags, and a second run changes nothing', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const env = stack.env();
     const first = await runCli(['once', '--config', configFile], env);
     expect(first.stderr).not.toContain(sim.token);
     expect(first.code).toBe(0);
 
-    const expected = expectedFromServed(sim.served, jobOf);
-    expect(expected.size).toBeGreaterThan(1000);
-    const afterFirst = await actualTraffic(influx, 'once');
-    expect(compare(expected, afterFirst)).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+    expect(expectedFromServed(sim.served, jobOf).size).toBeGreaterThan(1000);
+    await stack.expectMatchesServed(jobOf);
+    const afterFirst = await actualTraffic(influx, stack.db);
 
-    const tagKeys = await influx.query('SHOW TAG KEYS FROM radar_netflows', 'once');
+    const tagKeys = await influx.query('SHOW TAG KEYS FROM radar_netflows', stack.db);
     expect(tagKeys.map((r) => r.tagKey).sort()).toEqual(['agg_interval', 'dimension', 'group_key', 'job', 'normalization', 'series']);
-    const fieldKeys = await influx.query('SHOW FIELD KEYS FROM radar_netflows', 'once');
+    const fieldKeys = await influx.query('SHOW FIELD KEYS FROM radar_netflows', stack.db);
     expect(fieldKeys).toEqual([{ fieldKey: 'value', fieldType: 'float' }]);
     // Every dimension × interval of "all", one of "eu", one two-series comparison.
     const seen = new Set([...afterFirst.points.keys()].map((k) => k.split('|').slice(0, 5).filter((_, i) => i !== 3).join('|')));
@@ -77,22 +60,21 @@ describe('once: jobs.yaml → Radar → InfluxDB', () => {
     const requestsFirst = sim.served.length;
     const second = await runCli(['once', '--config', configFile], env);
     expect(second.code).toBe(0);
-    const afterSecond = await actualTraffic(influx, 'once');
-    expect(afterSecond.rows).toBe(afterFirst.rows);
-    expect(compare(expectedFromServed(sim.served, jobOf), afterSecond)).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+    expect((await actualTraffic(influx, stack.db)).rows).toBe(afterFirst.rows);
+    await stack.expectMatchesServed(jobOf);
 
-    const fetches = await influx.query('SELECT count("points") FROM radar_fetches', 'once');
+    const fetches = await influx.query('SELECT count("points") FROM radar_fetches', stack.db);
     expect(fetches[0]?.count).toBe(sim.served.length);
     // Final windows are behind the checkpoints now: the second run fetched only the rest ...
     // ... which is each query's open window: 16 + 1 + 1 queries.
     expect(sim.served.length - requestsFirst).toBe(18);
-    const annotations = await influx.query('SELECT * FROM radar_annotations', 'once');
+    const annotations = await influx.query('SELECT * FROM radar_annotations', stack.db);
     expect(annotations.length).toBeGreaterThan(0);
   });
 
   test('--dry-run prints line protocol and writes nothing', async () => {
-    const dryEnv = { ...env, INFLUX_DATABASE: 'dry', INFLUX_URL: 'http://127.0.0.1:9' };
-    const result = await runCli(['once', '--dry-run', '--job', 'eu', '--config', configFile], dryEnv);
+    const configFile = stack.writeConfig(CONFIG);
+    const result = await runCli(['once', '--dry-run', '--job', 'eu', '--config', configFile], stack.env({ INFLUX_DATABASE: 'dry', INFLUX_URL: 'http://127.0.0.1:9' }));
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('radar_netflows,')).length).toBeGreaterThan(100);

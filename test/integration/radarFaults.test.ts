@@ -1,11 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { beforeAll, describe, expect, test } from '@jest/globals';
 import { runCli } from '../harness/cli.js';
-import { actualTraffic, compare, expectedFromServed } from '../harness/groundTruth.js';
-import { Influxd } from '../harness/influxd.js';
-import { RadarSimulator, type Fault } from '../harness/radarSimulator.js';
+import type { Fault } from '../harness/radarSimulator.js';
+import { useStack } from '../harness/stack.js';
 
 const CONFIG = `
 radar: { retryDelayMs: 20, retries: 8, timeoutMs: 1500, concurrency: 2, throttlePauseMs: 1000 }
@@ -18,32 +14,15 @@ jobs:
 `;
 
 describe('once against a misbehaving Radar', () => {
-  const influx = new Influxd();
-  const sim = new RadarSimulator();
-  const dir = mkdtempSync(join(tmpdir(), 'faults-'));
-  const configFile = join(dir, 'jobs.yaml');
-  let db = 0;
-  const env = () => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: `f${db}`, STATE_DIR: join(dir, `state${db}`) });
+  const stack = useStack('faults', { fixedHorizon: true });
+  const { sim } = stack;
+  let configFile = '';
+  const env = () => stack.env();
+  const expectAllPoints = () => stack.expectMatchesServed(() => 'faults');
 
-  beforeAll(async () => {
-    await Promise.all([influx.start(), sim.start()]);
-    const horizon = Math.floor(Date.now() / 900_000) * 900_000;
-    sim.dataUntilMs = () => horizon;
-    writeFileSync(configFile, CONFIG);
+  beforeAll(() => {
+    configFile = stack.writeConfig(CONFIG);
   });
-  beforeEach(() => {
-    db++;
-    sim.served.length = 0;
-  });
-  afterAll(async () => {
-    await Promise.all([influx.destroy(), sim.stop()]);
-  });
-
-  async function expectAllPoints(): Promise<void> {
-    const expected = expectedFromServed(sim.served, () => 'faults');
-    expect(expected.size).toBeGreaterThan(100);
-    expect(compare(expected, await actualTraffic(influx, `f${db}`))).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
-  }
 
   test('429 with retry-after, 503 and success:false in a 200 are retried until every point is written', async () => {
     sim.inject({ kind: 'status', status: 429, code: 1015, message: 'Rate limited', retryAfterSec: 1 }, 2);

@@ -1,0 +1,74 @@
+/**
+ * The real parts an integration test file runs against: influxd, the Radar simulator and a temp
+ * folder, started before its tests and torn down after them. Each test gets its own database and
+ * state directory (`stack.case` counts up), so the tests of a file never see each other's data.
+ */
+import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { actualTraffic, compare, expectedFromServed } from './groundTruth.js';
+import { Influxd } from './influxd.js';
+import { RadarSimulator, type Served } from './radarSimulator.js';
+
+export interface Stack {
+  influx: Influxd;
+  sim: RadarSimulator;
+  dir: string;
+  /** Counts the tests of the file: 1 in the first one. */
+  case: number;
+  /** This test's database and state directory. */
+  readonly db: string;
+  readonly stateDir: string;
+  /** The environment the CLI gets: credentials for the simulator, this test's database and state. */
+  env(extra?: Record<string, string>): Record<string, string>;
+  /** Writes a jobs file into the temp folder; returns its path. */
+  writeConfig(text: string, name?: string): string;
+  /** InfluxDB holds exactly what the simulator served: nothing lost, unexpected, wrong or duplicated. */
+  expectMatchesServed(jobOf: (served: Served) => string): Promise<void>;
+}
+
+export function useStack(name: string, options: { fixedHorizon?: boolean } = {}): Stack {
+  const influx = new Influxd();
+  const sim = new RadarSimulator();
+  const stack: Stack = {
+    influx,
+    sim,
+    dir: mkdtempSync(join(tmpdir(), `${name}-`)),
+    case: 0,
+    get db() {
+      return `${name.replace(/\W/g, '_')}${stack.case}`;
+    },
+    get stateDir() {
+      return join(stack.dir, `state${stack.case}`);
+    },
+    env: (extra = {}) => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: stack.db, STATE_DIR: stack.stateDir, HTTP_LISTEN: 'off', ...extra }),
+    writeConfig: (text, file = 'jobs.yaml') => {
+      const path = join(stack.dir, file);
+      writeFileSync(path, text);
+      return path;
+    },
+    expectMatchesServed: async (jobOf) => {
+      const expected = expectedFromServed(sim.served, jobOf);
+      expect(expected.size).toBeGreaterThan(0);
+      expect(compare(expected, await actualTraffic(influx, stack.db))).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+    },
+  };
+  beforeAll(async () => {
+    await Promise.all([influx.start(), sim.start()]);
+    if (options.fixedHorizon) {
+      // A fixed data horizon: repeated runs see the same buckets, whatever the clock does in between.
+      const horizon = Math.floor(Date.now() / 900_000) * 900_000;
+      sim.dataUntilMs = () => horizon;
+    }
+  });
+  beforeEach(() => {
+    stack.case++;
+    sim.served.length = 0;
+    sim.responseDelayMs = 0;
+  });
+  afterAll(async () => {
+    await Promise.all([influx.destroy(), sim.stop()]);
+  });
+  return stack;
+}
