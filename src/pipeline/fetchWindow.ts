@@ -1,4 +1,5 @@
 import type { Query } from '../config/plan.js';
+import { ServiceError } from '../errors.js';
 import { fetchPoint, flattenAnnotations, flattenTraffic, groupPoints, MEASUREMENT, type TrafficGroup } from '../flatten/flatten.js';
 import { appendSeriesLines, LineProtocolError, toLine, type Point } from '../flatten/lineProtocol.js';
 import type { Logger } from '../log.js';
@@ -65,10 +66,12 @@ export type FetchedWindow = FetchResult | undefined;
 export async function fetchResponse(query: Query, window: Window, deps: PipelineDeps): Promise<FetchedWindow> {
   const range = requestRange(window, deps.clock.nowMs());
   if (!range) return undefined;
+  const startedMs = deps.clock.nowMs();
   try {
     return await deps.client.fetch(buildRequest(query, range), logContext(query, window));
   } catch (error) {
-    await recordFailedFetch(query, window, deps);
+    const attempts = error instanceof ServiceError ? (error.attempts ?? 1) : 1;
+    await recordFailedFetch(query, window, attempts, deps.clock.nowMs() - startedMs, deps);
     throw error;
   }
 }
@@ -133,8 +136,8 @@ function serialize(groups: readonly TrafficGroup[], points: readonly Point[], de
 }
 
 /** A failed request still leaves its trace for the pipeline dashboard, if the database takes it. */
-async function recordFailedFetch(query: Query, window: Window, deps: PipelineDeps): Promise<void> {
-  const point = fetchPoint({ query, window, outcome: 'failed', attempts: 0, durationMs: 0, points: 0, confidenceLevel: undefined, lastUpdatedMs: undefined, timeMs: uniqueTimeMs(deps.clock) });
+async function recordFailedFetch(query: Query, window: Window, attempts: number, durationMs: number, deps: PipelineDeps): Promise<void> {
+  const point = fetchPoint({ query, window, outcome: 'failed', attempts, durationMs, points: 0, confidenceLevel: undefined, lastUpdatedMs: undefined, timeMs: uniqueTimeMs(deps.clock) });
   await deps.sink.write([toLine(point)]).catch(() => undefined);
 }
 

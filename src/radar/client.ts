@@ -62,10 +62,19 @@ export class RadarClient {
     validateRadarRequest(request);
     const startedMs = this.clock.nowMs();
     let attempts = 0;
+    const response = await this.retrying(request, context, () => attempts++).catch((error: unknown) => {
+      if (error instanceof ServiceError) error.attempts = attempts;
+      throw error;
+    });
+    return { response, attempts, durationMs: this.clock.nowMs() - startedMs };
+  }
+
+  /** One request with p-retry around it; `counted` is told of each attempt. */
+  private retrying(request: RadarRequest, context: Record<string, unknown>, counted: () => void): Promise<RadarResponse> {
     const { settings, limiter, logger } = this.options;
-    const response = await pRetry(
+    return pRetry(
       async () => {
-        attempts++;
+        counted();
         await limiter.acquire(this.options.signal);
         try {
           if (this.credentialsRefused) throw this.credentialsRefused;
@@ -98,7 +107,6 @@ export class RadarClient {
         },
       },
     );
-    return { response, attempts, durationMs: this.clock.nowMs() - startedMs };
   }
 
   private async attempt(request: RadarRequest): Promise<RadarResponse> {

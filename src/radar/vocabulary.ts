@@ -17,14 +17,6 @@ export const INTERVAL_MS: Record<AggInterval, number> = {
   '1w': WEEK_MS,
 };
 
-/** How `meta.aggInterval` names each interval in a response. */
-export const META_AGG_INTERVAL: Record<AggInterval, string> = {
-  '15m': 'FIFTEEN_MINUTES',
-  '1h': 'ONE_HOUR',
-  '1d': 'ONE_DAY',
-  '1w': 'ONE_WEEK',
-};
-
 export const NORMALIZATIONS = ['PERCENTAGE', 'MIN0_MAX'] as const;
 export type Normalization = (typeof NORMALIZATIONS)[number];
 

@@ -84,6 +84,10 @@ describe('once against a misbehaving Radar', () => {
     expect(result.stderr + result.stdout).not.toContain(badToken);
     // Nothing retried, and once Radar refused the token no further request was sent (2 were in flight).
     expect(sim.served.length).toBeLessThanOrEqual(2);
+    // Each window given up is on record for the pipeline dashboard, with its single attempt.
+    const failed = await stack.influx.query(`SELECT "attempts" FROM radar_fetches WHERE "outcome" = 'failed'`, stack.db);
+    expect(failed.length).toBeGreaterThanOrEqual(4);
+    expect(failed.every((row) => row.attempts === 1)).toBe(true);
   });
 
   test('the legacy email + key pair authenticates', async () => {
