@@ -1,4 +1,5 @@
-import { loadApp, openPipeline, openState, selectQueries } from '../app.js';
+import type { Server } from 'node:http';
+import { loadApp, openPipeline, openState, selectQueries, type App, type Pipeline } from '../app.js';
 import { backfillPlanSummary, planBackfill, runBackfill } from '../pipeline/backfill.js';
 import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
@@ -39,22 +40,7 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const store = openState(app, false);
   const metrics = new Metrics();
   const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics });
-  const startedMs = app.clock.nowMs();
-  const readiness = async (): Promise<Readiness> => {
-    const checks: Record<string, string> = {};
-    checks.influx = await pingVersion({ ...app.settings.influx, timeoutMs: 2000 }).then(
-      (version) => `ok (${version})`,
-      (error: Error) => `unreachable: ${error.message}`,
-    );
-    const spoolBytes = deps.delivery?.spoolBytes ?? 0;
-    checks.spool = deps.delivery?.spoolFull ? `full: ${spoolBytes} bytes wait, fetching is paused` : `ok (${spoolBytes} bytes waiting)`;
-    const last = metrics.lastSuccessMs ?? startedMs;
-    const ageMs = app.clock.nowMs() - last;
-    checks.lastSuccess = ageMs <= app.settings.service.staleAfterMs ? 'ok' : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
-    return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
-  };
-  const listen = app.settings.service.listen;
-  const server = listen ? await startHttpServer(listen, metrics, readiness, app.logger) : undefined;
+  const server = await listen(app, metrics, readinessCheck(app, deps, metrics));
   const daemon = new Daemon(app, deps, store, metrics);
   const stats = new StatsReporter(metrics, deps.sink, () => deps.delivery?.spoolBytes ?? 0, app.clock, app.logger);
   daemon.start();
@@ -75,6 +61,35 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       });
     }, io);
   });
+}
+
+/** /readyz: InfluxDB answers, the spool has room, and a query succeeded within staleAfter. */
+function readinessCheck(app: App, deps: Pipeline, metrics: Metrics): () => Promise<Readiness> {
+  const startedMs = app.clock.nowMs();
+  return async () => {
+    const checks: Record<string, string> = {};
+    checks.influx = await pingVersion({ ...app.settings.influx, timeoutMs: 2000 }).then(
+      (version) => `ok (${version})`,
+      (error: Error) => `unreachable: ${error.message}`,
+    );
+    const spoolBytes = deps.delivery?.spoolBytes ?? 0;
+    checks.spool = deps.delivery?.spoolFull ? `full: ${spoolBytes} bytes wait, fetching is paused` : `ok (${spoolBytes} bytes waiting)`;
+    const ageMs = app.clock.nowMs() - (metrics.lastSuccessMs ?? startedMs);
+    checks.lastSuccess = ageMs <= app.settings.service.staleAfterMs ? 'ok' : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
+    return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
+  };
+}
+
+/** The health and metrics endpoint, unless it is off; a port in use is the user's to fix. */
+async function listen(app: App, metrics: Metrics, readiness: () => Promise<Readiness>): Promise<Server | undefined> {
+  const address = app.settings.service.listen;
+  if (!address) return undefined;
+  try {
+    return await startHttpServer(address, metrics, readiness, app.logger);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new UsageError(`cannot serve /healthz and /metrics on ${address.host}:${address.port} (${code}): set HTTP_LISTEN (or service.listen) to a free address, or off`);
+  }
 }
 
 /** History in grid windows, resumable, with progress on stderr. */

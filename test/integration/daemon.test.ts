@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, test } from '@jest/globals';
+import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { freePort } from '../harness/influxd.js';
@@ -79,6 +81,17 @@ jobs:
     expect(metrics).toMatch(/radar_netflows_skipped_ticks_total\{job="slow"\} [1-9]/);
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
+  });
+
+  test('a health port already in use is a clear error with exit code 2', async () => {
+    const file = config(`jobs:\n  - { name: x, dimensions: [AS], intervals: [1h] }\n`);
+    const squatter = createServer().listen(port, '127.0.0.1');
+    await once(squatter, 'listening');
+    const result = await runCli(['run', '--config', file], env());
+    squatter.close();
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`error: cannot serve /healthz and /metrics on 127.0.0.1:${port} (EADDRINUSE): set HTTP_LISTEN`);
+    expect(sim.served.length).toBe(0);
   });
 
   test('an unusable state directory is a clear error with exit code 2, not a crash loop', async () => {
