@@ -55,6 +55,16 @@ describe('validate', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
+  test('plan lists the queries and warns when the schedules need more than the rate limit', async () => {
+    const file = join(dir, 'busy.yaml');
+    writeFileSync(file, 'radar: { rateLimit: 50 }\njobs:\n  - { name: busy, schedule: "*/10 * * * * *", dimensions: [AS, LOCATION], intervals: [15m, 1h] }\n');
+    const result = await runCli(['plan', '--config', file], {});
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^busy\/AS\/15m +busy +PERCENTAGE +- +\*\/10 \* \* \* \* \* +1d +1w$/m);
+    expect(result.stdout).toMatch(/4 queries; once caught up, about 1\d\d\d requests per hour/);
+    expect(result.stdout).toMatch(/warning: the schedules need more requests than radar.rateLimit allows \(1\d\d\.\d > 50 per 5 minutes\)/);
+  });
+
   test('a missing config file and an unknown option are clear usage errors', async () => {
     const missing = await runCli(['validate', '--config', join(dir, 'nope.yaml')], {});
     expect(missing.code).toBe(2);
