@@ -21,15 +21,26 @@ async function main(): Promise<void> {
     const horizon = Math.floor(Date.now() / 3_600_000) * 3_600_000;
     sim.dataUntilMs = () => horizon;
     const dir = mkdtempSync(join(tmpdir(), 'preview-'));
-    writeFileSync(join(dir, 'jobs.yaml'), 'jobs:\n  - { name: world, dimensions: [LOCATION], intervals: [1h], limitPerGroup: 7, lookback: 7d }\n');
-    const env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'preview', STATE_DIR: join(dir, 'state') };
+    writeFileSync(
+      join(dir, 'jobs.yaml'),
+      'jobs:\n  - { name: world, dimensions: [LOCATION], intervals: [1h], limitPerGroup: 7, lookback: 7d }\n',
+    );
+    const env = {
+      CLOUDFLARE_API_TOKEN: sim.token,
+      RADAR_API_URL: sim.url,
+      INFLUX_URL: influx.url,
+      INFLUX_DATABASE: 'preview',
+      STATE_DIR: join(dir, 'state'),
+    };
     const result = await runCli(['once', '--config', join(dir, 'jobs.yaml')], env);
     if (result.code !== 0) throw new Error(`once failed: ${result.stderr}`);
 
-    const panel = (trafficDashboard() as { panels: { title: string; targets?: { query: string }[] }[] }).panels.find((p) => p.title === 'Share of traffic per group')!;
+    const panel = (
+      trafficDashboard() as { panels: { title: string; targets?: { query: string }[] }[] }
+    ).panels.find((p) => p.title === 'Share of traffic per group')!;
     const fromMs = horizon - 7 * DAY;
-    const query = panel.targets![0]!.query
-      .replace('$timeFilter', `time >= ${fromMs}ms and time < ${horizon}ms`)
+    const query = panel
+      .targets![0]!.query.replace('$timeFilter', `time >= ${fromMs}ms and time < ${horizon}ms`)
       .replace('$__interval', '1h')
       .replace(/\$\w+/g, '.*');
     const rows = await influx.query(query, 'preview');
@@ -40,9 +51,17 @@ async function main(): Promise<void> {
       if (!byGroup.has(group)) byGroup.set(group, new Map());
       byGroup.get(group)!.set(row.time as number, row.mean as number);
     }
-    const series = [...byGroup].map(([name, values]) => ({ name, values: times.map((t) => values.get(t) ?? null) }));
+    const series = [...byGroup].map(([name, values]) => ({
+      name,
+      values: times.map((t) => values.get(t) ?? null),
+    }));
     series.sort((a, b) => (a.name === 'other' ? 1 : b.name === 'other' ? -1 : a.name.localeCompare(b.name)));
-    const svg = stackedAreaSvg('Share of traffic per group', 'job=world · dimension=LOCATION · interval=1h · last 7 days · simulated data', times, series);
+    const svg = stackedAreaSvg(
+      'Share of traffic per group',
+      'job=world · dimension=LOCATION · interval=1h · last 7 days · simulated data',
+      times,
+      series,
+    );
     const out = join(ROOT, 'docs', 'dashboard-preview.svg');
     writeFileSync(out, svg);
     console.log(`wrote ${out}: ${rows.length} rows from the panel's query`);

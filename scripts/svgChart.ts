@@ -5,9 +5,25 @@ export interface ChartSeries {
   values: (number | null)[];
 }
 
-const PALETTE = ['#7eb26d', '#eab839', '#6ed0e0', '#ef843c', '#e24d42', '#1f78c1', '#ba43a9', '#705da0', '#508642', '#cca300'];
+const PALETTE = [
+  '#7eb26d',
+  '#eab839',
+  '#6ed0e0',
+  '#ef843c',
+  '#e24d42',
+  '#1f78c1',
+  '#ba43a9',
+  '#705da0',
+  '#508642',
+  '#cca300',
+];
 
-export function stackedAreaSvg(title: string, subtitle: string, timesMs: number[], series: ChartSeries[]): string {
+export function stackedAreaSvg(
+  title: string,
+  subtitle: string,
+  timesMs: number[],
+  series: ChartSeries[],
+): string {
   const width = 960;
   const height = 440;
   const plot = { left: 56, top: 56, right: 760, bottom: 400 };
@@ -23,10 +39,19 @@ export function stackedAreaSvg(title: string, subtitle: string, timesMs: number[
     const bottom = lower.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).reverse();
     return `<polygon points="${[...top, ...bottom].join(' ')}" fill="${color(s, k)}" fill-opacity="0.85"/>`;
   });
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => `<line x1="${plot.left}" x2="${plot.right}" y1="${y(f)}" y2="${y(f)}" stroke="#444"/><text x="${plot.left - 8}" y="${y(f) + 4}" text-anchor="end">${f * 100}%</text>`);
+  const grid = [0, 0.25, 0.5, 0.75, 1].map(
+    (f) =>
+      `<line x1="${plot.left}" x2="${plot.right}" y1="${y(f)}" y2="${y(f)}" stroke="#444"/><text x="${plot.left - 8}" y="${y(f) + 4}" text-anchor="end">${f * 100}%</text>`,
+  );
   const days = timesMs.map((t, i) => ({ t, i })).filter(({ t }) => t % 86_400_000 === 0);
-  const ticks = days.map(({ t, i }) => `<text x="${x(i)}" y="${plot.bottom + 18}" text-anchor="middle">${new Date(t).toISOString().slice(5, 10)}</text>`);
-  const legend = series.map((s, k) => `<rect x="780" y="${plot.top + k * 22}" width="12" height="12" fill="${color(s, k)}"/><text x="800" y="${plot.top + k * 22 + 11}">${escapeXml(s.name)}</text>`);
+  const ticks = days.map(
+    ({ t, i }) =>
+      `<text x="${x(i)}" y="${plot.bottom + 18}" text-anchor="middle">${new Date(t).toISOString().slice(5, 10)}</text>`,
+  );
+  const legend = series.map(
+    (s, k) =>
+      `<rect x="780" y="${plot.top + k * 22}" width="12" height="12" fill="${color(s, k)}"/><text x="800" y="${plot.top + k * 22 + 11}">${escapeXml(s.name)}</text>`,
+  );
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="Inter, Helvetica, Arial, sans-serif" font-size="12" fill="#ccccdc">`,
     `<rect width="${width}" height="${height}" fill="#181b1f"/>`,

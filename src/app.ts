@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { loadConfigFile } from './config/load.js';
 import { planQueries, type Query } from './config/plan.js';
 import type { RawConfig } from './config/schema.js';
@@ -5,7 +6,6 @@ import { requireRadarAuth, resolveSettings, type Settings } from './config/setti
 import { createLogger, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
 import { RateLimiter } from './radar/limiter.js';
-import { join } from 'node:path';
 import { LazyInfluxSink } from './sink/connect.js';
 import { DeadLetters } from './sink/deadLetters.js';
 import { DeliveringSink } from './sink/deliveringSink.js';
@@ -36,16 +36,33 @@ export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock
 }
 
 /** Narrows the queries by job, dimension and interval; a value that matches nothing is a usage error. */
-export function selectQueries(queries: Query[], filter: { jobs: readonly string[]; dimensions: readonly string[]; intervals: readonly string[] }): Query[] {
-  const pick = <K extends 'job' | 'dimension' | 'interval'>(list: Query[], key: K, wanted: readonly string[], option: string): Query[] => {
+export function selectQueries(
+  queries: Query[],
+  filter: { jobs: readonly string[]; dimensions: readonly string[]; intervals: readonly string[] },
+): Query[] {
+  const pick = <K extends 'job' | 'dimension' | 'interval'>(
+    list: Query[],
+    key: K,
+    wanted: readonly string[],
+    option: string,
+  ): Query[] => {
     if (wanted.length === 0) return list;
     const known = [...new Set(queries.map((q) => String(q[key])))];
     const unknown = wanted.filter((w) => !known.includes(w));
-    if (unknown.length > 0) throw new UsageError(`${option} ${unknown.map((u) => `"${u}"`).join(', ')} matches no query; the config has ${known.join(', ')}`);
+    if (unknown.length > 0)
+      throw new UsageError(
+        `${option} ${unknown.map((u) => `"${u}"`).join(', ')} matches no query; the config has ${known.join(', ')}`,
+      );
     return list.filter((q) => wanted.includes(String(q[key])));
   };
-  const selected = pick(pick(pick(queries, 'job', filter.jobs, '--job'), 'dimension', filter.dimensions, '--dimension'), 'interval', filter.intervals, '--interval');
-  if (selected.length === 0) throw new UsageError('no query matches --job, --dimension and --interval together');
+  const selected = pick(
+    pick(pick(queries, 'job', filter.jobs, '--job'), 'dimension', filter.dimensions, '--dimension'),
+    'interval',
+    filter.intervals,
+    '--interval',
+  );
+  if (selected.length === 0)
+    throw new UsageError('no query matches --job, --dimension and --interval together');
   return selected;
 }
 
@@ -58,11 +75,18 @@ export interface Pipeline extends PipelineDeps {
   cancel: AbortController;
 }
 
-export async function openPipeline(app: App, options: { dryRun: boolean; stdout: NodeJS.WritableStream; metrics?: Metrics }): Promise<Pipeline> {
+export async function openPipeline(
+  app: App,
+  options: { dryRun: boolean; stdout: NodeJS.WritableStream; metrics?: Metrics },
+): Promise<Pipeline> {
   requireRadarAuth(app.settings.radar);
   const { metrics } = options;
   const cancel = new AbortController();
-  const limiter = new RateLimiter(app.settings.radar.rateLimitPer5Min, app.settings.radar.concurrency, app.clock);
+  const limiter = new RateLimiter(
+    app.settings.radar.rateLimitPer5Min,
+    app.settings.radar.concurrency,
+    app.clock,
+  );
   metrics?.watchLimiter(limiter);
   const client = new RadarClient({
     settings: app.settings.radar,
@@ -92,10 +116,16 @@ export async function openPipeline(app: App, options: { dryRun: boolean; stdout:
 /** InfluxDB behind the disk spool and the dead-letter file, both in the state directory. */
 function openDelivery(app: App, metrics: Metrics | undefined): DeliveringSink {
   const { stateDir, spoolMaxBytes } = app.settings;
-  const delivery = new DeliveringSink(new LazyInfluxSink(app.settings.influx), new DiskSpool(join(stateDir, 'spool')), new DeadLetters(join(stateDir, 'dead-letters.jsonl')), app.logger, {
-    maxSpoolBytes: spoolMaxBytes,
-    ...(metrics ? { observer: metrics } : {}),
-  });
+  const delivery = new DeliveringSink(
+    new LazyInfluxSink(app.settings.influx),
+    new DiskSpool(join(stateDir, 'spool')),
+    new DeadLetters(join(stateDir, 'dead-letters.jsonl')),
+    app.logger,
+    {
+      maxSpoolBytes: spoolMaxBytes,
+      ...(metrics ? { observer: metrics } : {}),
+    },
+  );
   metrics?.watchSpool(delivery);
   return delivery;
 }

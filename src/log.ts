@@ -9,8 +9,16 @@ const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
  * JSON lines on stderr (stdout is for command output and --dry-run line protocol); human-readable on
  * a TTY. Every message and string field passes through redaction of the configured secrets.
  */
-export function createLogger(options: { level?: string | undefined; secrets?: readonly (string | undefined)[]; pretty?: boolean; silent?: boolean } = {}): winston.Logger {
-  const level = options.level && (LEVELS as readonly string[]).includes(options.level) ? options.level : 'info';
+export function createLogger(
+  options: {
+    level?: string | undefined;
+    secrets?: readonly (string | undefined)[];
+    pretty?: boolean;
+    silent?: boolean;
+  } = {},
+): winston.Logger {
+  const level =
+    options.level && (LEVELS as readonly string[]).includes(options.level) ? options.level : 'info';
   const secrets = options.secrets ?? [];
   const redactSecrets = winston.format((info) => {
     for (const key of Object.keys(info)) {
@@ -28,7 +36,9 @@ export function createLogger(options: { level?: string | undefined; secrets?: re
       winston.format.timestamp(),
       pretty
         ? winston.format.printf(({ timestamp, level: lvl, message, ...meta }) => {
-            const context = Object.entries(meta).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' ');
+            const context = Object.entries(meta)
+              .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+              .join(' ');
             return `${String(timestamp)} ${lvl.padEnd(5)} ${String(message)}${context ? `  ${context}` : ''}`;
           })
         : winston.format.json(),

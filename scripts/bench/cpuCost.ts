@@ -14,14 +14,42 @@ const BUCKETS = 2000;
 const H = 3_600_000;
 
 export function responseText(groups = GROUPS, buckets = BUCKETS): string {
-  const serie: Record<string, string[]> = { timestamps: Array.from({ length: buckets }, (_, i) => new Date(i * H).toISOString().replace('.000', '')) };
-  for (let g = 0; g < groups; g++) serie[g === groups - 1 ? 'other' : String(13335 + g * 7)] = Array.from({ length: buckets }, (_, i) => String(Number(((g * 31 + i * 17) % 1000 / 37.3).toPrecision(8))));
-  return JSON.stringify({ success: true, errors: [], messages: [], result: { meta: { aggInterval: 'ONE_HOUR', lastUpdated: '2026-01-01T00:00:00Z', confidenceInfo: { level: 5, annotations: [] } }, serie_0: serie } });
+  const serie: Record<string, string[]> = {
+    timestamps: Array.from({ length: buckets }, (_, i) => new Date(i * H).toISOString().replace('.000', '')),
+  };
+  for (let g = 0; g < groups; g++)
+    serie[g === groups - 1 ? 'other' : String(13335 + g * 7)] = Array.from({ length: buckets }, (_, i) =>
+      String(Number((((g * 31 + i * 17) % 1000) / 37.3).toPrecision(8))),
+    );
+  return JSON.stringify({
+    success: true,
+    errors: [],
+    messages: [],
+    result: {
+      meta: {
+        aggInterval: 'ONE_HOUR',
+        lastUpdated: '2026-01-01T00:00:00Z',
+        confidenceInfo: { level: 5, annotations: [] },
+      },
+      serie_0: serie,
+    },
+  });
 }
 
 const query: Query = {
-  id: 'bench/AS/1h', job: 'bench', dimension: 'AS', interval: '1h', normalization: 'PERCENTAGE', limitPerGroup: 49, series: [{ name: 'bench', filters: {} }],
-  namedSeries: false, schedule: '*/15 * * * *', timezone: 'UTC', lookbackMs: H, windowMs: BUCKETS * H, settleMs: H,
+  id: 'bench/AS/1h',
+  job: 'bench',
+  dimension: 'AS',
+  interval: '1h',
+  normalization: 'PERCENTAGE',
+  limitPerGroup: 49,
+  series: [{ name: 'bench', filters: {} }],
+  namedSeries: false,
+  schedule: '*/15 * * * *',
+  timezone: 'UTC',
+  lookbackMs: H,
+  windowMs: BUCKETS * H,
+  settleMs: H,
 };
 
 /** One response through the pipeline's pure steps (as fetchWindow does them); returns the bytes of line protocol so nothing is optimised away. */
@@ -30,11 +58,14 @@ export function processResponse(text: string): { points: number; bytes: number }
   const response = parseRadarResult(body.result, [['serie_0']]);
   const { groups, pointCount } = flattenTraffic(query, { startMs: 0, endMs: BUCKETS * H }, response);
   const lines: string[] = [];
-  for (const group of groups) appendSeriesLines(lines, MEASUREMENT.traffic, group.tags, 'value', group.timeTexts, group.values);
+  for (const group of groups)
+    appendSeriesLines(lines, MEASUREMENT.traffic, group.tags, 'value', group.timeTexts, group.values);
   return { points: pointCount, bytes: lines.reduce((n, line) => n + line.length, 0) };
 }
 
-export async function measureCpu(seconds: number): Promise<{ pointsPerSecond: number; topFunctions: { name: string; selfPercent: number }[] }> {
+export async function measureCpu(
+  seconds: number,
+): Promise<{ pointsPerSecond: number; topFunctions: { name: string; selfPercent: number }[] }> {
   const text = responseText();
   for (let i = 0; i < 3; i++) processResponse(text); // warm-up: let the JIT settle
   const session = new Session();

@@ -22,18 +22,32 @@ const dir = mkdtempSync(join(tmpdir(), 'bench-'));
 const horizon = Math.floor(Date.now() / DAY) * DAY;
 let databases = 0;
 
-function node(script: string, args: string[], env: Record<string, string>, flags: string[] = []): Promise<string> {
+function node(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  flags: string[] = [],
+): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...flags, join(TOOLS, script), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [...flags, join(TOOLS, script), ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}`)),
+    );
   });
 }
 
 async function startSimulator(): Promise<{ url: string; token: string; stop: () => void }> {
-  const child = spawn(process.execPath, [join(TOOLS, 'simServer.js'), String(horizon)], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+  const child = spawn(process.execPath, [join(TOOLS, 'simServer.js'), String(horizon)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve) =>
+    createInterface({ input: child.stdout }).once('line', resolve),
+  );
   return { ...(JSON.parse(line) as { url: string; token: string }), stop: () => child.kill('SIGTERM') };
 }
 
@@ -43,19 +57,48 @@ function configFile(name: string, text: string): string {
   return file;
 }
 
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const median = (values: number[]): number =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
   const influx = await new Influxd().start();
   const sim = await startSimulator();
-  const env = (db: string) => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: db, STATE_DIR: join(dir, db), LOG_LEVEL: 'error' });
-  const scenario = async (mode: object, flags: string[] = []) => JSON.parse(await node('serviceRun.js', [JSON.stringify(mode)], env(`db${++databases}`), flags)) as Record<string, number>;
+  const env = (db: string) => ({
+    CLOUDFLARE_API_TOKEN: sim.token,
+    RADAR_API_URL: sim.url,
+    INFLUX_URL: influx.url,
+    INFLUX_DATABASE: db,
+    STATE_DIR: join(dir, db),
+    LOG_LEVEL: 'error',
+  });
+  const scenario = async (mode: object, flags: string[] = []) =>
+    JSON.parse(await node('serviceRun.js', [JSON.stringify(mode)], env(`db${++databases}`), flags)) as Record<
+      string,
+      number
+    >;
   try {
     // 1. Ingest throughput against the ceiling: the same line protocol posted straight to InfluxDB.
-    const ingestConfig = configFile('ingest', 'radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: ingest, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19 }\n');
+    const ingestConfig = configFile(
+      'ingest',
+      'radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: ingest, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19 }\n',
+    );
     const ingestFrom = horizon - 120 * DAY;
-    const dry = await runCli(['backfill', '--config', ingestConfig, '--from', new Date(ingestFrom).toISOString(), '--to', new Date(horizon).toISOString(), '--dry-run'], env('dry'), { timeoutMs: 600_000 });
+    const dry = await runCli(
+      [
+        'backfill',
+        '--config',
+        ingestConfig,
+        '--from',
+        new Date(ingestFrom).toISOString(),
+        '--to',
+        new Date(horizon).toISOString(),
+        '--dry-run',
+      ],
+      env('dry'),
+      { timeoutMs: 600_000 },
+    );
     const lines = dry.stdout.split('\n').filter((l) => l.startsWith('radar_netflows,'));
     const service: number[] = [];
     const ceiling: number[] = [];
@@ -68,30 +111,77 @@ async function main(): Promise<void> {
     }
 
     // 2. CPU cost of parse + flatten + serialise, on one core, with a profile: the median of 3 runs.
-    const cpuRuns = [await measureCpu(3), await measureCpu(3), await measureCpu(3)].sort((a, b) => a.pointsPerSecond - b.pointsPerSecond);
+    const cpuRuns = [await measureCpu(3), await measureCpu(3), await measureCpu(3)].sort(
+      (a, b) => a.pointsPerSecond - b.pointsPerSecond,
+    );
     const cpu = { ...cpuRuns[1]!, rounds: cpuRuns.map((c) => c.pointsPerSecond) };
 
     // 3. Memory: a backfill of over a million points, and 1000 scheduled runs against 10.
-    const bigConfig = configFile('big', 'radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19 }\n');
-    const big = await scenario({ mode: 'backfill', config: bigConfig, from: horizon - 365 * DAY, to: horizon });
-    const newUser = await scenario({ mode: 'backfill', config: ingestConfig, from: horizon - 60 * DAY, to: horizon });
-    const runsConfig = configFile('runs', 'radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: runs, dimensions: [PRODUCT, LOCATION], intervals: [15m, 1h], limitPerGroup: 5, lookback: 1d }\n');
+    const bigConfig = configFile(
+      'big',
+      'radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19 }\n',
+    );
+    const big = await scenario({
+      mode: 'backfill',
+      config: bigConfig,
+      from: horizon - 365 * DAY,
+      to: horizon,
+    });
+    const newUser = await scenario({
+      mode: 'backfill',
+      config: ingestConfig,
+      from: horizon - 60 * DAY,
+      to: horizon,
+    });
+    const runsConfig = configFile(
+      'runs',
+      'radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: runs, dimensions: [PRODUCT, LOCATION], intervals: [15m, 1h], limitPerGroup: 5, lookback: 1d }\n',
+    );
     const runs = await scenario({ mode: 'runs', config: runsConfig, runs: 1000 }, ['--expose-gc']);
 
     // 4. API efficiency: a year of every dimension × interval of the shipped jobs.yaml's first job.
     const shipped = loadApp(join(ROOT, 'jobs.yaml'), { LOG_LEVEL: 'error', STATE_DIR: join(dir, 'plan') });
     const world = shipped.queries.filter((q) => q.job === shipped.queries[0]!.job);
     const yearFrom = horizon - 365 * DAY;
-    const gridMinimum = planBackfill(world, yearFrom, horizon, StateStore.openReadOnly(join(dir, 'none')), true).totalWindows;
-    const yearConfig = configFile('year', `radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: ${world[0]!.job}, dimensions: [${[...new Set(world.map((q) => q.dimension))].join(', ')}], intervals: [${[...new Set(world.map((q) => q.interval))].join(', ')}], limitPerGroup: 10 }\n`);
+    const gridMinimum = planBackfill(
+      world,
+      yearFrom,
+      horizon,
+      StateStore.openReadOnly(join(dir, 'none')),
+      true,
+    ).totalWindows;
+    const yearConfig = configFile(
+      'year',
+      `radar: { rateLimit: 100000, concurrency: 4 }\njobs:\n  - { name: ${world[0]!.job}, dimensions: [${[...new Set(world.map((q) => q.dimension))].join(', ')}], intervals: [${[...new Set(world.map((q) => q.interval))].join(', ')}], limitPerGroup: 10 }\n`,
+    );
     const year = await scenario({ mode: 'backfill', config: yearConfig, from: yearFrom, to: horizon });
     const apiMaxWindowDays: Record<string, number> = { '15m': 7, '1h': 28, '1d': 364, '1w': 364 };
     const apiMinimum = world.reduce((n, q) => n + Math.ceil(365 / apiMaxWindowDays[q.interval]!) + 1, 0);
     const budget = scheduleBudget(shipped.queries);
 
     const ratio = median(service) / median(ceiling);
-    writeFileSync(join(ROOT, 'BENCHMARKS.md'), report({ ingestPoints, service, ceiling, ratio, cpu, big, newUser, runs, gridMinimum, year, apiMinimum, budget, queries: shipped.queries.length, lines: lines.length }));
-    console.log(`wrote BENCHMARKS.md (ingest ratio ${ratio.toFixed(2)}, ${fmt(cpu.pointsPerSecond)} points/s on one core)`);
+    writeFileSync(
+      join(ROOT, 'BENCHMARKS.md'),
+      report({
+        ingestPoints,
+        service,
+        ceiling,
+        ratio,
+        cpu,
+        big,
+        newUser,
+        runs,
+        gridMinimum,
+        year,
+        apiMinimum,
+        budget,
+        queries: shipped.queries.length,
+        lines: lines.length,
+      }),
+    );
+    console.log(
+      `wrote BENCHMARKS.md (ingest ratio ${ratio.toFixed(2)}, ${fmt(cpu.pointsPerSecond)} points/s on one core)`,
+    );
   } finally {
     sim.stop();
     await influx.destroy();
@@ -99,7 +189,13 @@ async function main(): Promise<void> {
 }
 
 /** Posts lines to a fresh database in batches with `concurrency` writers; returns the seconds taken. */
-async function postStraight(url: string, db: string, lines: string[], concurrency: number, batchSize: number): Promise<number> {
+async function postStraight(
+  url: string,
+  db: string,
+  lines: string[],
+  concurrency: number,
+  batchSize: number,
+): Promise<number> {
   await fetch(`${url}/query?q=${encodeURIComponent(`CREATE DATABASE "${db}"`)}`, { method: 'POST' });
   const batches: string[] = [];
   for (let i = 0; i < lines.length; i += batchSize) batches.push(lines.slice(i, i + batchSize).join('\n'));
@@ -141,13 +237,48 @@ function report(r: Results): string {
   const cpuPerMillion = (run: Record<string, number>) => (run.cpuSeconds! / run.points!) * 1e6;
   const check = (ok: boolean) => (ok ? 'met' : '**not met**');
   const rows = [
-    ['Ingest throughput (service / ceiling)', `${fmt(median(r.service))} / ${fmt(median(r.ceiling))} points/s = **${r.ratio.toFixed(2)}**`, '≥ 0.8', check(r.ratio >= 0.8)],
-    ['Parse + flatten + serialise, one core', `**${fmt(r.cpu.pointsPerSecond)}** points/s`, '≥ 1,000,000', check(r.cpu.pointsPerSecond >= 1e6)],
-    [`Peak RSS, backfill of ${fmt(r.big.points!)} points`, `**${fmt(r.big.maxRssMB!)} MB**`, '< 200 MB', check(r.big.maxRssMB! < 200)],
-    ['RSS after 1000 scheduled runs vs after 10', `${fmt(r.runs.rssAfter10MB!, 1)} → ${fmt(r.runs.rssAfter1000MB!, 1)} MB = **${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %** (heap ${fmt(r.runs.heapAfter10MB!, 1)} → ${fmt(r.runs.heapAfter1000MB!, 1)} MB; RSS from run 100 on ${signed(steady)})`, '< 10 %', check(growth < 10)],
-    ['60-day 15m backfill, 2 dimensions × 20 groups', `${fmt(r.newUser.points!)} points, **${cpuPerMillion(r.newUser).toFixed(2)} CPU-s per million**, peak ${fmt(r.newUser.maxRssMB!)} MB`, '< 3 CPU-s/M, < 200 MB', check(cpuPerMillion(r.newUser) < 3 && r.newUser.maxRssMB! < 200)],
-    [`Year backfill, ${r.gridMinimum === r.year.requests ? 'every' : 'every'} dimension × interval of the shipped first job`, `**${fmt(r.year.requests!)} requests** (grid minimum ${fmt(r.gridMinimum)})`, '= grid minimum', check(r.year.requests === r.gridMinimum)],
-    [`Shipped jobs.yaml (${r.queries} queries), once caught up`, `**${fmt(r.budget.requestsPerHour)} requests/hour** (${r.budget.requestsPer5Min.toFixed(1)} per 5 min)`, `Cloudflare: 14,400/hour (1200 per 5 min)`, check(r.budget.requestsPer5Min <= 1200)],
+    [
+      'Ingest throughput (service / ceiling)',
+      `${fmt(median(r.service))} / ${fmt(median(r.ceiling))} points/s = **${r.ratio.toFixed(2)}**`,
+      '≥ 0.8',
+      check(r.ratio >= 0.8),
+    ],
+    [
+      'Parse + flatten + serialise, one core',
+      `**${fmt(r.cpu.pointsPerSecond)}** points/s`,
+      '≥ 1,000,000',
+      check(r.cpu.pointsPerSecond >= 1e6),
+    ],
+    [
+      `Peak RSS, backfill of ${fmt(r.big.points!)} points`,
+      `**${fmt(r.big.maxRssMB!)} MB**`,
+      '< 200 MB',
+      check(r.big.maxRssMB! < 200),
+    ],
+    [
+      'RSS after 1000 scheduled runs vs after 10',
+      `${fmt(r.runs.rssAfter10MB!, 1)} → ${fmt(r.runs.rssAfter1000MB!, 1)} MB = **${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %** (heap ${fmt(r.runs.heapAfter10MB!, 1)} → ${fmt(r.runs.heapAfter1000MB!, 1)} MB; RSS from run 100 on ${signed(steady)})`,
+      '< 10 %',
+      check(growth < 10),
+    ],
+    [
+      '60-day 15m backfill, 2 dimensions × 20 groups',
+      `${fmt(r.newUser.points!)} points, **${cpuPerMillion(r.newUser).toFixed(2)} CPU-s per million**, peak ${fmt(r.newUser.maxRssMB!)} MB`,
+      '< 3 CPU-s/M, < 200 MB',
+      check(cpuPerMillion(r.newUser) < 3 && r.newUser.maxRssMB! < 200),
+    ],
+    [
+      `Year backfill, ${r.gridMinimum === r.year.requests ? 'every' : 'every'} dimension × interval of the shipped first job`,
+      `**${fmt(r.year.requests!)} requests** (grid minimum ${fmt(r.gridMinimum)})`,
+      '= grid minimum',
+      check(r.year.requests === r.gridMinimum),
+    ],
+    [
+      `Shipped jobs.yaml (${r.queries} queries), once caught up`,
+      `**${fmt(r.budget.requestsPerHour)} requests/hour** (${r.budget.requestsPer5Min.toFixed(1)} per 5 min)`,
+      `Cloudflare: 14,400/hour (1200 per 5 min)`,
+      check(r.budget.requestsPer5Min <= 1200),
+    ],
   ];
   return `# Benchmarks
 

@@ -34,7 +34,8 @@ const samples: Record<string, number> = {};
 if (args.mode === 'backfill') {
   const plan = planBackfill(app.queries, args.from!, args.to!, store, true);
   const outcomes = await runBackfill(plan, deps, store, (result) => (points += result.points));
-  if (!outcomes.every((o) => o.ok)) throw new Error(`backfill failed: ${outcomes.find((o) => !o.ok)?.error?.message}`);
+  if (!outcomes.every((o) => o.ok))
+    throw new Error(`backfill failed: ${outcomes.find((o) => !o.ok)?.error?.message}`);
 } else {
   for (let run = 1; run <= args.runs!; run++) {
     const outcomes = await Promise.all(app.queries.map((q) => runFromCheckpoint(q, deps, store)));
@@ -43,7 +44,10 @@ if (args.mode === 'backfill') {
       samples[`rssAfter${run}MB`] = rssMB();
       samples[`heapAfter${run}MB`] = process.memoryUsage().heapUsed / 1e6;
     }
-    if (process.env.BENCH_TRACE && run % 100 === 0) process.stderr.write(`run ${run}: rss ${rssMB().toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB, external ${(process.memoryUsage().external / 1e6).toFixed(1)} MB\n`);
+    if (process.env.BENCH_TRACE && run % 100 === 0)
+      process.stderr.write(
+        `run ${run}: rss ${rssMB().toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB, external ${(process.memoryUsage().external / 1e6).toFixed(1)} MB\n`,
+      );
   }
 }
 await deps.sink.close();

@@ -73,7 +73,11 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   const { values, positionals } = parsed;
   const [first, ...rest] = positionals;
   if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
-  const command = values.version ? 'version' : values.help || first === 'help' || first === undefined ? 'help' : first;
+  const command = values.version
+    ? 'version'
+    : values.help || first === 'help' || first === undefined
+      ? 'help'
+      : first;
   if (command !== 'help' && command !== 'version' && !(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS.join(', ')}\n\n${USAGE}`);
   }
@@ -97,8 +101,18 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
 export function parseTimeArg(option: string, text: string, nowMs: number): number {
   if (text === 'now') return nowMs;
   const age = /^(\d+)([hdw])$/.exec(text);
-  if (age) return nowMs - Number(age[1]) * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[age[2] as 'h' | 'd' | 'w'];
-  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(text) ? Date.parse(text) : NaN;
-  if (!Number.isFinite(ms)) throw new UsageError(`${option} "${text}" is not a time: use 2025-01-01, 2025-01-01T06:00:00Z, now, or an age such as 365d`);
+  if (age)
+    return (
+      nowMs - Number(age[1]) * { h: 3_600_000, d: 86_400_000, w: 604_800_000 }[age[2] as 'h' | 'd' | 'w']
+    );
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? Date.parse(`${text}T00:00:00Z`)
+    : /^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(text)
+      ? Date.parse(text)
+      : NaN;
+  if (!Number.isFinite(ms))
+    throw new UsageError(
+      `${option} "${text}" is not a time: use 2025-01-01, 2025-01-01T06:00:00Z, now, or an age such as 365d`,
+    );
   return ms;
 }

@@ -36,7 +36,9 @@ export function planCommand(cli: CommandLine, io: Io): number {
     formatDuration(q.windowMs),
     formatDuration(q.lookbackMs),
   ]);
-  io.stdout.write(formatTable(['query', 'series', 'normalization', 'limit', 'schedule', 'window', 'lookback'], rows));
+  io.stdout.write(
+    formatTable(['query', 'series', 'normalization', 'limit', 'schedule', 'window', 'lookback'], rows),
+  );
   const budget = scheduleBudget(queries);
   const limit = app.settings.radar.rateLimitPer5Min;
   io.stdout.write(
@@ -44,9 +46,13 @@ export function planCommand(cli: CommandLine, io: Io): number {
       `${budget.requestsPer5Min.toFixed(1)} per 5 minutes on average (limit ${limit}; Cloudflare's is 1200), up to ${budget.burst} due at once\n`,
   );
   if (budget.requestsPer5Min > limit) {
-    io.stdout.write(`warning: the schedules need more requests than radar.rateLimit allows (${budget.requestsPer5Min.toFixed(1)} > ${limit} per 5 minutes): runs will fall behind\n`);
+    io.stdout.write(
+      `warning: the schedules need more requests than radar.rateLimit allows (${budget.requestsPer5Min.toFixed(1)} > ${limit} per 5 minutes): runs will fall behind\n`,
+    );
   } else if (budget.burst > limit) {
-    io.stdout.write(`note: ${budget.burst} requests fall due at once, more than the ${limit} per 5 minutes; they are spread over several 5-minute spans\n`);
+    io.stdout.write(
+      `note: ${budget.burst} requests fall due at once, more than the ${limit} per 5 minutes; they are spread over several 5-minute spans\n`,
+    );
   }
   return EXIT.ok;
 }
@@ -58,7 +64,11 @@ function describeFilters(filters: Query['series'][number]['filters']): string {
 
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd() + '\n';
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd() + '\n';
   return line(header) + rows.map(line).join('');
 }
 
@@ -90,7 +100,9 @@ export async function drainSpool(app: App, deps: Pipeline, io: Io): Promise<bool
   await Promise.race([delivery.drain(), sleep(waitMs, timeUp.signal)]);
   timeUp.abort();
   if (delivery.spoolBytes === 0) return true;
-  io.stderr.write(`warning: InfluxDB did not take every point; ${delivery.spoolBytes} bytes wait in ${join(app.settings.stateDir, 'spool')} and are written first by the next run\n`);
+  io.stderr.write(
+    `warning: InfluxDB did not take every point; ${delivery.spoolBytes} bytes wait in ${join(app.settings.stateDir, 'spool')} and are written first by the next run\n`,
+  );
   return false;
 }
 
@@ -98,6 +110,9 @@ export function reportOutcomes(app: App, outcomes: QueryOutcome[], io: Io): void
   const failed = outcomes.filter((o) => !o.ok && !o.aborted);
   const points = outcomes.reduce((sum, o) => sum + o.points, 0);
   const windows = outcomes.reduce((sum, o) => sum + o.done.filter((w) => w.fetched).length, 0);
-  app.logger.info(`${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points written`);
-  for (const outcome of failed) io.stderr.write(`failed: ${outcome.query.id}: ${outcome.error?.message ?? 'unknown error'}\n`);
+  app.logger.info(
+    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points written`,
+  );
+  for (const outcome of failed)
+    io.stderr.write(`failed: ${outcome.query.id}: ${outcome.error?.message ?? 'unknown error'}\n`);
 }

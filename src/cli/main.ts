@@ -37,7 +37,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
 
 function reportFatal(error: unknown, io: Io): number {
   if (error instanceof ConfigError) {
-    io.stderr.write(`${error.message}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the config\n`);
+    io.stderr.write(
+      `${error.message}\n${error.problems.length} problem${error.problems.length === 1 ? '' : 's'} in the config\n`,
+    );
     return EXIT.usage;
   }
   if (error instanceof UsageError || error instanceof StateError) {
@@ -49,12 +51,16 @@ function reportFatal(error: unknown, io: Io): number {
     return EXIT.failed;
   }
   // A bug, not a user mistake: the stack helps whoever fixes it.
-  io.stderr.write(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  io.stderr.write(
+    `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   return EXIT.failed;
 }
 
 function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 
@@ -65,6 +71,10 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
-  const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
+  const code = await main(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+  });
   process.exitCode = code;
 }

@@ -36,20 +36,30 @@ function onStopSignal(onFirst: (signal: string) => void, io: Io): () => void {
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
-  if (cli.dryRun) throw new UsageError('run has no --dry-run: use once --dry-run to see what would be written');
+  if (cli.dryRun)
+    throw new UsageError('run has no --dry-run: use once --dry-run to see what would be written');
   const store = openState(app, false);
   const metrics = new Metrics();
   const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics });
   const server = await listen(app, metrics, readinessCheck(app, deps, metrics));
   const daemon = new Daemon(app, deps, store, metrics);
-  const stats = new StatsReporter(metrics, deps.sink, () => deps.delivery?.spoolBytes ?? 0, app.clock, app.logger);
+  const stats = new StatsReporter(
+    metrics,
+    deps.sink,
+    () => deps.delivery?.spoolBytes ?? 0,
+    app.clock,
+    app.logger,
+  );
   daemon.start();
   stats.start(app.settings.service.statsEveryMs);
   return new Promise((resolve) => {
     const removeHandlers = onStopSignal((signal) => {
       app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
       void daemon.stop().then(async (finished) => {
-        if (!finished) app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
+        if (!finished)
+          app.logger.warn(
+            'grace period over: windows still in flight will be fetched again at the next start',
+          );
         await stats.stop();
         await store.flush().catch((error: Error) => app.logger.error(error.message));
         await deps.sink.close();
@@ -73,22 +83,33 @@ function readinessCheck(app: App, deps: Pipeline, metrics: Metrics): () => Promi
       (error: Error) => `unreachable: ${error.message}`,
     );
     const spoolBytes = deps.delivery?.spoolBytes ?? 0;
-    checks.spool = deps.delivery?.spoolFull ? `full: ${spoolBytes} bytes wait, fetching is paused` : `ok (${spoolBytes} bytes waiting)`;
+    checks.spool = deps.delivery?.spoolFull
+      ? `full: ${spoolBytes} bytes wait, fetching is paused`
+      : `ok (${spoolBytes} bytes waiting)`;
     const ageMs = app.clock.nowMs() - (metrics.lastSuccessMs ?? startedMs);
-    checks.lastSuccess = ageMs <= app.settings.service.staleAfterMs ? 'ok' : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
+    checks.lastSuccess =
+      ageMs <= app.settings.service.staleAfterMs
+        ? 'ok'
+        : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
     return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
   };
 }
 
 /** The health and metrics endpoint, unless it is off; a port in use is the user's to fix. */
-async function listen(app: App, metrics: Metrics, readiness: () => Promise<Readiness>): Promise<Server | undefined> {
+async function listen(
+  app: App,
+  metrics: Metrics,
+  readiness: () => Promise<Readiness>,
+): Promise<Server | undefined> {
   const address = app.settings.service.listen;
   if (!address) return undefined;
   try {
     return await startHttpServer(address, metrics, readiness, app.logger);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
-    throw new UsageError(`cannot serve /healthz and /metrics on ${address.host}:${address.port} (${code}): set HTTP_LISTEN (or service.listen) to a free address, or off`);
+    throw new UsageError(
+      `cannot serve /healthz and /metrics on ${address.host}:${address.port} (${code}): set HTTP_LISTEN (or service.listen) to a free address, or off`,
+    );
   }
 }
 
@@ -96,7 +117,8 @@ async function listen(app: App, metrics: Metrics, readiness: () => Promise<Readi
 export async function backfillCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   const queries = selectQueries(app.queries, cli);
-  if (cli.from === undefined) throw new UsageError('backfill needs --from (e.g. --from 2025-01-01 or --from 365d)');
+  if (cli.from === undefined)
+    throw new UsageError('backfill needs --from (e.g. --from 2025-01-01 or --from 365d)');
   const nowMs = app.clock.nowMs();
   const fromMs = parseTimeArg('--from', cli.from, nowMs);
   const toMs = Math.min(cli.to === undefined ? nowMs : parseTimeArg('--to', cli.to, nowMs), nowMs);
@@ -112,7 +134,13 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
     interrupt.abort();
   }, io);
   try {
-    const outcomes = await runBackfill(plan, deps, store, (result) => progress.tick(result.points), interrupt.signal);
+    const outcomes = await runBackfill(
+      plan,
+      deps,
+      store,
+      (result) => progress.tick(result.points),
+      interrupt.signal,
+    );
     progress.finish();
     reportOutcomes(app, outcomes, io);
     if (interrupt.signal.aborted) return EXIT.interrupted;

@@ -57,7 +57,10 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map((m) =>
-        problemAt(m.offset, `environment variable ${m.name} is not set (write \${${m.name}:-default} for a default)`),
+        problemAt(
+          m.offset,
+          `environment variable ${m.name} is not set (write \${${m.name}:-default} for a default)`,
+        ),
       ),
     );
   }
@@ -81,7 +84,11 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) =>
-      at(issue.path, `${formatPath([...issue.path, key])}: unknown key "${key}"${allowedKeysHint(issue.path)}`, key),
+      at(
+        issue.path,
+        `${formatPath([...issue.path, key])}: unknown key "${key}"${allowedKeysHint(issue.path)}`,
+        key,
+      ),
     );
   }
   const value = doc.getIn(issue.path as unknown[]);
@@ -92,7 +99,12 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
   }
   if (issue.code === 'invalid_type') {
     const got = value === undefined ? 'nothing' : JSON.stringify(value);
-    const expected = issue.expected === 'object' ? 'a mapping' : issue.expected === 'array' ? 'a list' : `a ${issue.expected}`;
+    const expected =
+      issue.expected === 'object'
+        ? 'a mapping'
+        : issue.expected === 'array'
+          ? 'a list'
+          : `a ${issue.expected}`;
     return [at(issue.path, `${where}: expected ${expected}, got ${got}`)];
   }
   if (issue.code === 'custom' && /^".*" is /.test(issue.message)) {
@@ -136,26 +148,38 @@ function crossCheck(config: RawConfig): { path: ConfigPath; message: string }[] 
   config.jobs.forEach((job, j) => {
     const first = jobNames.get(job.name);
     if (first !== undefined) {
-      problems.push({ path: ['jobs', j, 'name'], message: `jobs[${j}].name: "${job.name}" is already the name of jobs[${first}]; job names must be unique` });
+      problems.push({
+        path: ['jobs', j, 'name'],
+        message: `jobs[${j}].name: "${job.name}" is already the name of jobs[${first}]; job names must be unique`,
+      });
     } else jobNames.set(job.name, j);
     const seriesNames = new Map<string, number>();
     job.series?.forEach((series, s) => {
       const seen = seriesNames.get(series.name);
       if (seen !== undefined) {
-        problems.push({ path: ['jobs', j, 'series', s, 'name'], message: `jobs[${j}].series[${s}].name: "${series.name}" is already the name of series[${seen}]; series names must be unique within a job` });
+        problems.push({
+          path: ['jobs', j, 'series', s, 'name'],
+          message: `jobs[${j}].series[${s}].name: "${series.name}" is already the name of series[${seen}]; series names must be unique within a job`,
+        });
       } else seriesNames.set(series.name, s);
     });
     const limit = job.limitPerGroup ?? config.defaults?.limitPerGroup;
     const limitable = job.dimensions.filter((d) => !DIMENSIONS_WITHOUT_LIMIT.includes(d));
     if (job.limitPerGroup !== undefined && limitable.length === 0) {
-      problems.push({ path: ['jobs', j, 'limitPerGroup'], message: `jobs[${j}].limitPerGroup: ${limit} cannot apply to ${job.dimensions.join(', ')}; Radar accepts limitPerGroup only for ADM1, AS and LOCATION` });
+      problems.push({
+        path: ['jobs', j, 'limitPerGroup'],
+        message: `jobs[${j}].limitPerGroup: ${limit} cannot apply to ${job.dimensions.join(', ')}; Radar accepts limitPerGroup only for ADM1, AS and LOCATION`,
+      });
     }
   });
   for (const interval of INTERVALS) {
     const text = config.windows?.[interval];
     const lengthMs = text === undefined ? undefined : parseWindowLength(text);
     if (lengthMs !== undefined && lengthMs % INTERVAL_MS[interval] !== 0) {
-      problems.push({ path: ['windows', interval], message: `windows.${interval}: "${text}" is not a whole number of ${interval} buckets` });
+      problems.push({
+        path: ['windows', interval],
+        message: `windows.${interval}: "${text}" is not a whole number of ${interval} buckets`,
+      });
     }
   }
   return problems;

@@ -1,4 +1,10 @@
-import { DIMENSIONS_WITHOUT_LIMIT, type AggInterval, type Dimension, type Filters, type Normalization } from '../radar/vocabulary.js';
+import {
+  DIMENSIONS_WITHOUT_LIMIT,
+  type AggInterval,
+  type Dimension,
+  type Filters,
+  type Normalization,
+} from '../radar/vocabulary.js';
 import { parseDateRange } from './duration.js';
 import type { RawConfig, RawJob } from './schema.js';
 import type { Settings } from './settings.js';
@@ -35,7 +41,9 @@ export const DEFAULT_LOOKBACK = '7d';
 
 /** Expands every enabled job into its queries, in the order of jobs.yaml. */
 export function planQueries(config: RawConfig, settings: Settings): Query[] {
-  return config.jobs.filter((job) => job.enabled !== false).flatMap((job) => jobQueries(job, config, settings));
+  return config.jobs
+    .filter((job) => job.enabled !== false)
+    .flatMap((job) => jobQueries(job, config, settings));
 }
 
 function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[] {

@@ -41,9 +41,9 @@ const lookback = z
   .string()
   .refine((s) => parseDateRange(s) !== undefined, { message: `is not a date range: use ${DATE_RANGE_HINT}` });
 
-const windowLength = z
-  .string()
-  .refine((s) => parseWindowLength(s) !== undefined, { message: 'is not a window length such as 6h, 1d or 7d' });
+const windowLength = z.string().refine((s) => parseWindowLength(s) !== undefined, {
+  message: 'is not a window length such as 6h, 1d or 7d',
+});
 
 function filterList(filter: FilterName) {
   return z.array(z.union([z.string(), z.number()]).transform(String)).superRefine((items, ctx) => {
@@ -122,9 +122,11 @@ const influx = z.strictObject({
   timeoutMs: z.number().int().min(100).optional(),
 });
 
-const listen = z.string().refine((s) => s === 'off' || /^[^\s:]+:\d{1,5}$/.test(s) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(s), {
-  message: 'is not host:port (e.g. 127.0.0.1:9464) or off',
-});
+const listen = z
+  .string()
+  .refine((s) => s === 'off' || /^[^\s:]+:\d{1,5}$/.test(s) || /^\[[0-9a-fA-F:]+\]:\d{1,5}$/.test(s), {
+    message: 'is not host:port (e.g. 127.0.0.1:9464) or off',
+  });
 
 const service = z.strictObject({
   listen: listen.optional(),
@@ -138,7 +140,12 @@ const service = z.strictObject({
 export const configSchema = z.strictObject({
   radar: radar.optional(),
   influx: influx.optional(),
-  state: z.strictObject({ dir: z.string().min(1).optional(), spoolMaxMB: z.number().int().min(1).max(1_000_000).optional() }).optional(),
+  state: z
+    .strictObject({
+      dir: z.string().min(1).optional(),
+      spoolMaxMB: z.number().int().min(1).max(1_000_000).optional(),
+    })
+    .optional(),
   service: service.optional(),
   windows: z
     .strictObject({

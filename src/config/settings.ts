@@ -86,7 +86,9 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
   const baseUrl = (e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL).replace(/\/+$/, '');
   const rateLimitPer5Min = radar.rateLimit ?? 600;
   if (rateLimitPer5Min > CLOUDFLARE_LIMIT_PER_5_MIN && new URL(baseUrl).hostname.endsWith('cloudflare.com')) {
-    throw new UsageError(`radar.rateLimit ${rateLimitPer5Min} is above Cloudflare's ${CLOUDFLARE_LIMIT_PER_5_MIN} requests per 5 minutes: Cloudflare would block every call for 5 minutes`);
+    throw new UsageError(
+      `radar.rateLimit ${rateLimitPer5Min} is above Cloudflare's ${CLOUDFLARE_LIMIT_PER_5_MIN} requests per 5 minutes: Cloudflare would block every call for 5 minutes`,
+    );
   }
   return {
     service: {
@@ -94,7 +96,8 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       runOnStart: service.runOnStart ?? true,
       jitterMs: service.jitterMs ?? 0,
       graceMs: service.graceMs ?? 30_000,
-      staleAfterMs: service.staleAfter === undefined ? HOUR_MS : (parseWindowLength(service.staleAfter) as number),
+      staleAfterMs:
+        service.staleAfter === undefined ? HOUR_MS : (parseWindowLength(service.staleAfter) as number),
       statsEveryMs: service.statsEveryMs ?? 60_000,
     },
     radar: {
@@ -123,7 +126,8 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
     stateDir: e('STATE_DIR') ?? config.state?.dir ?? './data',
     spoolMaxBytes: (config.state?.spoolMaxMB ?? 1024) * 1024 * 1024,
     windowMs,
-    settleMs: config.windows?.settle === undefined ? HOUR_MS : (parseWindowLength(config.windows.settle) as number),
+    settleMs:
+      config.windows?.settle === undefined ? HOUR_MS : (parseWindowLength(config.windows.settle) as number),
   };
 }
 
@@ -143,6 +147,7 @@ function parseListen(text: string): { host: string; port: number } | undefined {
   const at = text.lastIndexOf(':');
   const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
   const port = Number(text.slice(at + 1));
-  if (!host || !Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`HTTP_LISTEN / service.listen "${text}" is not host:port or off`);
+  if (!host || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new UsageError(`HTTP_LISTEN / service.listen "${text}" is not host:port or off`);
   return { host, port };
 }

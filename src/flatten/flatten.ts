@@ -77,7 +77,12 @@ export function flattenTraffic(query: Query, window: Window, response: RadarResp
 
 /** A group as separate points (for dead letters and tests). */
 export function groupPoints(group: TrafficGroup): Point[] {
-  return group.timesMs.map((timeMs, i) => ({ measurement: MEASUREMENT.traffic, tags: group.tags, fields: { value: group.values[i]! }, timeMs }));
+  return group.timesMs.map((timeMs, i) => ({
+    measurement: MEASUREMENT.traffic,
+    tags: group.tags,
+    fields: { value: group.values[i]! },
+    timeMs,
+  }));
 }
 
 /** Radar's annotations, one point each, keyed by a short hash so that events starting together all survive. */
@@ -96,7 +101,14 @@ export function flattenAnnotations(annotations: readonly RadarAnnotation[]): Poi
 }
 
 export function annotationId(a: RadarAnnotation): string {
-  const identity = JSON.stringify([a.dataSource, a.eventType, a.startMs, a.endMs ?? null, a.description, a.linkedUrl]);
+  const identity = JSON.stringify([
+    a.dataSource,
+    a.eventType,
+    a.startMs,
+    a.endMs ?? null,
+    a.description,
+    a.linkedUrl,
+  ]);
   return createHash('sha256').update(identity).digest('hex').slice(0, 12);
 }
 
@@ -128,7 +140,9 @@ export function fetchPoint(record: FetchRecord): Point {
       duration_ms: new IntField(record.durationMs),
       window_start_ms: new IntField(record.window.startMs),
       window_end_ms: new IntField(record.window.endMs),
-      ...(record.confidenceLevel !== undefined ? { confidence_level: new IntField(record.confidenceLevel) } : {}),
+      ...(record.confidenceLevel !== undefined
+        ? { confidence_level: new IntField(record.confidenceLevel) }
+        : {}),
       ...(record.lastUpdatedMs !== undefined ? { last_updated_ms: new IntField(record.lastUpdatedMs) } : {}),
     },
     timeMs: record.timeMs,

@@ -35,10 +35,13 @@ const AMBIGUOUS_IN_MEASUREMENT = /\\([, ]|$)/;
  */
 export function escapeKey(text: string, what: string, measurement = false): string {
   if (text.length === 0) throw new LineProtocolError(`${what} is empty`);
-  if (/[\n\r]/.test(text)) throw new LineProtocolError(`${what} ${JSON.stringify(text)} contains a line break`);
+  if (/[\n\r]/.test(text))
+    throw new LineProtocolError(`${what} ${JSON.stringify(text)} contains a line break`);
   const ambiguous = (measurement ? AMBIGUOUS_IN_MEASUREMENT : AMBIGUOUS_IN_TAG).exec(text);
   if (ambiguous) {
-    throw new LineProtocolError(`${what} ${JSON.stringify(text)} has a backslash before "${ambiguous[1] || 'the end'}", which InfluxDB cannot store`);
+    throw new LineProtocolError(
+      `${what} ${JSON.stringify(text)} has a backslash before "${ambiguous[1] || 'the end'}", which InfluxDB cannot store`,
+    );
   }
   return text.replace(measurement ? SPECIAL_IN_MEASUREMENT : SPECIAL_IN_TAG, '\\$&');
 }
@@ -49,7 +52,8 @@ function escapeStringField(text: string): string {
 
 function formatField(value: FieldValue, what: string): string {
   if (value instanceof IntField) {
-    if (!Number.isSafeInteger(value.value)) throw new LineProtocolError(`${what} ${value.value} is not an integer`);
+    if (!Number.isSafeInteger(value.value))
+      throw new LineProtocolError(`${what} ${value.value} is not an integer`);
     return `${value.value}i`;
   }
   if (typeof value === 'number') {
@@ -85,11 +89,19 @@ function seriesKey(measurement: string, tags: Record<string, string>): string {
  * ingest (one call per series × group of a response). Times are millisecond integers as text. Throws LineProtocolError, before appending
  * anything, when the tags cannot be written.
  */
-export function appendSeriesLines(out: string[], measurement: string, tags: Record<string, string>, field: string, timeTexts: readonly string[], values: readonly number[]): void {
+export function appendSeriesLines(
+  out: string[],
+  measurement: string,
+  tags: Record<string, string>,
+  field: string,
+  timeTexts: readonly string[],
+  values: readonly number[],
+): void {
   const prefix = `${seriesKey(measurement, tags)} ${fieldKey(field)}=`;
   for (let i = 0; i < timeTexts.length; i++) {
     const value = values[i]!;
-    if (!Number.isFinite(value)) throw new LineProtocolError(`field ${field} ${value} is not a finite number`);
+    if (!Number.isFinite(value))
+      throw new LineProtocolError(`field ${field} ${value} is not a finite number`);
     out.push(prefix + String(value) + ' ' + timeTexts[i]);
   }
 }
@@ -112,10 +124,17 @@ export function toLine(point: Point): string {
   let separator = ' ';
   for (const key in point.fields) {
     const value = point.fields[key]!;
-    line += separator + fieldKey(key) + '=' + (typeof value === 'number' && Number.isFinite(value) ? String(value) : formatField(value, `field ${key}`));
+    line +=
+      separator +
+      fieldKey(key) +
+      '=' +
+      (typeof value === 'number' && Number.isFinite(value)
+        ? String(value)
+        : formatField(value, `field ${key}`));
     separator = ',';
   }
   if (separator === ' ') throw new LineProtocolError(`point of ${point.measurement} has no fields`);
-  if (!Number.isSafeInteger(point.timeMs)) throw new LineProtocolError(`time ${point.timeMs} is not an integer`);
+  if (!Number.isSafeInteger(point.timeMs))
+    throw new LineProtocolError(`time ${point.timeMs} is not an integer`);
   return `${line} ${point.timeMs}`;
 }

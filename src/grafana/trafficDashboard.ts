@@ -1,16 +1,34 @@
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
-import { AnnotationQueryBuilder, DashboardBuilder, QueryVariableBuilder, RowBuilder, VariableRefresh, VariableSort } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  AnnotationQueryBuilder,
+  DashboardBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
 
 /** Tags filtered by the dashboard's variables, and the filter on them. */
-const TRAFFIC_FILTER = matchVariables({ job: 'job', series: 'series', dimension: 'dimension', agg_interval: 'interval', group_key: 'group_key' });
+const TRAFFIC_FILTER = matchVariables({
+  job: 'job',
+  series: 'series',
+  dimension: 'dimension',
+  agg_interval: 'interval',
+  group_key: 'group_key',
+});
 const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_interval: 'interval' });
 
 /** Each variable's values come from SHOW TAG VALUES, narrowed by the variables before it. */
-function tagVariable(name: string, label: string, tag: string, narrowedBy: Record<string, string>): QueryVariableBuilder {
+function tagVariable(
+  name: string,
+  label: string,
+  tag: string,
+  narrowedBy: Record<string, string>,
+): QueryVariableBuilder {
   const where = Object.keys(narrowedBy).length > 0 ? ` WHERE ${matchVariables(narrowedBy)}` : '';
   return new QueryVariableBuilder(name)
     .label(label)
@@ -26,12 +44,15 @@ function tagVariable(name: string, label: string, tag: string, narrowedBy: Recor
 const traffic = (select: string, groupBy: string): string =>
   `SELECT ${select} FROM "radar_netflows" WHERE ${TRAFFIC_FILTER} AND $timeFilter GROUP BY ${groupBy}`;
 
-export const ANNOTATION_QUERY = 'SELECT "description", "linked_url", "event_type", "data_source" FROM "radar_annotations" WHERE $timeFilter';
+export const ANNOTATION_QUERY =
+  'SELECT "description", "linked_url", "event_type", "data_source" FROM "radar_annotations" WHERE $timeFilter';
 
 export function trafficDashboard(): object {
   const built = new DashboardBuilder('Radar NetFlows')
     .uid('radar-netflows')
-    .description('Cloudflare Radar NetFlows traffic distributions, from radar-netflows. Data: Cloudflare Radar, CC BY-NC 4.0.')
+    .description(
+      'Cloudflare Radar NetFlows traffic distributions, from radar-netflows. Data: Cloudflare Radar, CC BY-NC 4.0.',
+    )
     .tags(['radar', 'netflows'])
     .timezone('utc')
     .time({ from: 'now-7d', to: 'now' })
@@ -40,7 +61,13 @@ export function trafficDashboard(): object {
     .withVariable(tagVariable('series', 'Series', 'series', { job: 'job' }))
     .withVariable(tagVariable('dimension', 'Dimension', 'dimension', { job: 'job' }))
     .withVariable(tagVariable('interval', 'Interval', 'agg_interval', { job: 'job', dimension: 'dimension' }))
-    .withVariable(tagVariable('group_key', 'Group', 'group_key', { job: 'job', dimension: 'dimension', agg_interval: 'interval' }))
+    .withVariable(
+      tagVariable('group_key', 'Group', 'group_key', {
+        job: 'job',
+        dimension: 'dimension',
+        agg_interval: 'interval',
+      }),
+    )
     .annotation(
       new AnnotationQueryBuilder()
         .name('Radar events')
@@ -53,14 +80,26 @@ export function trafficDashboard(): object {
     .withPanel(
       new timeseries.PanelBuilder()
         .title('Share of traffic per group')
-        .description('Each group\'s share of the traffic, stacked to 100 %. With MIN0_MAX jobs, the stack shows the groups\' relative sizes.')
+        .description(
+          "Each group's share of the traffic, stacked to 100 %. With MIN0_MAX jobs, the stack shows the groups' relative sizes.",
+        )
         .datasource(DATASOURCE)
-        .withTarget(new InfluxQLQuery(traffic('mean("value")', 'time($__interval), "group_key" fill(none)'), { alias: '$tag_group_key' }))
+        .withTarget(
+          new InfluxQLQuery(traffic('mean("value")', 'time($__interval), "group_key" fill(none)'), {
+            alias: '$tag_group_key',
+          }),
+        )
         .unit('percent')
         .fillOpacity(60)
         .lineWidth(1)
         .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Percent))
-        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.Table).placement(common.LegendPlacement.Right).calcs(['mean', 'lastNotNull']))
+        .legend(
+          new common.VizLegendOptionsBuilder()
+            .showLegend(true)
+            .displayMode(common.LegendDisplayMode.Table)
+            .placement(common.LegendPlacement.Right)
+            .calcs(['mean', 'lastNotNull']),
+        )
         .height(12)
         .span(16),
     )
@@ -69,7 +108,12 @@ export function trafficDashboard(): object {
         .title('Top groups over the range')
         .description('Mean share of each group over the chosen time range.')
         .datasource(DATASOURCE)
-        .withTarget(new InfluxQLQuery(traffic('mean("value")', '"group_key"'), { alias: '$tag_group_key', format: 'time_series' }))
+        .withTarget(
+          new InfluxQLQuery(traffic('mean("value")', '"group_key"'), {
+            alias: '$tag_group_key',
+            format: 'time_series',
+          }),
+        )
         .unit('percent')
         .orientation(common.VizOrientation.Horizontal)
         .displayMode(common.BarGaugeDisplayMode.Gradient)
@@ -82,8 +126,18 @@ export function trafficDashboard(): object {
         .title('Group against its own history')
         .description('The chosen groups, with a moving average of their last 7 buckets to show the trend.')
         .datasource(DATASOURCE)
-        .withTarget(new InfluxQLQuery(traffic('mean("value")', 'time($__interval), "group_key" fill(none)'), { refId: 'A', alias: '$tag_group_key' }))
-        .withTarget(new InfluxQLQuery(traffic('moving_average(mean("value"), 7)', 'time($__interval), "group_key" fill(none)'), { refId: 'B', alias: '$tag_group_key (7-bucket average)' }))
+        .withTarget(
+          new InfluxQLQuery(traffic('mean("value")', 'time($__interval), "group_key" fill(none)'), {
+            refId: 'A',
+            alias: '$tag_group_key',
+          }),
+        )
+        .withTarget(
+          new InfluxQLQuery(
+            traffic('moving_average(mean("value"), 7)', 'time($__interval), "group_key" fill(none)'),
+            { refId: 'B', alias: '$tag_group_key (7-bucket average)' },
+          ),
+        )
         .unit('percent')
         .height(10)
         .span(24),
@@ -94,7 +148,12 @@ export function trafficDashboard(): object {
         .title('Radar confidence level')
         .description('meta.confidenceInfo.level of the latest fetch: 5 means no known data issue.')
         .datasource(DATASOURCE)
-        .withTarget(new InfluxQLQuery(`SELECT last("confidence_level") FROM "radar_fetches" WHERE ${FETCH_FILTER} AND $timeFilter GROUP BY "job", "dimension", "agg_interval"`, { alias: '$tag_job $tag_dimension $tag_agg_interval' }))
+        .withTarget(
+          new InfluxQLQuery(
+            `SELECT last("confidence_level") FROM "radar_fetches" WHERE ${FETCH_FILTER} AND $timeFilter GROUP BY "job", "dimension", "agg_interval"`,
+            { alias: '$tag_job $tag_dimension $tag_agg_interval' },
+          ),
+        )
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
         .min(0)
         .max(5)
@@ -104,9 +163,14 @@ export function trafficDashboard(): object {
     .withPanel(
       new stat.PanelBuilder()
         .title('Radar data as of')
-        .description('meta.lastUpdated of the latest fetch: how fresh Radar\'s data is.')
+        .description("meta.lastUpdated of the latest fetch: how fresh Radar's data is.")
         .datasource(DATASOURCE)
-        .withTarget(new InfluxQLQuery(`SELECT last("last_updated_ms") FROM "radar_fetches" WHERE ${FETCH_FILTER} AND $timeFilter GROUP BY "agg_interval"`, { alias: '$tag_agg_interval' }))
+        .withTarget(
+          new InfluxQLQuery(
+            `SELECT last("last_updated_ms") FROM "radar_fetches" WHERE ${FETCH_FILTER} AND $timeFilter GROUP BY "agg_interval"`,
+            { alias: '$tag_agg_interval' },
+          ),
+        )
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']))
         .unit('dateTimeFromNow')
         .height(6)
@@ -123,7 +187,13 @@ export function trafficDashboard(): object {
 function withAnnotationColumns(dashboard: { annotations?: { list?: object[] } }): object {
   const list = dashboard.annotations?.list ?? [];
   dashboard.annotations = {
-    list: list.map((a) => ({ ...a, query: ANNOTATION_QUERY, textColumn: 'description', tagsColumn: 'event_type,data_source', titleColumn: 'event_type' })),
+    list: list.map((a) => ({
+      ...a,
+      query: ANNOTATION_QUERY,
+      textColumn: 'description',
+      tagsColumn: 'event_type,data_source',
+      titleColumn: 'event_type',
+    })),
   };
   return dashboard;
 }

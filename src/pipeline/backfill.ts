@@ -25,7 +25,13 @@ export interface BackfillPlan {
  * window. Without `refetch`, windows already final and windows an interrupted run of the same backfill
  * finished are left out.
  */
-export function planBackfill(queries: readonly Query[], fromMs: number, toMs: number, store: StateStore, refetch: boolean): BackfillPlan {
+export function planBackfill(
+  queries: readonly Query[],
+  fromMs: number,
+  toMs: number,
+  store: StateStore,
+  refetch: boolean,
+): BackfillPlan {
   const key = backfillKey(queries, fromMs, toMs, refetch);
   let skippedWindows = 0;
   const items = queries.map((query) => {
@@ -33,7 +39,8 @@ export function planBackfill(queries: readonly Query[], fromMs: number, toMs: nu
     const saved = store.query(query.id);
     const cursor = store.backfillCursor(key, query.id)?.nextMs ?? -Infinity;
     const windows = all.filter((w) => {
-      const alreadyFinal = !refetch && saved !== undefined && w.startMs >= saved.finalFromMs && w.endMs <= saved.checkpointMs;
+      const alreadyFinal =
+        !refetch && saved !== undefined && w.startMs >= saved.finalFromMs && w.endMs <= saved.checkpointMs;
       return !alreadyFinal && w.startMs >= cursor;
     });
     skippedWindows += all.length - windows.length;
@@ -42,7 +49,12 @@ export function planBackfill(queries: readonly Query[], fromMs: number, toMs: nu
   return { key, items, totalWindows: items.reduce((n, i) => n + i.windows.length, 0), skippedWindows };
 }
 
-export function backfillKey(queries: readonly Query[], fromMs: number, toMs: number, refetch: boolean): string {
+export function backfillKey(
+  queries: readonly Query[],
+  fromMs: number,
+  toMs: number,
+  refetch: boolean,
+): string {
   const identity = JSON.stringify([queries.map((q) => q.id).sort(), fromMs, toMs, refetch]);
   return createHash('sha256').update(identity).digest('hex').slice(0, 16);
 }
@@ -53,7 +65,13 @@ export function backfillKey(queries: readonly Query[], fromMs: number, toMs: num
  * final windows a backfill leaves is merged into the query's final range, so that neither scheduled
  * runs nor a later backfill fetch them again.
  */
-export async function runBackfill(plan: BackfillPlan, deps: PipelineDeps, store: StateStore, onWindow: (result: WindowResult) => void, signal?: AbortSignal): Promise<QueryOutcome[]> {
+export async function runBackfill(
+  plan: BackfillPlan,
+  deps: PipelineDeps,
+  store: StateStore,
+  onWindow: (result: WindowResult) => void,
+  signal?: AbortSignal,
+): Promise<QueryOutcome[]> {
   const outcomes = await Promise.all(
     plan.items.map(async (item) => {
       const { query } = item;
@@ -64,13 +82,21 @@ export async function runBackfill(plan: BackfillPlan, deps: PipelineDeps, store:
           const previous = store.backfillCursor(plan.key, query.id);
           const contiguous = previous?.nextMs === result.window.startMs;
           const final = isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs);
-          const runFrom = !final ? undefined : contiguous && previous.finalRunFromMs !== undefined ? previous.finalRunFromMs : result.window.startMs;
-          await store.setBackfillCursor(plan.key, query.id, { nextMs: result.window.endMs, finalRunFromMs: runFrom });
+          const runFrom = !final
+            ? undefined
+            : contiguous && previous.finalRunFromMs !== undefined
+              ? previous.finalRunFromMs
+              : result.window.startMs;
+          await store.setBackfillCursor(plan.key, query.id, {
+            nextMs: result.window.endMs,
+            finalRunFromMs: runFrom,
+          });
           onWindow(result);
         },
       });
       const cursor = store.backfillCursor(plan.key, query.id);
-      if (cursor?.finalRunFromMs !== undefined) await mergeFinalRange(store, query.id, cursor.finalRunFromMs, cursor.nextMs);
+      if (cursor?.finalRunFromMs !== undefined)
+        await mergeFinalRange(store, query.id, cursor.finalRunFromMs, cursor.nextMs);
       return outcome;
     }),
   );
@@ -79,17 +105,28 @@ export async function runBackfill(plan: BackfillPlan, deps: PipelineDeps, store:
 }
 
 /** Unites [fromMs, toMs) with the query's final range when they touch; starts the range if there is none. */
-export async function mergeFinalRange(store: StateStore, queryId: string, fromMs: number, toMs: number): Promise<void> {
+export async function mergeFinalRange(
+  store: StateStore,
+  queryId: string,
+  fromMs: number,
+  toMs: number,
+): Promise<void> {
   const saved = store.query(queryId);
   if (!saved) return store.setQuery(queryId, { finalFromMs: fromMs, checkpointMs: toMs });
   if (fromMs > saved.checkpointMs || toMs < saved.finalFromMs) return;
   const finalFromMs = Math.min(fromMs, saved.finalFromMs);
   const checkpointMs = Math.max(toMs, saved.checkpointMs);
-  if (finalFromMs !== saved.finalFromMs || checkpointMs !== saved.checkpointMs) await store.setQuery(queryId, { ...saved, finalFromMs, checkpointMs });
+  if (finalFromMs !== saved.finalFromMs || checkpointMs !== saved.checkpointMs)
+    await store.setQuery(queryId, { ...saved, finalFromMs, checkpointMs });
 }
 
 /** "backfill 2025-11-27 → 2026-11-27: 54 windows of 1 query (3 already done): at least 0 min at 600 requests per 5 minutes" */
-export function backfillPlanSummary(plan: BackfillPlan, fromMs: number, toMs: number, ratePer5Min: number): string {
+export function backfillPlanSummary(
+  plan: BackfillPlan,
+  fromMs: number,
+  toMs: number,
+  ratePer5Min: number,
+): string {
   const minutes = Math.max(0, Math.ceil(plan.totalWindows / ratePer5Min) - 1) * 5;
   return (
     `backfill ${isoSeconds(fromMs)} → ${isoSeconds(toMs)}: ${plan.totalWindows} windows (one request each) of ${plan.items.length} queries` +

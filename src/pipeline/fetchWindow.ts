@@ -1,6 +1,13 @@
 import type { Query } from '../config/plan.js';
 import { ServiceError } from '../errors.js';
-import { fetchPoint, flattenAnnotations, flattenTraffic, groupPoints, MEASUREMENT, type TrafficGroup } from '../flatten/flatten.js';
+import {
+  fetchPoint,
+  flattenAnnotations,
+  flattenTraffic,
+  groupPoints,
+  MEASUREMENT,
+  type TrafficGroup,
+} from '../flatten/flatten.js';
 import { appendSeriesLines, LineProtocolError, toLine, type Point } from '../flatten/lineProtocol.js';
 import type { Logger } from '../log.js';
 import type { DeadLetters } from '../sink/deadLetters.js';
@@ -56,14 +63,23 @@ export function buildRequest(query: Query, range: { startMs: number; endMs: numb
 }
 
 export function logContext(query: Query, window: Window): Record<string, string> {
-  return { job: query.job, dimension: query.dimension, interval: query.interval, window: `${isoSeconds(window.startMs)}/${isoSeconds(window.endMs)}` };
+  return {
+    job: query.job,
+    dimension: query.dimension,
+    interval: query.interval,
+    window: `${isoSeconds(window.startMs)}/${isoSeconds(window.endMs)}`,
+  };
 }
 
 /** A window's answer from Radar, not yet written; undefined when nothing of the window exists yet. */
 export type FetchedWindow = FetchResult | undefined;
 
 /** The network half of a window: the request, with retries. Records a failed fetch before rejecting. */
-export async function fetchResponse(query: Query, window: Window, deps: PipelineDeps): Promise<FetchedWindow> {
+export async function fetchResponse(
+  query: Query,
+  window: Window,
+  deps: PipelineDeps,
+): Promise<FetchedWindow> {
   const range = requestRange(window, deps.clock.nowMs());
   if (!range) return undefined;
   const startedMs = deps.clock.nowMs();
@@ -80,7 +96,12 @@ export async function fetchResponse(query: Query, window: Window, deps: Pipeline
  * The writing half: flattens the answer and writes it with its annotations and its `radar_fetches`
  * point. Resolves only once the sink acknowledged (or spooled) the points.
  */
-export async function writeWindow(query: Query, window: Window, fetched: FetchedWindow, deps: PipelineDeps): Promise<WindowResult> {
+export async function writeWindow(
+  query: Query,
+  window: Window,
+  fetched: FetchedWindow,
+  deps: PipelineDeps,
+): Promise<WindowResult> {
   if (!fetched) return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined };
   const context = logContext(query, window);
   const { response, attempts, durationMs } = fetched;
@@ -96,15 +117,31 @@ export async function writeWindow(query: Query, window: Window, fetched: Fetched
     lastUpdatedMs: response.meta.lastUpdatedMs,
     timeMs: uniqueTimeMs(deps.clock),
   });
-  const { lines, rejected } = serialize(traffic.groups, [...flattenAnnotations(response.meta.annotations), record], deps, context);
+  const { lines, rejected } = serialize(
+    traffic.groups,
+    [...flattenAnnotations(response.meta.annotations), record],
+    deps,
+    context,
+  );
   await deps.sink.write(lines);
   const written = traffic.pointCount - rejected.filter((p) => p.measurement === MEASUREMENT.traffic).length;
   deps.logger.debug(`wrote ${written} points`, { ...context, attempts, durationMs });
-  return { window, fetched: true, points: written, rejected: rejected.length, lastUpdatedMs: response.meta.lastUpdatedMs };
+  return {
+    window,
+    fetched: true,
+    points: written,
+    rejected: rejected.length,
+    lastUpdatedMs: response.meta.lastUpdatedMs,
+  };
 }
 
 /** Line protocol for each point; the few it cannot carry go to the dead letters, logged once. */
-function serialize(groups: readonly TrafficGroup[], points: readonly Point[], deps: PipelineDeps, context: Record<string, string>): { lines: string[]; rejected: Point[] } {
+function serialize(
+  groups: readonly TrafficGroup[],
+  points: readonly Point[],
+  deps: PipelineDeps,
+  context: Record<string, string>,
+): { lines: string[]; rejected: Point[] } {
   const lines: string[] = [];
   let firstError: LineProtocolError | undefined;
   const rejected: Point[] = [];
@@ -130,14 +167,33 @@ function serialize(groups: readonly TrafficGroup[], points: readonly Point[], de
   }
   if (firstError) {
     const where = deps.deadLetters ? `kept in ${deps.deadLetters.file}` : 'not written';
-    deps.logger.error(`${rejected.length} points cannot be written as line protocol (${where}); first: ${firstError.message}`, context);
+    deps.logger.error(
+      `${rejected.length} points cannot be written as line protocol (${where}); first: ${firstError.message}`,
+      context,
+    );
   }
   return { lines, rejected };
 }
 
 /** A failed request still leaves its trace for the pipeline dashboard, if the database takes it. */
-async function recordFailedFetch(query: Query, window: Window, attempts: number, durationMs: number, deps: PipelineDeps): Promise<void> {
-  const point = fetchPoint({ query, window, outcome: 'failed', attempts, durationMs, points: 0, confidenceLevel: undefined, lastUpdatedMs: undefined, timeMs: uniqueTimeMs(deps.clock) });
+async function recordFailedFetch(
+  query: Query,
+  window: Window,
+  attempts: number,
+  durationMs: number,
+  deps: PipelineDeps,
+): Promise<void> {
+  const point = fetchPoint({
+    query,
+    window,
+    outcome: 'failed',
+    attempts,
+    durationMs,
+    points: 0,
+    confidenceLevel: undefined,
+    lastUpdatedMs: undefined,
+    timeMs: uniqueTimeMs(deps.clock),
+  });
   await deps.sink.write([toLine(point)]).catch(() => undefined);
 }
 

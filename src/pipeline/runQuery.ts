@@ -1,7 +1,13 @@
 import type { Query } from '../config/plan.js';
 import { ServiceError } from '../errors.js';
 import type { Window } from '../windows/grid.js';
-import { fetchResponse, logContext, writeWindow, type PipelineDeps, type WindowResult } from './fetchWindow.js';
+import {
+  fetchResponse,
+  logContext,
+  writeWindow,
+  type PipelineDeps,
+  type WindowResult,
+} from './fetchWindow.js';
 
 export interface QueryOutcome {
   query: Query;
@@ -29,7 +35,12 @@ export interface RunOptions {
  * no new window starts; windows already under way finish, and those after the failed one are written
  * but not reported, so the next run fetches them again (writing a window twice is harmless).
  */
-export async function runQuery(query: Query, windows: readonly Window[], deps: PipelineDeps, options: RunOptions = {}): Promise<QueryOutcome> {
+export async function runQuery(
+  query: Query,
+  windows: readonly Window[],
+  deps: PipelineDeps,
+  options: RunOptions = {},
+): Promise<QueryOutcome> {
   const parallel = Math.max(1, options.parallel ?? 1);
   const results: (Promise<WindowResult> | undefined)[] = [];
   let started = 0;
@@ -37,7 +48,9 @@ export async function runQuery(query: Query, windows: readonly Window[], deps: P
   const startNext = (): void => {
     if (failed || options.signal?.aborted || started >= windows.length) return;
     const window = windows[started]!;
-    const work = fetchResponse(query, window, deps).then((fetched) => writeWindow(query, window, fetched, deps));
+    const work = fetchResponse(query, window, deps).then((fetched) =>
+      writeWindow(query, window, fetched, deps),
+    );
     work.catch(() => (failed = true));
     results[started++] = work;
   };
@@ -59,8 +72,18 @@ export async function runQuery(query: Query, windows: readonly Window[], deps: P
       await Promise.allSettled(results.slice(i + 1));
       deps.observer?.windowFailed();
       const message = error instanceof Error ? error.message : String(error);
-      deps.logger.error(`window failed: ${message}`, { ...logContext(query, windows[i]!), code: error instanceof ServiceError ? error.code : 'unexpected' });
-      return { query, ok: false, aborted: false, done, points, error: error instanceof Error ? error : new Error(message) };
+      deps.logger.error(`window failed: ${message}`, {
+        ...logContext(query, windows[i]!),
+        code: error instanceof ServiceError ? error.code : 'unexpected',
+      });
+      return {
+        query,
+        ok: false,
+        aborted: false,
+        done,
+        points,
+        error: error instanceof Error ? error : new Error(message),
+      };
     }
   }
   return { query, ok: true, aborted: false, done, points };

@@ -9,17 +9,29 @@ import { runQuery, type QueryOutcome } from './runQuery.js';
  * first. The checkpoint moves past a window only when that window and all before it are final and
  * written, so after any downtime, or late data, the next run closes the gap by itself.
  */
-export async function runFromCheckpoint(query: Query, deps: PipelineDeps, store: StateStore, signal?: AbortSignal): Promise<QueryOutcome> {
+export async function runFromCheckpoint(
+  query: Query,
+  deps: PipelineDeps,
+  store: StateStore,
+  signal?: AbortSignal,
+): Promise<QueryOutcome> {
   const nowMs = deps.clock.nowMs();
   const saved = store.query(query.id);
   const fromMs = saved?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, query.windowMs);
-  const state = { finalFromMs: saved?.finalFromMs ?? fromMs, checkpointMs: fromMs, ...(saved?.lastSuccessMs !== undefined ? { lastSuccessMs: saved.lastSuccessMs } : {}) };
+  const state = {
+    finalFromMs: saved?.finalFromMs ?? fromMs,
+    checkpointMs: fromMs,
+    ...(saved?.lastSuccessMs !== undefined ? { lastSuccessMs: saved.lastSuccessMs } : {}),
+  };
   let frontierIsFinal = true;
   const outcome = await runQuery(query, windowsCovering(fromMs, nowMs, query.windowMs), deps, {
     parallel: deps.windowsInParallel ?? 1,
     ...(signal ? { signal } : {}),
     onWindow: (result) => {
-      if (!frontierIsFinal || !isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs)) {
+      if (
+        !frontierIsFinal ||
+        !isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs)
+      ) {
         frontierIsFinal = false;
         return;
       }

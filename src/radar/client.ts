@@ -16,11 +16,28 @@ export class RadarApiError extends ServiceError {
   readonly outcome: FailureOutcome;
   readonly retryAfterMs: number | undefined;
 
-  constructor(message: string, fields: { status?: number; apiCode?: number; outcome: FailureOutcome; retryAfterMs?: number; cause?: unknown }) {
-    super(fields.outcome === 'throttle' ? 'radar_throttled' : fields.outcome === 'fatal' ? 'radar_refused' : 'radar_unavailable', message, {
-      retryable: fields.outcome !== 'fatal',
-      cause: fields.cause,
-    });
+  constructor(
+    message: string,
+    fields: {
+      status?: number;
+      apiCode?: number;
+      outcome: FailureOutcome;
+      retryAfterMs?: number;
+      cause?: unknown;
+    },
+  ) {
+    super(
+      fields.outcome === 'throttle'
+        ? 'radar_throttled'
+        : fields.outcome === 'fatal'
+          ? 'radar_refused'
+          : 'radar_unavailable',
+      message,
+      {
+        retryable: fields.outcome !== 'fatal',
+        cause: fields.cause,
+      },
+    );
     this.status = fields.status;
     this.apiCode = fields.apiCode;
     this.outcome = fields.outcome;
@@ -70,7 +87,11 @@ export class RadarClient {
   }
 
   /** One request with p-retry around it; `counted` is told of each attempt. */
-  private retrying(request: RadarRequest, context: Record<string, unknown>, counted: () => void): Promise<RadarResponse> {
+  private retrying(
+    request: RadarRequest,
+    context: Record<string, unknown>,
+    counted: () => void,
+  ): Promise<RadarResponse> {
     const { settings, limiter, logger } = this.options;
     return pRetry(
       async () => {
@@ -98,12 +119,16 @@ export class RadarClient {
           }
           const retrying = error instanceof ServiceError && error.retryable && retriesLeft > 0;
           this.options.onAttempt?.(error instanceof RadarApiError ? error.outcome : 'retry', retrying);
-          logger.log(retrying ? 'warn' : 'error', `Radar request failed${retrying ? ', retrying' : ''}: ${error.message}`, {
-            ...context,
-            attempt: attemptNumber,
-            retriesLeft,
-            code: (error as ServiceError).code,
-          });
+          logger.log(
+            retrying ? 'warn' : 'error',
+            `Radar request failed${retrying ? ', retrying' : ''}: ${error.message}`,
+            {
+              ...context,
+              attempt: attemptNumber,
+              retriesLeft,
+              code: (error as ServiceError).code,
+            },
+          );
         },
       },
     );
@@ -123,7 +148,8 @@ export class RadarClient {
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
     } catch (error) {
-      if (this.options.signal?.aborted) throw new RadarApiError('Radar request cancelled by shutdown', { outcome: 'fatal' });
+      if (this.options.signal?.aborted)
+        throw new RadarApiError('Radar request cancelled by shutdown', { outcome: 'fatal' });
       throw this.networkError(error);
     }
     return this.interpret(answer, request);
@@ -135,7 +161,10 @@ export class RadarClient {
     try {
       body = JSON.parse(answer.body);
     } catch {
-      if (status >= 200 && status < 300) throw new RadarResponseError(`body is not JSON (${answer.body.length} bytes, starting ${JSON.stringify(answer.body.slice(0, 60))})`);
+      if (status >= 200 && status < 300)
+        throw new RadarResponseError(
+          `body is not JSON (${answer.body.length} bytes, starting ${JSON.stringify(answer.body.slice(0, 60))})`,
+        );
       body = undefined;
     }
     const success = isRecord(body) && body.success === true;
@@ -143,22 +172,45 @@ export class RadarClient {
       return parseRadarResult((body as Record<string, unknown>).result, expectedSeriesKeys(request));
     }
     const { apiCode, apiMessage } = firstApiError(body);
-    const outcome = classifyRadarAnswer({ kind: 'http', status, ...(apiCode !== undefined ? { apiCode } : {}) });
+    const outcome = classifyRadarAnswer({
+      kind: 'http',
+      status,
+      ...(apiCode !== undefined ? { apiCode } : {}),
+    });
     const retryAfterMs = parseRetryAfterMs(answer.headers['retry-after']);
-    const what = apiMessage ?? (isRecord(body) ? 'success is not true' : `non-JSON body ${JSON.stringify(answer.body.slice(0, 80))}`);
-    const message = redact(`Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}`, secretsOf(this.options.settings.auth));
-    const error = new RadarApiError(message, { status, outcome, ...(apiCode !== undefined ? { apiCode } : {}), ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) });
+    const what =
+      apiMessage ??
+      (isRecord(body) ? 'success is not true' : `non-JSON body ${JSON.stringify(answer.body.slice(0, 80))}`);
+    const message = redact(
+      `Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}`,
+      secretsOf(this.options.settings.auth),
+    );
+    const error = new RadarApiError(message, {
+      status,
+      outcome,
+      ...(apiCode !== undefined ? { apiCode } : {}),
+      ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+    });
     if (status === 401 || status === 403) this.credentialsRefused = error;
     throw error;
   }
 
   private networkError(error: unknown): RadarApiError {
-    const answer: Answer = error instanceof TimeoutError ? { kind: 'timeout' } : { kind: 'network', ...(error instanceof RequestError ? { code: error.code } : {}) };
-    const detail = error instanceof TimeoutError ? `no answer within ${this.options.settings.timeoutMs} ms` : `${(error as RequestError).code ?? 'error'}: ${(error as Error).message}`;
-    return new RadarApiError(redact(`Radar could not be reached: ${detail}`, secretsOf(this.options.settings.auth)), {
-      outcome: classifyRadarAnswer(answer),
-      cause: error,
-    });
+    const answer: Answer =
+      error instanceof TimeoutError
+        ? { kind: 'timeout' }
+        : { kind: 'network', ...(error instanceof RequestError ? { code: error.code } : {}) };
+    const detail =
+      error instanceof TimeoutError
+        ? `no answer within ${this.options.settings.timeoutMs} ms`
+        : `${(error as RequestError).code ?? 'error'}: ${(error as Error).message}`;
+    return new RadarApiError(
+      redact(`Radar could not be reached: ${detail}`, secretsOf(this.options.settings.auth)),
+      {
+        outcome: classifyRadarAnswer(answer),
+        cause: error,
+      },
+    );
   }
 }
 
@@ -178,7 +230,10 @@ function firstApiError(body: unknown): { apiCode?: number; apiMessage?: string }
 }
 
 /** `retry-after` in seconds (the only form Cloudflare sends), or an HTTP date. */
-export function parseRetryAfterMs(header: string | string[] | undefined, nowMs = Date.now()): number | undefined {
+export function parseRetryAfterMs(
+  header: string | string[] | undefined,
+  nowMs = Date.now(),
+): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (value === undefined || value.trim() === '') return undefined;
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
@@ -188,7 +243,9 @@ export function parseRetryAfterMs(header: string | string[] | undefined, nowMs =
 
 export function authHeaders(auth: RadarAuth | undefined): Record<string, string> {
   if (!auth) return {};
-  return auth.kind === 'token' ? { authorization: `Bearer ${auth.token}` } : { 'x-auth-email': auth.email, 'x-auth-key': auth.key };
+  return auth.kind === 'token'
+    ? { authorization: `Bearer ${auth.token}` }
+    : { 'x-auth-email': auth.email, 'x-auth-key': auth.key };
 }
 
 export function secretsOf(auth: RadarAuth | undefined): string[] {

@@ -46,21 +46,27 @@ export function validateRadarRequest(request: RadarRequest): void {
   const fail = (message: string): never => {
     throw new RadarRequestError(message);
   };
-  if (!DIMENSIONS.includes(request.dimension)) fail(`dimension "${request.dimension}" is not one of ${DIMENSIONS.join(', ')}`);
-  if (!INTERVALS.includes(request.aggInterval)) fail(`aggInterval "${request.aggInterval}" is not one of ${INTERVALS.join(', ')}`);
+  if (!DIMENSIONS.includes(request.dimension))
+    fail(`dimension "${request.dimension}" is not one of ${DIMENSIONS.join(', ')}`);
+  if (!INTERVALS.includes(request.aggInterval))
+    fail(`aggInterval "${request.aggInterval}" is not one of ${INTERVALS.join(', ')}`);
   if (request.normalization !== undefined && !NORMALIZATIONS.includes(request.normalization)) {
     fail(`normalization "${request.normalization}" is not one of ${NORMALIZATIONS.join(', ')}`);
   }
   if (request.limitPerGroup !== undefined) {
-    if (!Number.isInteger(request.limitPerGroup) || request.limitPerGroup < 2) fail(`limitPerGroup ${request.limitPerGroup} must be a whole number of at least 2`);
-    if (DIMENSIONS_WITHOUT_LIMIT.includes(request.dimension)) fail(`limitPerGroup is not accepted for ${request.dimension}`);
+    if (!Number.isInteger(request.limitPerGroup) || request.limitPerGroup < 2)
+      fail(`limitPerGroup ${request.limitPerGroup} must be a whole number of at least 2`);
+    if (DIMENSIONS_WITHOUT_LIMIT.includes(request.dimension))
+      fail(`limitPerGroup is not accepted for ${request.dimension}`);
   }
   if (request.series.length === 0) fail('at least one series is needed');
   const named = request.series.filter((s) => s.name !== undefined);
-  if (named.length !== 0 && named.length !== request.series.length) fail('either every series has a name or none does');
+  if (named.length !== 0 && named.length !== request.series.length)
+    fail('either every series has a name or none does');
   if (new Set(named.map((s) => s.name)).size !== named.length) fail('series names must be unique');
   const durations = request.series.map((series, i) => seriesDurationMs(series, i, fail));
-  if (durations.some((d) => d !== undefined && d !== durations[0])) fail('every series must span the same duration');
+  if (durations.some((d) => d !== undefined && d !== durations[0]))
+    fail('every series must span the same duration');
   request.series.forEach((series, i) => {
     for (const filter of FILTER_NAMES) {
       for (const item of series.filters?.[filter] ?? []) {
@@ -71,14 +77,21 @@ export function validateRadarRequest(request: RadarRequest): void {
   });
 }
 
-function seriesDurationMs(series: RadarSeriesRequest, i: number, fail: (m: string) => never): number | undefined {
+function seriesDurationMs(
+  series: RadarSeriesRequest,
+  i: number,
+  fail: (m: string) => never,
+): number | undefined {
   const hasDates = series.dateStart !== undefined || series.dateEnd !== undefined;
   if (series.dateRange !== undefined) {
     if (hasDates) fail(`series ${i}: give dateRange or dateStart/dateEnd, not both`);
-    const match = DATE_RANGE.exec(series.dateRange) ?? fail(`series ${i}: dateRange "${series.dateRange}" is not <n>d or <n>w, optionally with "control"`);
+    const match =
+      DATE_RANGE.exec(series.dateRange) ??
+      fail(`series ${i}: dateRange "${series.dateRange}" is not <n>d or <n>w, optionally with "control"`);
     const n = Number(match[1]);
     const unit = match[2]!.toLowerCase();
-    if ((unit === 'd' && n > 364) || (unit === 'w' && n > 52)) fail(`series ${i}: dateRange "${series.dateRange}" is longer than a year`);
+    if ((unit === 'd' && n > 364) || (unit === 'w' && n > 52))
+      fail(`series ${i}: dateRange "${series.dateRange}" is longer than a year`);
     return n * (unit === 'd' ? 1 : 7) * 86_400_000;
   }
   if (series.dateStart === undefined || series.dateEnd === undefined) {
@@ -86,7 +99,8 @@ function seriesDurationMs(series: RadarSeriesRequest, i: number, fail: (m: strin
   }
   const start = Date.parse(series.dateStart);
   const end = Date.parse(series.dateEnd);
-  if (!Number.isFinite(start) || !Number.isFinite(end)) fail(`series ${i}: dateStart/dateEnd must be RFC 3339 date-times`);
+  if (!Number.isFinite(start) || !Number.isFinite(end))
+    fail(`series ${i}: dateStart/dateEnd must be RFC 3339 date-times`);
   if (end <= start) fail(`series ${i}: dateEnd must be after dateStart`);
   return end - start;
 }
@@ -106,12 +120,27 @@ export function toSearchParams(request: RadarRequest): URLSearchParams {
     if (values.every((v) => v === undefined)) return;
     for (const value of values) params.append(key, value ?? '');
   };
-  appendPositional('name', request.series.map((s) => s.name));
-  appendPositional('dateRange', request.series.map((s) => s.dateRange));
-  appendPositional('dateStart', request.series.map((s) => s.dateStart));
-  appendPositional('dateEnd', request.series.map((s) => s.dateEnd));
+  appendPositional(
+    'name',
+    request.series.map((s) => s.name),
+  );
+  appendPositional(
+    'dateRange',
+    request.series.map((s) => s.dateRange),
+  );
+  appendPositional(
+    'dateStart',
+    request.series.map((s) => s.dateStart),
+  );
+  appendPositional(
+    'dateEnd',
+    request.series.map((s) => s.dateEnd),
+  );
   for (const filter of FILTER_NAMES) {
-    appendPositional(filter, request.series.map((s) => s.filters?.[filter]?.join(',')));
+    appendPositional(
+      filter,
+      request.series.map((s) => s.filters?.[filter]?.join(',')),
+    );
   }
   return params;
 }

@@ -63,14 +63,19 @@ export function parseDecimal(text: string): number {
  * Validates `result` of a successful answer. Unknown extra fields are ignored; `expectedKeys` lists, per
  * requested series, the keys it may have (its name, then `serie_<i>`), in request order.
  */
-export function parseRadarResult(result: unknown, expectedKeys: readonly (readonly string[])[]): RadarResponse {
+export function parseRadarResult(
+  result: unknown,
+  expectedKeys: readonly (readonly string[])[],
+): RadarResponse {
   if (!isRecord(result)) throw new RadarResponseError('"result" is not an object');
   const meta = parseMeta(result.meta);
   const series = expectedKeys.map((keys) => {
     const key = keys.find((k) => Object.hasOwn(result, k));
     if (key === undefined) {
       const present = Object.keys(result).filter((k) => k !== 'meta');
-      throw new RadarResponseError(`series "${keys[0]}" is missing (result has ${present.length ? present.join(', ') : 'no series'})`);
+      throw new RadarResponseError(
+        `series "${keys[0]}" is missing (result has ${present.length ? present.join(', ') : 'no series'})`,
+      );
     }
     return parseSeries(key, result[key]);
   });
@@ -83,17 +88,26 @@ function parseSeries(key: string, raw: unknown): RadarSeries {
   if (!Array.isArray(stamps)) throw new RadarResponseError(`series "${key}" has no "timestamps" array`);
   const timestampsMs = stamps.map((stamp, i) => {
     const ms = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
-    if (!Number.isFinite(ms)) throw new RadarResponseError(`series "${key}" timestamps[${i}] ${JSON.stringify(stamp)} is not an RFC 3339 date-time`);
+    if (!Number.isFinite(ms))
+      throw new RadarResponseError(
+        `series "${key}" timestamps[${i}] ${JSON.stringify(stamp)} is not an RFC 3339 date-time`,
+      );
     return ms;
   });
   const groups = new Map<string, Float64Array>();
   for (const [group, values] of Object.entries(raw)) {
     if (group === 'timestamps') continue;
-    if (!Array.isArray(values)) throw new RadarResponseError(`series "${key}" group "${group}" is not an array`);
+    if (!Array.isArray(values))
+      throw new RadarResponseError(`series "${key}" group "${group}" is not an array`);
     if (values.length !== timestampsMs.length) {
-      throw new RadarResponseError(`series "${key}" group "${group}" has ${values.length} values for ${timestampsMs.length} timestamps`);
+      throw new RadarResponseError(
+        `series "${key}" group "${group}" has ${values.length} values for ${timestampsMs.length} timestamps`,
+      );
     }
-    if (/[\n\r]/.test(group)) throw new RadarResponseError(`series "${key}" has a group key with a line break: ${JSON.stringify(group)}`);
+    if (/[\n\r]/.test(group))
+      throw new RadarResponseError(
+        `series "${key}" has a group key with a line break: ${JSON.stringify(group)}`,
+      );
     groups.set(group, parseValues(values, key, group));
   }
   return { key, timestampsMs, groups };
@@ -106,7 +120,10 @@ function parseValues(values: unknown[], key: string, group: string): Float64Arra
     if (value === null) out[i] = NaN;
     else if (typeof value === 'number' && Number.isFinite(value)) out[i] = value;
     else if (typeof value === 'string' && Number.isFinite((out[i] = parseDecimal(value)))) continue;
-    else throw new RadarResponseError(`series "${key}" group "${group}" value ${i} ${JSON.stringify(value)} is not a number`);
+    else
+      throw new RadarResponseError(
+        `series "${key}" group "${group}" value ${i} ${JSON.stringify(value)} is not a number`,
+      );
   }
   return out;
 }

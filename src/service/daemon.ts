@@ -34,7 +34,9 @@ export class Daemon {
         logger: cronLogger(this.app),
       });
       this.tasks.push(task);
-      this.app.logger.info(`scheduled job ${job}: "${schedule}" (${timezone}), ${queries.length} queries`, { job });
+      this.app.logger.info(`scheduled job ${job}: "${schedule}" (${timezone}), ${queries.length} queries`, {
+        job,
+      });
       if (service.runOnStart) this.tick(job, queries);
     }
   }
@@ -59,7 +61,11 @@ export class Daemon {
           if (outcome.ok) this.metrics.querySucceeded(query, this.app.clock.nowMs());
         } catch (error) {
           // State could not be saved, or a bug: the daemon carries on; the next tick tries again.
-          this.app.logger.error(`query run failed: ${(error as Error).message}`, { job: query.job, dimension: query.dimension, interval: query.interval });
+          this.app.logger.error(`query run failed: ${(error as Error).message}`, {
+            job: query.job,
+            dimension: query.dimension,
+            interval: query.interval,
+          });
         }
       }),
     );
@@ -74,11 +80,16 @@ export class Daemon {
     this.shutdown.abort();
     const inFlight = [...this.running.values()];
     if (inFlight.length === 0) return true;
-    this.app.logger.info(`waiting up to ${this.app.settings.service.graceMs} ms for ${inFlight.length} running jobs`);
+    this.app.logger.info(
+      `waiting up to ${this.app.settings.service.graceMs} ms for ${inFlight.length} running jobs`,
+    );
     const graceOver = new AbortController();
     const all = Promise.all(inFlight);
     try {
-      const finished = await Promise.race([all.then(() => true), sleep(this.app.settings.service.graceMs, graceOver.signal).then(() => false)]);
+      const finished = await Promise.race([
+        all.then(() => true),
+        sleep(this.app.settings.service.graceMs, graceOver.signal).then(() => false),
+      ]);
       if (!finished) {
         this.deps.cancel.abort();
         await all;
@@ -97,6 +108,7 @@ export function groupByJob(queries: readonly Query[]): Map<string, Query[]> {
 }
 
 function cronLogger(app: App) {
-  const log = (level: string) => (message: string | Error) => app.logger.log(level, `node-cron: ${message instanceof Error ? message.message : message}`);
+  const log = (level: string) => (message: string | Error) =>
+    app.logger.log(level, `node-cron: ${message instanceof Error ? message.message : message}`);
   return { info: log('debug'), warn: log('warn'), error: log('error'), debug: log('debug') };
 }

@@ -13,11 +13,18 @@ export interface Readiness {
  * the reasons). /metrics: Prometheus text. Nothing else is served; bind it to loopback unless a
  * scraper elsewhere needs it.
  */
-export async function startHttpServer(listen: { host: string; port: number }, metrics: Metrics, readiness: () => Promise<Readiness>, logger: Logger): Promise<http.Server> {
+export async function startHttpServer(
+  listen: { host: string; port: number },
+  metrics: Metrics,
+  readiness: () => Promise<Readiness>,
+  logger: Logger,
+): Promise<http.Server> {
   const server = http.createServer((req, res) => {
     void route(req.url ?? '/')
       .then(({ status, type, body }) => res.writeHead(status, { 'content-type': type }).end(body))
-      .catch((error: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`error: ${(error as Error).message}\n`));
+      .catch((error: unknown) =>
+        res.writeHead(500, { 'content-type': 'text/plain' }).end(`error: ${(error as Error).message}\n`),
+      );
   });
   async function route(url: string): Promise<{ status: number; type: string; body: string }> {
     const path = url.split('?')[0];
@@ -26,7 +33,8 @@ export async function startHttpServer(listen: { host: string; port: number }, me
       const r = await readiness();
       return { status: r.ready ? 200 : 503, type: 'application/json', body: JSON.stringify(r) + '\n' };
     }
-    if (path === '/metrics') return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
+    if (path === '/metrics')
+      return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
     return { status: 404, type: 'text/plain', body: 'not found: try /healthz, /readyz or /metrics\n' };
   }
   await new Promise<void>((resolve, reject) => {

@@ -12,12 +12,21 @@ export function apiFromVersion(version: string): '1' | '2' | '3' {
 
 export async function pingVersion(settings: InfluxSettings): Promise<string> {
   try {
-    const answer = await got(`${settings.url}/ping`, { timeout: { request: settings.timeoutMs }, retry: { limit: 0 }, throwHttpErrors: false });
+    const answer = await got(`${settings.url}/ping`, {
+      timeout: { request: settings.timeoutMs },
+      retry: { limit: 0 },
+      throwHttpErrors: false,
+    });
     const version = answer.headers['x-influxdb-version'];
     if (typeof version === 'string' && version !== '') return version;
     throw new Error(`HTTP ${answer.statusCode} without an X-Influxdb-Version header: is this InfluxDB?`);
   } catch (error) {
-    throw new InfluxWriteError(`InfluxDB at ${settings.url} did not answer /ping: ${(error as Error).message}`, 'retry', undefined, error);
+    throw new InfluxWriteError(
+      `InfluxDB at ${settings.url} did not answer /ping: ${(error as Error).message}`,
+      'retry',
+      undefined,
+      error,
+    );
   }
 }
 
@@ -36,7 +45,9 @@ export class LazyInfluxSink implements PointSink {
   }
 
   async write(lines: readonly string[]): Promise<void> {
-    const sink = this.connected ?? (await (this.connecting ??= connectInflux(this.settings).finally(() => (this.connecting = undefined))));
+    const sink =
+      this.connected ??
+      (await (this.connecting ??= connectInflux(this.settings).finally(() => (this.connecting = undefined))));
     this.connected = sink;
     await sink.write(lines);
   }

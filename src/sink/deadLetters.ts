@@ -15,17 +15,26 @@ export class DeadLetters {
   }
 
   add(lines: readonly string[], reason: string): void {
-    this.append(lines.map((line) => ({ line })), reason);
+    this.append(
+      lines.map((line) => ({ line })),
+      reason,
+    );
   }
 
   /** Points that could not even be written as line protocol (see escapeKey): kept as JSON. */
   addPoints(points: readonly unknown[], reason: string): void {
-    this.append(points.map((point) => ({ point })), reason);
+    this.append(
+      points.map((point) => ({ point })),
+      reason,
+    );
   }
 
   private append(records: readonly object[], reason: string): void {
     const time = new Date().toISOString();
-    appendFileSync(this.file, records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n');
+    appendFileSync(
+      this.file,
+      records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n',
+    );
     const fd = openSync(this.file, 'r');
     try {
       fsyncSync(fd);

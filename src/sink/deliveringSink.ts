@@ -40,7 +40,8 @@ export class DeliveringSink implements PointSink {
     private readonly options: DeliveryOptions,
   ) {
     this.description = `${inner.description} (spool ${spool.dir})`;
-    if (!spool.isEmpty) this.logger.info(`spool holds ${spool.bytes} bytes from before: replaying them first`);
+    if (!spool.isEmpty)
+      this.logger.info(`spool holds ${spool.bytes} bytes from before: replaying them first`);
   }
 
   get spoolBytes(): number {
@@ -96,7 +97,9 @@ export class DeliveringSink implements PointSink {
       if (lines.length === 1) {
         this.deadLetters.add(lines, error.message);
         this.options.observer?.deadLetteredPoints(1);
-        this.logger.error(`InfluxDB refused a point for good; kept in ${this.deadLetters.file}: ${error.message}`);
+        this.logger.error(
+          `InfluxDB refused a point for good; kept in ${this.deadLetters.file}: ${error.message}`,
+        );
         return;
       }
       const half = Math.ceil(lines.length / 2);
@@ -121,7 +124,9 @@ export class DeliveringSink implements PointSink {
         retry = true;
       }
       if (retry) {
-        this.logger.warn(`InfluxDB still cannot take writes; ${this.spool.bytes} bytes wait in the spool, next try in ${delayMs} ms`);
+        this.logger.warn(
+          `InfluxDB still cannot take writes; ${this.spool.bytes} bytes wait in the spool, next try in ${delayMs} ms`,
+        );
         await sleep(delayMs, this.stopped.signal);
         delayMs = Math.min(delayMs * 2, this.options.retryMaxDelayMs ?? 30_000);
         continue;

@@ -17,7 +17,11 @@ export class InfluxV1Sink implements PointSink {
 
   /** Creates the database when missing (idempotent in InfluxDB), so that a first run just works. */
   async ensureDatabase(): Promise<void> {
-    const answer = await this.post('/query', { q: `CREATE DATABASE ${quoteIdentifier(this.settings.database)}` }, '');
+    const answer = await this.post(
+      '/query',
+      { q: `CREATE DATABASE ${quoteIdentifier(this.settings.database)}` },
+      '',
+    );
     if (answer.statusCode >= 300) {
       throw this.httpError('could not create the database', answer.statusCode, answer.body);
     }
@@ -42,16 +46,29 @@ export class InfluxV1Sink implements PointSink {
       return await got.post(this.settings.url + path, {
         searchParams,
         body,
-        headers: username ? { authorization: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` } : {},
+        headers: username
+          ? { authorization: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` }
+          : {},
         timeout: { request: this.settings.timeoutMs },
         retry: { limit: 0 },
         throwHttpErrors: false,
         responseType: 'text',
       });
     } catch (error) {
-      const answer: Answer = error instanceof TimeoutError ? { kind: 'timeout' } : { kind: 'network', ...(error instanceof RequestError ? { code: error.code } : {}) };
-      const detail = error instanceof TimeoutError ? `no answer within ${this.settings.timeoutMs} ms` : (error as Error).message;
-      throw new InfluxWriteError(`InfluxDB at ${this.settings.url} could not be reached: ${detail}`, classifyInfluxAnswer(answer), undefined, error);
+      const answer: Answer =
+        error instanceof TimeoutError
+          ? { kind: 'timeout' }
+          : { kind: 'network', ...(error instanceof RequestError ? { code: error.code } : {}) };
+      const detail =
+        error instanceof TimeoutError
+          ? `no answer within ${this.settings.timeoutMs} ms`
+          : (error as Error).message;
+      throw new InfluxWriteError(
+        `InfluxDB at ${this.settings.url} could not be reached: ${detail}`,
+        classifyInfluxAnswer(answer),
+        undefined,
+        error,
+      );
     }
   }
 

@@ -23,15 +23,22 @@ export class InfluxV2Sink implements PointSink {
   ) {
     const { org, bucket, token } = settings;
     if (!bucket || !token) {
-      throw new UsageError(`InfluxDB ${version} at ${settings.url} needs INFLUX_BUCKET and INFLUX_TOKEN${org ? '' : ' (and INFLUX_ORG for 2.x)'}`);
+      throw new UsageError(
+        `InfluxDB ${version} at ${settings.url} needs INFLUX_BUCKET and INFLUX_TOKEN${org ? '' : ' (and INFLUX_ORG for 2.x)'}`,
+      );
     }
     this.description = `InfluxDB ${version} at ${settings.url}, bucket ${bucket}`;
-    this.writeApi = new InfluxDB({ url: settings.url, token, timeout: settings.timeoutMs }).getWriteApi(org ?? '', bucket, 'ms', {
-      maxRetries: 0,
-      flushInterval: 0,
-      batchSize: settings.batchSize + 1,
-      maxBufferLines: settings.batchSize * 2,
-    });
+    this.writeApi = new InfluxDB({ url: settings.url, token, timeout: settings.timeoutMs }).getWriteApi(
+      org ?? '',
+      bucket,
+      'ms',
+      {
+        maxRetries: 0,
+        flushInterval: 0,
+        batchSize: settings.batchSize + 1,
+        maxBufferLines: settings.batchSize * 2,
+      },
+    );
   }
 
   async write(lines: readonly string[]): Promise<void> {
@@ -53,9 +60,18 @@ export class InfluxV2Sink implements PointSink {
     const secrets = [this.settings.token];
     if (error instanceof HttpError) {
       const reason = redact(serverReason(error.body ?? error.message), secrets);
-      return new InfluxWriteError(`InfluxDB write of ${count} points refused: HTTP ${error.statusCode}: ${reason}`, classifyInfluxAnswer({ kind: 'http', status: error.statusCode }), error.statusCode);
+      return new InfluxWriteError(
+        `InfluxDB write of ${count} points refused: HTTP ${error.statusCode}: ${reason}`,
+        classifyInfluxAnswer({ kind: 'http', status: error.statusCode }),
+        error.statusCode,
+      );
     }
     const message = redact(error instanceof Error ? error.message : String(error), secrets);
-    return new InfluxWriteError(`InfluxDB at ${this.settings.url} could not be reached: ${message}`, 'retry', undefined, error);
+    return new InfluxWriteError(
+      `InfluxDB at ${this.settings.url} could not be reached: ${message}`,
+      'retry',
+      undefined,
+      error,
+    );
   }
 }

@@ -67,13 +67,19 @@ export class StateStore {
       mkdirSync(absolute, { recursive: true });
       accessSync(absolute, constants.W_OK | constants.R_OK);
     } catch (error) {
-      throw new StateError(`the state directory ${absolute} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}): set STATE_DIR to a writable directory`, error);
+      throw new StateError(
+        `the state directory ${absolute} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}): set STATE_DIR to a writable directory`,
+        error,
+      );
     }
     const store = new StateStore(absolute, false);
     try {
       writeFileAtomic(store.file, store.text()); // proves that we can write here before any work is done
     } catch (error) {
-      throw new StateError(`cannot save state to ${store.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
+      throw new StateError(
+        `cannot save state to ${store.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        error,
+      );
     }
     return store;
   }
@@ -113,17 +119,24 @@ export class StateStore {
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, queries: {}, backfills: {} };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+        return { version: 1, queries: {}, backfills: {} };
       throw new StateError(`cannot read ${this.file}: ${(error as Error).message}`, error);
     }
     let parsed: unknown;
     try {
       parsed = JSON.parse(text);
     } catch (error) {
-      throw new StateError(`${this.file} is not valid JSON; move it away to start over (windows will be fetched again)`, error);
+      throw new StateError(
+        `${this.file} is not valid JSON; move it away to start over (windows will be fetched again)`,
+        error,
+      );
     }
     const version = (parsed as { version?: unknown }).version;
-    if (version !== STATE_VERSION) throw new StateError(`${this.file} has state version ${String(version)}; this release reads version ${STATE_VERSION}`);
+    if (version !== STATE_VERSION)
+      throw new StateError(
+        `${this.file} has state version ${String(version)}; this release reads version ${STATE_VERSION}`,
+      );
     const state = parsed as StateFileV1;
     return { version: 1, queries: state.queries ?? {}, backfills: state.backfills ?? {} };
   }
@@ -135,7 +148,10 @@ export class StateStore {
       await this.writing?.catch(() => undefined);
       this.queued = undefined;
       this.writing = writeFileAtomicAsync(this.file, this.text()).catch((error: unknown) => {
-        throw new StateError(`cannot save state to ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, error);
+        throw new StateError(
+          `cannot save state to ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+          error,
+        );
       });
       await this.writing;
     })();

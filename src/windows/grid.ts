@@ -38,6 +38,11 @@ export function requestRange(window: Window, nowMs: number): { startMs: number; 
  * A window is final once it has closed and Radar's data (`meta.lastUpdated`, or the clock when Radar
  * does not say) reaches past its end by the settle margin: later fetches would give the same values.
  */
-export function isFinal(window: Window, nowMs: number, lastUpdatedMs: number | undefined, settleMs: number): boolean {
+export function isFinal(
+  window: Window,
+  nowMs: number,
+  lastUpdatedMs: number | undefined,
+  settleMs: number,
+): boolean {
   return window.endMs <= nowMs && (lastUpdatedMs ?? nowMs) >= window.endMs + settleMs;
 }

@@ -21,7 +21,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return startCli(args, env, options).exited;
 }
 
@@ -33,7 +37,11 @@ export interface RunningCli {
 }
 
 /** Starts the CLI and returns at once, for commands that are signalled or killed while they run. */
-export function startCli(args: string[], env: Record<string, string>, options: { cwd?: string; timeoutMs?: number } = {}): RunningCli {
+export function startCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): RunningCli {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "npm run build" first (npm test does)`);
   const child = spawn(process.execPath, [BIN, ...args], {
     cwd: options.cwd ?? ROOT,
@@ -56,7 +64,11 @@ export function startCli(args: string[], env: Record<string, string>, options: {
 }
 
 /** Polls until `condition` holds, failing after `timeoutMs`. */
-export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+export async function waitFor(
+  what: string,
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

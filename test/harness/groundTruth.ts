@@ -8,28 +8,58 @@ import type { Served } from './radarSimulator.js';
 /** Identity of a radar_netflows point: its tags and time. */
 export type PointKey = string;
 
-export function pointKey(tags: { job: string; series: string; dimension: string; group_key: string; agg_interval: string; normalization: string }, timeMs: number): PointKey {
-  return [tags.job, tags.series, tags.dimension, tags.group_key, tags.agg_interval, tags.normalization, timeMs].join('|');
+export function pointKey(
+  tags: {
+    job: string;
+    series: string;
+    dimension: string;
+    group_key: string;
+    agg_interval: string;
+    normalization: string;
+  },
+  timeMs: number,
+): PointKey {
+  return [
+    tags.job,
+    tags.series,
+    tags.dimension,
+    tags.group_key,
+    tags.agg_interval,
+    tags.normalization,
+    timeMs,
+  ].join('|');
 }
 
 /**
  * The last value served for each point. `jobOf` tells which job a request belongs to (tests know their
  * config); a series is named by the request's `name[i]`, or after the job when there is none.
  */
-export function expectedFromServed(served: readonly Served[], jobOf: (s: Served) => string): Map<PointKey, number> {
+export function expectedFromServed(
+  served: readonly Served[],
+  jobOf: (s: Served) => string,
+): Map<PointKey, number> {
   const expected = new Map<PointKey, number>();
   for (const s of served) {
     if (!s.body) continue;
     const job = jobOf(s);
     const names = s.params.name ?? [];
-    const seriesKeys = Object.keys(s.body.result).filter((k) => k !== 'meta' && (names.length === 0 ? /^serie_\d+$/.test(k) : names.includes(k)));
+    const seriesKeys = Object.keys(s.body.result).filter(
+      (k) => k !== 'meta' && (names.length === 0 ? /^serie_\d+$/.test(k) : names.includes(k)),
+    );
     for (const key of seriesKeys) {
       const series = s.body.result[key] as Record<string, string[]>;
       const stamps = series.timestamps!.map((t) => Date.parse(t));
       for (const [group, values] of Object.entries(series)) {
         if (group === 'timestamps') continue;
         values.forEach((value, i) => {
-          const tags = { job, series: names.length ? key : job, dimension: s.dimension, group_key: group, agg_interval: s.params.aggInterval![0]!, normalization: s.params.normalization?.[0] ?? 'PERCENTAGE' };
+          const tags = {
+            job,
+            series: names.length ? key : job,
+            dimension: s.dimension,
+            group_key: group,
+            agg_interval: s.params.aggInterval![0]!,
+            normalization: s.params.normalization?.[0] ?? 'PERCENTAGE',
+          };
           expected.set(pointKey(tags, stamps[i]!), parseFloat(value));
         });
       }
@@ -38,7 +68,10 @@ export function expectedFromServed(served: readonly Served[], jobOf: (s: Served)
   return expected;
 }
 
-export async function actualTraffic(influx: Influxd, db: string): Promise<{ points: Map<PointKey, number>; rows: number }> {
+export async function actualTraffic(
+  influx: Influxd,
+  db: string,
+): Promise<{ points: Map<PointKey, number>; rows: number }> {
   const rows = await influx.query('SELECT * FROM radar_netflows', db);
   const points = new Map<PointKey, number>();
   for (const row of rows) {
@@ -54,9 +87,19 @@ export interface Comparison {
   duplicates: number;
 }
 
-export function compare(expected: Map<PointKey, number>, actual: { points: Map<PointKey, number>; rows: number }): Comparison {
+export function compare(
+  expected: Map<PointKey, number>,
+  actual: { points: Map<PointKey, number>; rows: number },
+): Comparison {
   const lost = [...expected.keys()].filter((k) => !actual.points.has(k));
   const unexpected = [...actual.points.keys()].filter((k) => !expected.has(k));
-  const wrong = [...expected].filter(([k, v]) => actual.points.has(k) && actual.points.get(k) !== v).map(([k, v]) => `${k}: expected ${v}, got ${actual.points.get(k)}`);
-  return { lost: lost.slice(0, 5), unexpected: unexpected.slice(0, 5), wrong: wrong.slice(0, 5), duplicates: actual.rows - actual.points.size };
+  const wrong = [...expected]
+    .filter(([k, v]) => actual.points.has(k) && actual.points.get(k) !== v)
+    .map(([k, v]) => `${k}: expected ${v}, got ${actual.points.get(k)}`);
+  return {
+    lost: lost.slice(0, 5),
+    unexpected: unexpected.slice(0, 5),
+    wrong: wrong.slice(0, 5),
+    duplicates: actual.rows - actual.points.size,
+  };
 }

@@ -50,11 +50,21 @@ bind-address = "127.0.0.1:${this.rpcPort}"
     this.process = child;
     let stderr = '';
     child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
-    const spawnError = new Promise<never>((_, reject) => child.on('error', (e) => reject(new Error(`cannot start influxd (apt-get install influxdb): ${e.message}`))));
+    const spawnError = new Promise<never>((_, reject) =>
+      child.on('error', (e) =>
+        reject(new Error(`cannot start influxd (apt-get install influxdb): ${e.message}`)),
+      ),
+    );
     const deadline = Date.now() + 30_000;
     while (Date.now() < deadline) {
       if (child.exitCode !== null) throw new Error(`influxd exited with ${child.exitCode}: ${stderr}`);
-      const ok = await Promise.race([fetch(`${this.url}/ping`).then((r) => r.status === 204, () => false), spawnError]);
+      const ok = await Promise.race([
+        fetch(`${this.url}/ping`).then(
+          (r) => r.status === 204,
+          () => false,
+        ),
+        spawnError,
+      ]);
       if (ok) return this;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -78,10 +88,20 @@ bind-address = "127.0.0.1:${this.rpcPort}"
   async query(q: string, db?: string): Promise<InfluxRow[]> {
     const params = new URLSearchParams({ q, epoch: 'ms', ...(db ? { db } : {}) });
     const res = await fetch(`${this.url}/query?${params}`, { method: 'POST' });
-    const body = (await res.json()) as { results: { error?: string; series?: { name: string; columns: string[]; values: unknown[][]; tags?: Record<string, string> }[] }[] };
+    const body = (await res.json()) as {
+      results: {
+        error?: string;
+        series?: { name: string; columns: string[]; values: unknown[][]; tags?: Record<string, string> }[];
+      }[];
+    };
     const result = body.results[0]!;
     if (result.error) throw new Error(`InfluxDB query failed: ${result.error}`);
-    return (result.series ?? []).flatMap((s) => s.values.map((row) => ({ ...s.tags, ...Object.fromEntries(s.columns.map((c, i) => [c, row[i] as InfluxRow[string]])) })));
+    return (result.series ?? []).flatMap((s) =>
+      s.values.map((row) => ({
+        ...s.tags,
+        ...Object.fromEntries(s.columns.map((c, i) => [c, row[i] as InfluxRow[string]])),
+      })),
+    );
   }
 }
 

@@ -24,7 +24,8 @@ export function parseLine(line: string): ParsedLine {
     return out;
   };
   const expect = (char: string): void => {
-    if (line[i] !== char) throw new Error(`expected ${JSON.stringify(char)} at ${i} in ${JSON.stringify(line)}`);
+    if (line[i] !== char)
+      throw new Error(`expected ${JSON.stringify(char)} at ${i} in ${JSON.stringify(line)}`);
     i++;
   };
   const measurement = readName(', ', ', ');

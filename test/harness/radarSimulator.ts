@@ -5,12 +5,31 @@
  */
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { annotationsFor, buildSeries, formatValue, INTERVAL_MS, iso, META_INTERVAL, normalize, type SeriesAsk } from './simData.js';
+import {
+  annotationsFor,
+  buildSeries,
+  formatValue,
+  INTERVAL_MS,
+  iso,
+  META_INTERVAL,
+  normalize,
+  type SeriesAsk,
+} from './simData.js';
 
 export type Fault =
   | { kind: 'status'; status: number; code?: number; message?: string; retryAfterSec?: number }
   | { kind: 'success-false'; code: number; message: string }
-  | { kind: 'hang' | 'reset' | 'truncated' | 'malformed' | 'unequal' | 'missing-series' | 'extra-fields' | 'empty' }
+  | {
+      kind:
+        | 'hang'
+        | 'reset'
+        | 'truncated'
+        | 'malformed'
+        | 'unequal'
+        | 'missing-series'
+        | 'extra-fields'
+        | 'empty';
+    }
   /** Valid data whose group keys are renamed to these, in order. */
   | { kind: 'hostile-keys'; keys: string[] };
 
@@ -25,8 +44,27 @@ export interface Served {
 }
 
 const LOCATIONS = new Set('US DE GB FR JP BR IN PT ES IT NL CA AU KR SE PL MX AR ZA SG CN RU UA'.split(' '));
-const KNOWN_PARAMS = new Set(['aggInterval', 'dateRange', 'dateStart', 'dateEnd', 'location', 'asn', 'continent', 'geoId', 'product', 'name', 'limitPerGroup', 'normalization', 'format']);
-const MAX_RANGE_MS: Record<string, number> = { '15m': 7 * 86_400_000, '1h': 31 * 86_400_000, '1d': 366 * 86_400_000, '1w': 366 * 86_400_000 };
+const KNOWN_PARAMS = new Set([
+  'aggInterval',
+  'dateRange',
+  'dateStart',
+  'dateEnd',
+  'location',
+  'asn',
+  'continent',
+  'geoId',
+  'product',
+  'name',
+  'limitPerGroup',
+  'normalization',
+  'format',
+]);
+const MAX_RANGE_MS: Record<string, number> = {
+  '15m': 7 * 86_400_000,
+  '1h': 31 * 86_400_000,
+  '1d': 366 * 86_400_000,
+  '1w': 366 * 86_400_000,
+};
 
 class BadRequest extends Error {}
 
@@ -36,7 +74,7 @@ export class RadarSimulator {
   private readonly sockets = new Set<Socket>();
   private server: http.Server | undefined;
   /** Data exists up to here (exclusive); tests move it to play late data. Default: now. */
-  dataUntilMs: (() => number) = () => Date.now();
+  dataUntilMs: () => number = () => Date.now();
   token = 'sim-token-0123456789';
   /** Delay before every answer, to make long work observable (and killable) halfway. */
   responseDelayMs = 0;
@@ -94,7 +132,12 @@ export class RadarSimulator {
     const match = /^\/client\/v4\/radar\/netflows\/timeseries_groups\/([^/]+)$/i.exec(url.pathname);
     const params: Record<string, string[]> = {};
     for (const [k, v] of url.searchParams) (params[k] ??= []).push(v);
-    const record: Served = { atMs: Date.now(), dimension: match?.[1]?.toUpperCase() ?? '', params, status: 0 };
+    const record: Served = {
+      atMs: Date.now(),
+      dimension: match?.[1]?.toUpperCase() ?? '',
+      params,
+      status: 0,
+    };
     this.served.push(record);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
@@ -113,7 +156,12 @@ export class RadarSimulator {
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(cached);
     }
     if (fault?.kind === 'status') {
-      return fail(fault.status, fault.code ?? fault.status, fault.message ?? http.STATUS_CODES[fault.status] ?? 'error', fault.retryAfterSec !== undefined ? { 'retry-after': String(fault.retryAfterSec) } : {});
+      return fail(
+        fault.status,
+        fault.code ?? fault.status,
+        fault.message ?? http.STATUS_CODES[fault.status] ?? 'error',
+        fault.retryAfterSec !== undefined ? { 'retry-after': String(fault.retryAfterSec) } : {},
+      );
     }
     if (fault?.kind === 'success-false') return fail(200, fault.code, fault.message);
     if (fault?.kind === 'hang') return void (record.status = -1);
@@ -131,7 +179,12 @@ export class RadarSimulator {
     send(200, body);
   }
 
-  private sendFaulty(fault: Fault, body: { result: Record<string, unknown> }, res: http.ServerResponse, record: Served): void {
+  private sendFaulty(
+    fault: Fault,
+    body: { result: Record<string, unknown> },
+    res: http.ServerResponse,
+    record: Served,
+  ): void {
     const text = JSON.stringify(body);
     record.status = 200;
     const firstSeries = Object.keys(body.result).find((k) => k !== 'meta')!;
@@ -142,9 +195,13 @@ export class RadarSimulator {
         res.write(text.slice(0, text.length / 2));
         return void setTimeout(() => res.socket?.destroy(), 20);
       case 'truncated':
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end(text.slice(0, text.length / 2));
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(text.slice(0, text.length / 2));
       case 'malformed':
-        return void res.writeHead(200, { 'content-type': 'application/json' }).end('<html>502 Bad Gateway</html>');
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('<html>502 Bad Gateway</html>');
       case 'unequal': {
         const group = Object.keys(series).find((k) => k !== 'timestamps');
         if (group) series[group] = series[group]!.slice(1);
@@ -166,7 +223,10 @@ export class RadarSimulator {
       }
       case 'extra-fields':
         Object.assign(body.result, { newTopLevelThing: { a: 1 } });
-        Object.assign(body.result.meta as object, { somethingNew: [1, 2], units: [{ name: '*', value: 'bytes' }] });
+        Object.assign(body.result.meta as object, {
+          somethingNew: [1, 2],
+          units: [{ name: '*', value: 'bytes' }],
+        });
         // Valid data with unknown fields: this answer counts as served.
         record.body = body;
         break;
@@ -176,29 +236,42 @@ export class RadarSimulator {
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   }
 
-  private checkAuth(req: http.IncomingMessage): { status: number; code: number; message: string } | undefined {
+  private checkAuth(
+    req: http.IncomingMessage,
+  ): { status: number; code: number; message: string } | undefined {
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
-      if (!/^Bearer \S+$/.test(authorization)) return { status: 400, code: 6003, message: 'Invalid request headers' };
-      return authorization === `Bearer ${this.token}` ? undefined : { status: 401, code: 1000, message: 'Invalid API Token' };
+      if (!/^Bearer \S+$/.test(authorization))
+        return { status: 400, code: 6003, message: 'Invalid request headers' };
+      return authorization === `Bearer ${this.token}`
+        ? undefined
+        : { status: 401, code: 1000, message: 'Invalid API Token' };
     }
-    if (req.headers['x-auth-email'] === 'sim@example.test' && req.headers['x-auth-key'] === 'sim-global-key-abcdef') return undefined;
+    if (
+      req.headers['x-auth-email'] === 'sim@example.test' &&
+      req.headers['x-auth-key'] === 'sim-global-key-abcdef'
+    )
+      return undefined;
     return { status: 403, code: 10000, message: 'Authentication error' };
   }
 
   /** Validates like Radar (radar-api.md), then builds the result. */
   private answer(dimension: string, params: Record<string, string[]>): Record<string, unknown> {
-    for (const key of Object.keys(params)) if (!KNOWN_PARAMS.has(key)) throw new BadRequest(`Unknown parameter ${key}`);
+    for (const key of Object.keys(params))
+      if (!KNOWN_PARAMS.has(key)) throw new BadRequest(`Unknown parameter ${key}`);
     if (!GROUP_DIMENSIONS.includes(dimension)) throw new BadRequest('Invalid dimension');
     const interval = params.aggInterval?.[0];
     if (!interval || !(interval in INTERVAL_MS)) throw new BadRequest('Invalid aggInterval');
     const normalization = params.normalization?.[0] ?? 'PERCENTAGE';
     if (!['PERCENTAGE', 'MIN0_MAX'].includes(normalization)) throw new BadRequest('Invalid normalization');
     const limit = params.limitPerGroup ? Number(params.limitPerGroup[0]) : undefined;
-    if (limit !== undefined && (!Number.isInteger(limit) || limit < 2)) throw new BadRequest('limitPerGroup must be an integer >= 2');
-    if (limit !== undefined && dimension === 'PRODUCT') throw new BadRequest('limitPerGroup is not supported for this dimension');
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 2))
+      throw new BadRequest('limitPerGroup must be an integer >= 2');
+    if (limit !== undefined && dimension === 'PRODUCT')
+      throw new BadRequest('limitPerGroup is not supported for this dimension');
     for (const item of (params.location ?? []).flatMap((v) => (v === '' ? [] : v.split(',')))) {
-      if (!LOCATIONS.has(item.replace(/^-/, ''))) throw new BadRequest('Invalid location codes. Must be valid alpha-2 location codes');
+      if (!LOCATIONS.has(item.replace(/^-/, '')))
+        throw new BadRequest('Invalid location codes. Must be valid alpha-2 location codes');
     }
     const asks = this.seriesAsks(params, interval);
     const horizonMs = this.dataUntilMs();
@@ -207,7 +280,10 @@ export class RadarSimulator {
     const result: Record<string, unknown> = {
       meta: {
         aggInterval: META_INTERVAL[interval],
-        confidenceInfo: { level: 5, annotations: annotationsFor(asks[0]!.startMs, Math.min(asks[0]!.endMs, horizonMs)) },
+        confidenceInfo: {
+          level: 5,
+          annotations: annotationsFor(asks[0]!.startMs, Math.min(asks[0]!.endMs, horizonMs)),
+        },
         dateRange: asks.map((a) => ({ startTime: iso(a.startMs), endTime: iso(a.endMs) })),
         lastUpdated: iso(Math.floor(horizonMs / 900_000) * 900_000),
         normalization,
@@ -225,18 +301,29 @@ export class RadarSimulator {
   private seriesAsks(params: Record<string, string[]>, interval: string): SeriesAsk[] {
     const starts = params.dateStart ?? [];
     const ends = params.dateEnd ?? [];
-    if (starts.length === 0 || starts.length !== ends.length) throw new BadRequest('dateStart and dateEnd must be given in pairs');
+    if (starts.length === 0 || starts.length !== ends.length)
+      throw new BadRequest('dateStart and dateEnd must be given in pairs');
     const names = params.name ?? [];
-    if (names.length > 0 && names.length !== starts.length) throw new BadRequest('name must label every series');
+    if (names.length > 0 && names.length !== starts.length)
+      throw new BadRequest('name must label every series');
     const floor15 = (ms: number) => Math.floor(ms / 900_000) * 900_000;
     return starts.map((start, i) => {
       const startMs = Date.parse(start);
       const endMs = Date.parse(ends[i]!);
-      if (!/Z$/.test(start) || !Number.isFinite(startMs) || !Number.isFinite(endMs)) throw new BadRequest('Invalid dateStart/dateEnd');
+      if (!/Z$/.test(start) || !Number.isFinite(startMs) || !Number.isFinite(endMs))
+        throw new BadRequest('Invalid dateStart/dateEnd');
       if (endMs <= startMs) throw new BadRequest('dateEnd must be after dateStart');
-      if (endMs - startMs > MAX_RANGE_MS[interval]!) throw new BadRequest(`Date range too long for aggInterval ${interval}`);
-      const filterSeed = ['location', 'asn', 'continent', 'geoId', 'product'].map((f) => params[f]?.[i] ?? '').join('|');
-      return { key: names[i] ?? `serie_${i}`, seed: filterSeed, startMs: floor15(startMs), endMs: floor15(endMs) };
+      if (endMs - startMs > MAX_RANGE_MS[interval]!)
+        throw new BadRequest(`Date range too long for aggInterval ${interval}`);
+      const filterSeed = ['location', 'asn', 'continent', 'geoId', 'product']
+        .map((f) => params[f]?.[i] ?? '')
+        .join('|');
+      return {
+        key: names[i] ?? `serie_${i}`,
+        seed: filterSeed,
+        startMs: floor15(startMs),
+        endMs: floor15(endMs),
+      };
     });
   }
 }

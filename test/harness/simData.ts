@@ -6,14 +6,79 @@
 import { createHash } from 'node:crypto';
 
 export const GROUP_KEYS: Record<string, string[]> = {
-  LOCATION: ['US', 'DE', 'GB', 'FR', 'JP', 'BR', 'IN', 'PT', 'ES', 'IT', 'NL', 'CA', 'AU', 'KR', 'SE', 'PL', 'MX', 'AR', 'ZA', 'SG'],
-  AS: ['13335', '15169', '16509', '8075', '32934', '7922', '3356', '174', '2914', '3320', '12322', '5432', '6830', '701', '7018', '20940', '46489', '36351', '24940', '16276'],
-  ADM1: ['5332921', '5128638', '4736286', '2267056', '2735941', '3117732', '2950159', '2643743', '1850147', '292968', '6167865', '2147714'],
+  LOCATION: [
+    'US',
+    'DE',
+    'GB',
+    'FR',
+    'JP',
+    'BR',
+    'IN',
+    'PT',
+    'ES',
+    'IT',
+    'NL',
+    'CA',
+    'AU',
+    'KR',
+    'SE',
+    'PL',
+    'MX',
+    'AR',
+    'ZA',
+    'SG',
+  ],
+  AS: [
+    '13335',
+    '15169',
+    '16509',
+    '8075',
+    '32934',
+    '7922',
+    '3356',
+    '174',
+    '2914',
+    '3320',
+    '12322',
+    '5432',
+    '6830',
+    '701',
+    '7018',
+    '20940',
+    '46489',
+    '36351',
+    '24940',
+    '16276',
+  ],
+  ADM1: [
+    '5332921',
+    '5128638',
+    '4736286',
+    '2267056',
+    '2735941',
+    '3117732',
+    '2950159',
+    '2643743',
+    '1850147',
+    '292968',
+    '6167865',
+    '2147714',
+  ],
   PRODUCT: ['HTTP', 'OTHER'],
 };
 
-export const INTERVAL_MS: Record<string, number> = { '15m': 900_000, '1h': 3_600_000, '1d': 86_400_000, '1w': 604_800_000 };
-export const META_INTERVAL: Record<string, string> = { '15m': 'FIFTEEN_MINUTES', '1h': 'ONE_HOUR', '1d': 'ONE_DAY', '1w': 'ONE_WEEK' };
+export const INTERVAL_MS: Record<string, number> = {
+  '15m': 900_000,
+  '1h': 3_600_000,
+  '1d': 86_400_000,
+  '1w': 604_800_000,
+};
+export const META_INTERVAL: Record<string, string> = {
+  '15m': 'FIFTEEN_MINUTES',
+  '1h': 'ONE_HOUR',
+  '1d': 'ONE_DAY',
+  '1w': 'ONE_WEEK',
+};
 
 /**
  * Traffic fixed by its inputs and shaped like the real thing: each group has its own size and daily
@@ -24,7 +89,8 @@ export function rawTraffic(seed: string, groupKey: string, bucketMs: number): nu
   const size = 1 + (group.readUInt16BE(0) % 1000);
   const phase = group.readUInt16BE(2) / 65536;
   const noise = createHash('sha1').update(`${seed}|${groupKey}|${bucketMs}`).digest().readUInt16BE(0) / 65536;
-  const value = size * (1 + 0.35 * Math.sin(2 * Math.PI * (bucketMs / 86_400_000 + phase))) * (0.9 + 0.2 * noise);
+  const value =
+    size * (1 + 0.35 * Math.sin(2 * Math.PI * (bucketMs / 86_400_000 + phase))) * (0.9 + 0.2 * noise);
   return groupKey.endsWith('6') ? value / 1e7 : value;
 }
 
@@ -44,20 +110,33 @@ export interface Built {
 /** Buckets of [startMs, endMs) on the interval's epoch grid, up to the data horizon. */
 export function bucketsOf(startMs: number, endMs: number, intervalMs: number, horizonMs: number): number[] {
   const out: number[] = [];
-  for (let t = Math.ceil(startMs / intervalMs) * intervalMs; t < endMs && t < horizonMs; t += intervalMs) out.push(t);
+  for (let t = Math.ceil(startMs / intervalMs) * intervalMs; t < endMs && t < horizonMs; t += intervalMs)
+    out.push(t);
   return out;
 }
 
 /** One series' raw values, cut to the top `limit` groups over the range with the rest summed as `other`. */
-export function buildSeries(ask: SeriesAsk, dimension: string, intervalMs: number, horizonMs: number, limit: number | undefined): Built {
+export function buildSeries(
+  ask: SeriesAsk,
+  dimension: string,
+  intervalMs: number,
+  horizonMs: number,
+  limit: number | undefined,
+): Built {
   const timestamps = bucketsOf(ask.startMs, ask.endMs, intervalMs, horizonMs);
-  const all = GROUP_KEYS[dimension]!.map((key) => ({ key, values: timestamps.map((t) => rawTraffic(ask.seed, key, t)) }));
+  const all = GROUP_KEYS[dimension]!.map((key) => ({
+    key,
+    values: timestamps.map((t) => rawTraffic(ask.seed, key, t)),
+  }));
   all.sort((a, b) => sum(b.values) - sum(a.values) || a.key.localeCompare(b.key));
   const groups = new Map<string, number[]>();
   const kept = limit === undefined ? all : all.slice(0, limit);
   for (const g of kept) groups.set(g.key, g.values);
   if (limit !== undefined && all.length > limit) {
-    groups.set('other', timestamps.map((_, i) => sum(all.slice(limit).map((g) => g.values[i]!))));
+    groups.set(
+      'other',
+      timestamps.map((_, i) => sum(all.slice(limit).map((g) => g.values[i]!))),
+    );
   }
   return { key: ask.key, timestamps, groups };
 }
@@ -70,12 +149,21 @@ function sum(values: number[]): number {
 export function normalize(series: Built[], normalization: string): void {
   if (normalization === 'MIN0_MAX') {
     const peak = Math.max(0, ...series.flatMap((s) => [...s.groups.values()].flat()));
-    for (const s of series) for (const [k, v] of s.groups) s.groups.set(k, v.map((x) => (peak > 0 ? x / peak : 0)));
+    for (const s of series)
+      for (const [k, v] of s.groups)
+        s.groups.set(
+          k,
+          v.map((x) => (peak > 0 ? x / peak : 0)),
+        );
     return;
   }
   for (const s of series) {
     const totals = s.timestamps.map((_, i) => sum([...s.groups.values()].map((v) => v[i]!)));
-    for (const [k, v] of s.groups) s.groups.set(k, v.map((x, i) => (x / totals[i]!) * 100));
+    for (const [k, v] of s.groups)
+      s.groups.set(
+        k,
+        v.map((x, i) => (x / totals[i]!) * 100),
+      );
   }
 }
 
@@ -95,8 +183,25 @@ export function annotationsFor(startMs: number, endMs: number): Record<string, u
   for (let day = Math.floor(startMs / 86_400_000); day * 86_400_000 < endMs; day++) {
     const at = day * 86_400_000 + 13 * 3_600_000;
     if (day % 5 !== 0 || at < startMs || at >= endMs) continue;
-    out.push({ dataSource: 'ALL', eventType: 'OUTAGE', description: `Outage, day ${day}`, startDate: iso(at), endDate: iso(at + 7_200_000), isInstantaneous: false, linkedUrl: `https://example.test/outage/${day}`, tags: [] });
-    if (day % 10 === 0) out.push({ dataSource: 'NET', eventType: 'GENERAL', description: 'Cable cut, "subsea"', startDate: iso(at), isInstantaneous: true, linkedUrl: '' });
+    out.push({
+      dataSource: 'ALL',
+      eventType: 'OUTAGE',
+      description: `Outage, day ${day}`,
+      startDate: iso(at),
+      endDate: iso(at + 7_200_000),
+      isInstantaneous: false,
+      linkedUrl: `https://example.test/outage/${day}`,
+      tags: [],
+    });
+    if (day % 10 === 0)
+      out.push({
+        dataSource: 'NET',
+        eventType: 'GENERAL',
+        description: 'Cable cut, "subsea"',
+        startDate: iso(at),
+        isInstantaneous: true,
+        linkedUrl: '',
+      });
   }
   return out;
 }

@@ -16,10 +16,14 @@ export class SlowProxy {
       req.on('end', () => {
         const delay = req.url?.startsWith('/write') ? this.delayMs : 0;
         setTimeout(() => {
-          const upstream = http.request(this.target + (req.url ?? '/'), { method: req.method, headers: req.headers }, (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          });
+          const upstream = http.request(
+            this.target + (req.url ?? '/'),
+            { method: req.method, headers: req.headers },
+            (answer) => {
+              res.writeHead(answer.statusCode ?? 502, answer.headers);
+              answer.pipe(res);
+            },
+          );
           upstream.on('error', () => res.writeHead(502).end());
           upstream.end(Buffer.concat(chunks));
         }, delay);

@@ -42,7 +42,15 @@ export function useStack(name: string, options: { fixedHorizon?: boolean } = {})
     get stateDir() {
       return join(stack.dir, `state${stack.case}`);
     },
-    env: (extra = {}) => ({ CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: stack.db, STATE_DIR: stack.stateDir, HTTP_LISTEN: 'off', ...extra }),
+    env: (extra = {}) => ({
+      CLOUDFLARE_API_TOKEN: sim.token,
+      RADAR_API_URL: sim.url,
+      INFLUX_URL: influx.url,
+      INFLUX_DATABASE: stack.db,
+      STATE_DIR: stack.stateDir,
+      HTTP_LISTEN: 'off',
+      ...extra,
+    }),
     writeConfig: (text, file = 'jobs.yaml') => {
       const path = join(stack.dir, file);
       writeFileSync(path, text);
@@ -51,7 +59,12 @@ export function useStack(name: string, options: { fixedHorizon?: boolean } = {})
     expectMatchesServed: async (jobOf) => {
       const expected = expectedFromServed(sim.served, jobOf);
       expect(expected.size).toBeGreaterThan(0);
-      expect(compare(expected, await actualTraffic(influx, stack.db))).toEqual({ lost: [], unexpected: [], wrong: [], duplicates: 0 });
+      expect(compare(expected, await actualTraffic(influx, stack.db))).toEqual({
+        lost: [],
+        unexpected: [],
+        wrong: [],
+        duplicates: 0,
+      });
     },
   };
   beforeAll(async () => {

@@ -23,7 +23,17 @@ jobs:
 describe('backfill', () => {
   const stack = useStack('bf');
   const { sim } = stack;
-  const args = () => ['backfill', '--config', stack.writeConfig(CONFIG), '--job', 'year', '--from', FROM, '--to', TO];
+  const args = () => [
+    'backfill',
+    '--config',
+    stack.writeConfig(CONFIG),
+    '--job',
+    'year',
+    '--from',
+    FROM,
+    '--to',
+    TO,
+  ];
 
   test('a year at 1h takes one request per grid window and resumes after kill -9 without refetching', async () => {
     const gridWindows = Math.ceil(Date.parse(TO) / WEEK) - Math.floor(Date.parse(FROM) / WEEK);
@@ -37,7 +47,9 @@ describe('backfill', () => {
     await first.exited;
     sim.responseDelayMs = 0;
     const askedBeforeKill = sim.served.length;
-    const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as { backfills: Record<string, Record<string, { nextMs: number }>> };
+    const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as {
+      backfills: Record<string, Record<string, { nextMs: number }>>;
+    };
     const finishedUntil = Object.values(state.backfills)[0]!['year/AS/1h']!.nextMs;
     expect(finishedUntil).toBeGreaterThan(Date.parse(FROM));
 
@@ -49,7 +61,9 @@ describe('backfill', () => {
     const windowsAsked = sim.served.map((s) => s.params.dateStart![0]!);
     expect(new Set(windowsAsked).size).toBe(gridWindows);
     // The restart asked for no window that had finished before the kill; only those in flight then (at most radar.concurrency) twice.
-    expect(sim.served.slice(askedBeforeKill).every((s) => Date.parse(s.params.dateStart![0]!) >= finishedUntil)).toBe(true);
+    expect(
+      sim.served.slice(askedBeforeKill).every((s) => Date.parse(s.params.dateStart![0]!) >= finishedUntil),
+    ).toBe(true);
     expect(windowsAsked.length - gridWindows).toBeLessThanOrEqual(4);
     expect(sim.served.every((s) => s.dimension === 'AS')).toBe(true);
 
@@ -70,7 +84,10 @@ describe('backfill', () => {
     expect(noFrom.stderr).toContain('backfill needs --from');
     const badDate = await runCli(['backfill', '--config', configFile, '--from', 'last tuesday'], env);
     expect(badDate.stderr).toContain('--from "last tuesday" is not a time');
-    const badInterval = await runCli(['backfill', '--config', configFile, '--from', '7d', '--interval', '5m'], env);
+    const badInterval = await runCli(
+      ['backfill', '--config', configFile, '--from', '7d', '--interval', '5m'],
+      env,
+    );
     expect(badInterval.stderr).toContain('--interval "5m" matches no query; the config has 1h');
   });
 });

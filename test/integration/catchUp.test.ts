@@ -26,8 +26,11 @@ describe('catch-up after late data', () => {
     const horizon = Math.floor(Date.now() / 900_000) * 900_000;
     sim.dataUntilMs = () => horizon - DAY;
     expect((await runCli(['once', '--config', configFile], env)).code).toBe(0);
-    const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as { queries: Record<string, { checkpointMs: number }> };
-    for (const query of Object.values(state.queries)) expect(query.checkpointMs).toBeLessThanOrEqual(horizon - DAY);
+    const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as {
+      queries: Record<string, { checkpointMs: number }>;
+    };
+    for (const query of Object.values(state.queries))
+      expect(query.checkpointMs).toBeLessThanOrEqual(horizon - DAY);
 
     sim.dataUntilMs = () => horizon;
     const firstRunRequests = sim.served.length;
@@ -38,9 +41,16 @@ describe('catch-up after late data', () => {
     await stack.expectMatchesServed(() => 'late');
     const actual = await actualTraffic(influx, stack.db);
     // Every bucket from the lookback to the newest one Radar has, for every query.
-    for (const [interval, step] of [['15m', 900_000], ['1h', 3_600_000]] as const) {
+    for (const [interval, step] of [
+      ['15m', 900_000],
+      ['1h', 3_600_000],
+    ] as const) {
       for (const dimension of ['LOCATION', 'AS']) {
-        const times = new Set([...actual.points.keys()].filter((k) => k.includes(`|${dimension}|`) && k.includes(`|${interval}|`)).map((k) => Number(k.split('|')[6])));
+        const times = new Set(
+          [...actual.points.keys()]
+            .filter((k) => k.includes(`|${dimension}|`) && k.includes(`|${interval}|`))
+            .map((k) => Number(k.split('|')[6])),
+        );
         const newest = Math.ceil(horizon / step) * step - step;
         expect(Math.max(...times)).toBe(newest);
         const oldest = Math.min(...times);

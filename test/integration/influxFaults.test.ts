@@ -23,7 +23,8 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
   let configFile = '';
   const env = (url = influx.url) => stack.env({ INFLUX_URL: url });
   const expectEqualToServed = () => stack.expectMatchesServed(() => 'db');
-  const spoolFiles = () => (existsSync(join(stack.stateDir, 'spool')) ? readdirSync(join(stack.stateDir, 'spool')) : []);
+  const spoolFiles = () =>
+    existsSync(join(stack.stateDir, 'spool')) ? readdirSync(join(stack.stateDir, 'spool')) : [];
 
   beforeAll(() => {
     configFile = stack.writeConfig(CONFIG);
@@ -51,7 +52,11 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
     await influx.stop('SIGKILL');
     const servedBefore = sim.served.length;
     await waitFor('runs while InfluxDB is down', () => sim.served.length >= servedBefore + 4, 20_000);
-    await waitFor('a spooled write', () => daemon.output().stderr.includes('InfluxDB still cannot take writes'), 20_000);
+    await waitFor(
+      'a spooled write',
+      () => daemon.output().stderr.includes('InfluxDB still cannot take writes'),
+      20_000,
+    );
     await influx.start();
     await waitFor('the spool replayed', () => daemon.output().stderr.includes('spool replayed'), 30_000);
     daemon.child.kill('SIGTERM');
@@ -62,7 +67,11 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
   test('kill -9 while points wait in the spool: the next start writes them', async () => {
     await influx.stop();
     const daemon = startCli(['run', '--config', configFile], env());
-    await waitFor('points in the spool', () => spoolFiles().length > 0 && daemon.output().stderr.includes('InfluxDB still cannot take writes'), 20_000);
+    await waitFor(
+      'points in the spool',
+      () => spoolFiles().length > 0 && daemon.output().stderr.includes('InfluxDB still cannot take writes'),
+      20_000,
+    );
     daemon.child.kill('SIGKILL');
     await daemon.exited;
     await influx.start();
@@ -85,12 +94,18 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
   test('a field type conflict sends exactly the refused points to the dead-letter file, with the reason', async () => {
     // radar_fetches.points is an integer field; a string in the current shard makes every new fetch record conflict.
     await influx.query(`CREATE DATABASE ${stack.db}`);
-    const res = await fetch(`${influx.url}/write?db=${stack.db}&precision=ms`, { method: 'POST', body: `radar_fetches,job=x points="text" ${Date.now() - 60_000}` });
+    const res = await fetch(`${influx.url}/write?db=${stack.db}&precision=ms`, {
+      method: 'POST',
+      body: `radar_fetches,job=x points="text" ${Date.now() - 60_000}`,
+    });
     expect(res.status).toBe(204);
     const result = await runCli(['once', '--config', configFile], env());
     expect(result.code).toBe(0);
     await expectEqualToServed();
-    const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; line: string });
+    const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reason: string; line: string });
     expect(letters).toHaveLength(sim.served.length);
     for (const letter of letters) {
       expect(letter.line).toMatch(/^radar_fetches,/);
@@ -98,4 +113,3 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
     }
   });
 });
-

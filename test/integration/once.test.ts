@@ -49,11 +49,26 @@ describe('once: jobs.yaml → Radar → InfluxDB', () => {
     const afterFirst = await actualTraffic(influx, stack.db);
 
     const tagKeys = await influx.query('SHOW TAG KEYS FROM radar_netflows', stack.db);
-    expect(tagKeys.map((r) => r.tagKey).sort()).toEqual(['agg_interval', 'dimension', 'group_key', 'job', 'normalization', 'series']);
+    expect(tagKeys.map((r) => r.tagKey).sort()).toEqual([
+      'agg_interval',
+      'dimension',
+      'group_key',
+      'job',
+      'normalization',
+      'series',
+    ]);
     const fieldKeys = await influx.query('SHOW FIELD KEYS FROM radar_netflows', stack.db);
     expect(fieldKeys).toEqual([{ fieldKey: 'value', fieldType: 'float' }]);
     // Every dimension × interval of "all", one of "eu", one two-series comparison.
-    const seen = new Set([...afterFirst.points.keys()].map((k) => k.split('|').slice(0, 5).filter((_, i) => i !== 3).join('|')));
+    const seen = new Set(
+      [...afterFirst.points.keys()].map((k) =>
+        k
+          .split('|')
+          .slice(0, 5)
+          .filter((_, i) => i !== 3)
+          .join('|'),
+      ),
+    );
     expect(seen.size).toBe(16 + 1 + 2);
     expect([...afterFirst.points.keys()].some((k) => k.includes('|other|'))).toBe(true);
 
@@ -74,7 +89,10 @@ describe('once: jobs.yaml → Radar → InfluxDB', () => {
 
   test('--dry-run prints line protocol and writes nothing', async () => {
     const configFile = stack.writeConfig(CONFIG);
-    const result = await runCli(['once', '--dry-run', '--job', 'eu', '--config', configFile], stack.env({ INFLUX_DATABASE: 'dry', INFLUX_URL: 'http://127.0.0.1:9' }));
+    const result = await runCli(
+      ['once', '--dry-run', '--job', 'eu', '--config', configFile],
+      stack.env({ INFLUX_DATABASE: 'dry', INFLUX_URL: 'http://127.0.0.1:9' }),
+    );
     expect(result.code).toBe(0);
     const lines = result.stdout.trim().split('\n');
     expect(lines.filter((l) => l.startsWith('radar_netflows,')).length).toBeGreaterThan(100);

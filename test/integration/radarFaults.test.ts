@@ -60,13 +60,16 @@ describe('once against a misbehaving Radar', () => {
     { kind: 'status', status: 429, code: 1015, message: 'no retry-after this time' },
     { kind: 'status', status: 500, code: 2000 },
   ];
-  test.each(transient.map((f) => [f.kind === 'status' ? `HTTP ${f.status}` : f.kind, f] as const))('%s is retried and nothing is lost', async (_name, fault) => {
-    sim.inject(fault, 1);
-    const result = await runCli(['once', '--config', configFile], env());
-    expect(result.code).toBe(0);
-    expect(sim.served.some((s) => s.fault === fault.kind)).toBe(true);
-    await expectAllPoints();
-  });
+  test.each(transient.map((f) => [f.kind === 'status' ? `HTTP ${f.status}` : f.kind, f] as const))(
+    '%s is retried and nothing is lost',
+    async (_name, fault) => {
+      sim.inject(fault, 1);
+      const result = await runCli(['once', '--config', configFile], env());
+      expect(result.code).toBe(0);
+      expect(sim.served.some((s) => s.fault === fault.kind)).toBe(true);
+      await expectAllPoints();
+    },
+  );
 
   test('unknown extra fields are tolerated', async () => {
     sim.inject({ kind: 'extra-fields' }, 4);
@@ -78,20 +81,32 @@ describe('once against a misbehaving Radar', () => {
 
   test('a bad token fails at once with the API message, and the token is never printed', async () => {
     const badToken = 'bad-token-SECRET-987654321';
-    const result = await runCli(['once', '--config', configFile], { ...env(), CLOUDFLARE_API_TOKEN: badToken, LOG_LEVEL: 'debug' });
+    const result = await runCli(['once', '--config', configFile], {
+      ...env(),
+      CLOUDFLARE_API_TOKEN: badToken,
+      LOG_LEVEL: 'debug',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('Invalid API Token');
     expect(result.stderr + result.stdout).not.toContain(badToken);
     // Nothing retried, and once Radar refused the token no further request was sent (2 were in flight).
     expect(sim.served.length).toBeLessThanOrEqual(2);
     // Each window given up is on record for the pipeline dashboard, with its single attempt.
-    const failed = await stack.influx.query(`SELECT "attempts" FROM radar_fetches WHERE "outcome" = 'failed'`, stack.db);
+    const failed = await stack.influx.query(
+      `SELECT "attempts" FROM radar_fetches WHERE "outcome" = 'failed'`,
+      stack.db,
+    );
     expect(failed.length).toBeGreaterThanOrEqual(4);
     expect(failed.every((row) => row.attempts === 1)).toBe(true);
   });
 
   test('the legacy email + key pair authenticates', async () => {
-    const result = await runCli(['once', '--config', configFile], { ...env(), CLOUDFLARE_API_TOKEN: '', CLOUDFLARE_API_EMAIL: 'sim@example.test', CLOUDFLARE_API_KEY: 'sim-global-key-abcdef' });
+    const result = await runCli(['once', '--config', configFile], {
+      ...env(),
+      CLOUDFLARE_API_TOKEN: '',
+      CLOUDFLARE_API_EMAIL: 'sim@example.test',
+      CLOUDFLARE_API_KEY: 'sim-global-key-abcdef',
+    });
     expect(result.code).toBe(0);
     expect(result.stderr).not.toContain('sim-global-key-abcdef');
     await expectAllPoints();

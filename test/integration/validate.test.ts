@@ -13,19 +13,67 @@ const GOOD = `jobs:
 
 /** Each config has one mistake; the error must name the place, the value and what is allowed. */
 const BROKEN: [string, string, RegExp][] = [
-  ['unknown key', GOOD + '    colour: blue\n', /:6:5: jobs\[0\]\.colour: unknown key "colour"; allowed keys: name, dimensions/],
-  ['bad dimension', GOOD.replace('AS]', 'ASN]'), /:3:28: jobs\[0\]\.dimensions\[1\]: "ASN" is not allowed; expected one of ADM1, AS, LOCATION, PRODUCT/],
-  ['bad interval', GOOD.replace('[1h]', '[1hour]'), /:4:17: jobs\[0\]\.intervals\[0\]: "1hour" is not allowed; expected one of 15m, 1h, 1d, 1w/],
-  ['bad cron', GOOD + '    schedule: "every 5 minutes"\n', /:6:15: jobs\[0\]\.schedule: "every 5 minutes" is not a valid cron expression/],
-  ['limitPerGroup below 2', GOOD.replace('limitPerGroup: 10', 'limitPerGroup: 1'), /:5:20: jobs\[0\]\.limitPerGroup: 1 must be at least 2/],
-  ['limitPerGroup with PRODUCT', GOOD.replace('[LOCATION, AS]', '[PRODUCT]'), /:5:20: jobs\[0\]\.limitPerGroup: 10 cannot apply to PRODUCT/],
-  ['bad location', GOOD + '    filters: { location: [US, XX] }\n', /:6:31: jobs\[0\]\.filters\.location\[1\]: "XX" is not an ISO 3166 alpha-2 location code/],
-  ['bad continent', GOOD + '    filters: { continent: [EUROPE] }\n', /:6:28: jobs\[0\]\.filters\.continent\[0\]: "EUROPE" is not a continent code: AF, AN, AS, EU, NA, OC, SA/],
-  ['duplicate job name', GOOD + GOOD.replace('jobs:\n', ''), /:6:11: jobs\[1\]\.name: "world" is already the name of jobs\[0\]/],
-  ['duplicate series name', GOOD + '    series:\n      - { name: a }\n      - { name: a }\n', /:8:17: jobs\[0\]\.series\[1\]\.name: "a" is already the name of series\[0\]/],
-  ['malformed lookback', GOOD + '    lookback: 7 days\n', /:6:15: jobs\[0\]\.lookback: "7 days" is not a date range: use <n>d \(1 to 364\) or <n>w \(1 to 52\)/],
+  [
+    'unknown key',
+    GOOD + '    colour: blue\n',
+    /:6:5: jobs\[0\]\.colour: unknown key "colour"; allowed keys: name, dimensions/,
+  ],
+  [
+    'bad dimension',
+    GOOD.replace('AS]', 'ASN]'),
+    /:3:28: jobs\[0\]\.dimensions\[1\]: "ASN" is not allowed; expected one of ADM1, AS, LOCATION, PRODUCT/,
+  ],
+  [
+    'bad interval',
+    GOOD.replace('[1h]', '[1hour]'),
+    /:4:17: jobs\[0\]\.intervals\[0\]: "1hour" is not allowed; expected one of 15m, 1h, 1d, 1w/,
+  ],
+  [
+    'bad cron',
+    GOOD + '    schedule: "every 5 minutes"\n',
+    /:6:15: jobs\[0\]\.schedule: "every 5 minutes" is not a valid cron expression/,
+  ],
+  [
+    'limitPerGroup below 2',
+    GOOD.replace('limitPerGroup: 10', 'limitPerGroup: 1'),
+    /:5:20: jobs\[0\]\.limitPerGroup: 1 must be at least 2/,
+  ],
+  [
+    'limitPerGroup with PRODUCT',
+    GOOD.replace('[LOCATION, AS]', '[PRODUCT]'),
+    /:5:20: jobs\[0\]\.limitPerGroup: 10 cannot apply to PRODUCT/,
+  ],
+  [
+    'bad location',
+    GOOD + '    filters: { location: [US, XX] }\n',
+    /:6:31: jobs\[0\]\.filters\.location\[1\]: "XX" is not an ISO 3166 alpha-2 location code/,
+  ],
+  [
+    'bad continent',
+    GOOD + '    filters: { continent: [EUROPE] }\n',
+    /:6:28: jobs\[0\]\.filters\.continent\[0\]: "EUROPE" is not a continent code: AF, AN, AS, EU, NA, OC, SA/,
+  ],
+  [
+    'duplicate job name',
+    GOOD + GOOD.replace('jobs:\n', ''),
+    /:6:11: jobs\[1\]\.name: "world" is already the name of jobs\[0\]/,
+  ],
+  [
+    'duplicate series name',
+    GOOD + '    series:\n      - { name: a }\n      - { name: a }\n',
+    /:8:17: jobs\[0\]\.series\[1\]\.name: "a" is already the name of series\[0\]/,
+  ],
+  [
+    'malformed lookback',
+    GOOD + '    lookback: 7 days\n',
+    /:6:15: jobs\[0\]\.lookback: "7 days" is not a date range: use <n>d \(1 to 364\) or <n>w \(1 to 52\)/,
+  ],
   ['broken YAML', GOOD + '  - name: [unclosed\n', /:[67]:\d+: invalid YAML: Flow sequence/],
-  ['unset variable', GOOD + '    lookback: ${NO_SUCH_VARIABLE}\n', /:6:15: environment variable NO_SUCH_VARIABLE is not set/],
+  [
+    'unset variable',
+    GOOD + '    lookback: ${NO_SUCH_VARIABLE}\n',
+    /:6:15: environment variable NO_SUCH_VARIABLE is not set/,
+  ],
 ];
 
 describe('validate', () => {
@@ -57,12 +105,17 @@ describe('validate', () => {
 
   test('plan lists the queries and warns when the schedules need more than the rate limit', async () => {
     const file = join(dir, 'busy.yaml');
-    writeFileSync(file, 'radar: { rateLimit: 50 }\njobs:\n  - { name: busy, schedule: "*/10 * * * * *", dimensions: [AS, LOCATION], intervals: [15m, 1h] }\n');
+    writeFileSync(
+      file,
+      'radar: { rateLimit: 50 }\njobs:\n  - { name: busy, schedule: "*/10 * * * * *", dimensions: [AS, LOCATION], intervals: [15m, 1h] }\n',
+    );
     const result = await runCli(['plan', '--config', file], {});
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^busy\/AS\/15m +busy +PERCENTAGE +- +\*\/10 \* \* \* \* \* +1d +1w$/m);
     expect(result.stdout).toMatch(/4 queries; once caught up, about 1\d\d\d requests per hour/);
-    expect(result.stdout).toMatch(/warning: the schedules need more requests than radar.rateLimit allows \(1\d\d\.\d > 50 per 5 minutes\)/);
+    expect(result.stdout).toMatch(
+      /warning: the schedules need more requests than radar.rateLimit allows \(1\d\d\.\d > 50 per 5 minutes\)/,
+    );
   });
 
   test('a missing config file and an unknown option are clear usage errors', async () => {

@@ -4,15 +4,35 @@ import { UsageError } from '../../../src/errors.js';
 
 describe('parseCommandLine', () => {
   test('reads the command and its options', () => {
-    expect(parseCommandLine(['backfill', '--config', 'x.yaml', '--job', 'a', '--job', 'b', '--from', '30d', '--refetch'])).toMatchObject({
-      command: 'backfill', config: 'x.yaml', jobs: ['a', 'b'], from: '30d', refetch: true, dryRun: false,
+    expect(
+      parseCommandLine([
+        'backfill',
+        '--config',
+        'x.yaml',
+        '--job',
+        'a',
+        '--job',
+        'b',
+        '--from',
+        '30d',
+        '--refetch',
+      ]),
+    ).toMatchObject({
+      command: 'backfill',
+      config: 'x.yaml',
+      jobs: ['a', 'b'],
+      from: '30d',
+      refetch: true,
+      dryRun: false,
     });
     expect(parseCommandLine([]).command).toBe('help');
     expect(parseCommandLine(['--version']).command).toBe('version');
   });
 
   test('refuses unknown commands, options and extra arguments', () => {
-    expect(() => parseCommandLine(['fetch'])).toThrow(/unknown command "fetch"; commands: run, once, backfill, validate, plan/);
+    expect(() => parseCommandLine(['fetch'])).toThrow(
+      /unknown command "fetch"; commands: run, once, backfill, validate, plan/,
+    );
     expect(() => parseCommandLine(['once', '--jobs', 'a'])).toThrow(UsageError);
     expect(() => parseCommandLine(['once', 'extra'])).toThrow(/unexpected argument "extra"/);
   });

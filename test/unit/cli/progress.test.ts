@@ -22,7 +22,9 @@ describe('Progress', () => {
     progress.tick(10);
     now = 9000;
     progress.tick(5);
-    expect(out.text()).toBe('backfill: 1/4 windows (25%), 10 points, ETA 18s\nbackfill: 4/4 windows (100%), 35 points, ETA 0s\n');
+    expect(out.text()).toBe(
+      'backfill: 1/4 windows (25%), 10 points, ETA 18s\nbackfill: 4/4 windows (100%), 35 points, ETA 0s\n',
+    );
   });
 
   test('a bar redrawn in place on a TTY', () => {
@@ -32,7 +34,9 @@ describe('Progress', () => {
     now = 1000;
     progress.tick(1);
     progress.finish();
-    expect(out.text()).toBe(`\r[${'#'.repeat(15)}${'.'.repeat(15)}] 1/2 windows (50%), 1 points, ETA 1s\x1b[K\n`);
+    expect(out.text()).toBe(
+      `\r[${'#'.repeat(15)}${'.'.repeat(15)}] 1/2 windows (50%), 1 points, ETA 1s\x1b[K\n`,
+    );
   });
 
   test('formatEta', () => {

@@ -38,51 +38,79 @@ describe('parseConfigText', () => {
   });
 
   test('names allowed keys for an unknown top-level key', () => {
-    expect(problems(`job: []\n${JOB}`)[0]).toBe('1:1 job: unknown key "job"; allowed keys: radar, influx, state, service, windows, defaults, jobs');
+    expect(problems(`job: []\n${JOB}`)[0]).toBe(
+      '1:1 job: unknown key "job"; allowed keys: radar, influx, state, service, windows, defaults, jobs',
+    );
   });
 
   test('a wrong type says what was expected', () => {
-    expect(problems(`radar: { rateLimit: lots }\n${JOB}`)[0]).toBe('1:21 radar.rateLimit: expected a number, got "lots"');
+    expect(problems(`radar: { rateLimit: lots }\n${JOB}`)[0]).toBe(
+      '1:21 radar.rateLimit: expected a number, got "lots"',
+    );
   });
 
   test('refuses a duplicate YAML key', () => {
     expect(problems(`${JOB}    intervals: [1h]\n`)[0]).toMatch(/^5:5 invalid YAML: Map keys must be unique/);
   });
 
-  test('refuses a rate limit above Cloudflare\'s against Cloudflare, allows it for a local endpoint', () => {
+  test("refuses a rate limit above Cloudflare's against Cloudflare, allows it for a local endpoint", () => {
     const config = parseConfigText(`radar: { rateLimit: 5000 }\n${JOB}`, 'f', {});
-    expect(() => resolveSettings(config, {})).toThrow(/radar.rateLimit 5000 is above Cloudflare's 1200 requests per 5 minutes/);
-    expect(resolveSettings(config, { RADAR_API_URL: 'http://127.0.0.1:8080/client/v4' }).radar.rateLimitPer5Min).toBe(5000);
+    expect(() => resolveSettings(config, {})).toThrow(
+      /radar.rateLimit 5000 is above Cloudflare's 1200 requests per 5 minutes/,
+    );
+    expect(
+      resolveSettings(config, { RADAR_API_URL: 'http://127.0.0.1:8080/client/v4' }).radar.rateLimitPer5Min,
+    ).toBe(5000);
   });
 
   test('refuses a window that is not a whole number of buckets', () => {
-    expect(problems(`windows: { 1d: 36h }\n${JOB}`)[0]).toBe('1:16 windows.1d: "36h" is not a whole number of 1d buckets');
+    expect(problems(`windows: { 1d: 36h }\n${JOB}`)[0]).toBe(
+      '1:16 windows.1d: "36h" is not a whole number of 1d buckets',
+    );
   });
 
   test('refuses listing a dimension twice', () => {
-    expect(problems(JOB.replace('PRODUCT]', 'LOCATION]'))[0]).toBe('3:28 jobs[0].dimensions[1]: "LOCATION" is listed twice');
+    expect(problems(JOB.replace('PRODUCT]', 'LOCATION]'))[0]).toBe(
+      '3:28 jobs[0].dimensions[1]: "LOCATION" is listed twice',
+    );
   });
 
   test('accepts excluded and numeric filter items', () => {
-    expect(problems(`${JOB}    filters: { location: [-US, PT], asn: [13335, -174], geoId: [2267056] }\n`)).toEqual([]);
+    expect(
+      problems(`${JOB}    filters: { location: [-US, PT], asn: [13335, -174], geoId: [2267056] }\n`),
+    ).toEqual([]);
     expect(problems(`${JOB}    filters: { asn: [AS13335] }\n`)[0]).toMatch(/"AS13335" is not an AS number/);
   });
 
   test('interpolates the environment, re-typing whole plain references', () => {
-    const config = parseConfigText(`radar:\n  rateLimit: \${RATE}\n  url: "\${BASE:-http://x.test}/v4"\n${JOB}`, 'f', { RATE: '120' });
+    const config = parseConfigText(
+      `radar:\n  rateLimit: \${RATE}\n  url: "\${BASE:-http://x.test}/v4"\n${JOB}`,
+      'f',
+      { RATE: '120' },
+    );
     expect(config.radar).toEqual({ rateLimit: 120, url: 'http://x.test/v4' });
   });
 
   test('an unset variable without default is an error at its place', () => {
-    expect(problems(`${JOB}    lookback: \${LB}\n`)).toEqual(['5:15 environment variable LB is not set (write ${LB:-default} for a default)']);
+    expect(problems(`${JOB}    lookback: \${LB}\n`)).toEqual([
+      '5:15 environment variable LB is not set (write ${LB:-default} for a default)',
+    ]);
   });
 });
 
 describe('resolveSettings', () => {
-  const config = parseConfigText(`radar: { token: from-file, url: "http://file.test/" }\ninflux: { database: filedb }\n${JOB}`, 'f', {});
+  const config = parseConfigText(
+    `radar: { token: from-file, url: "http://file.test/" }\ninflux: { database: filedb }\n${JOB}`,
+    'f',
+    {},
+  );
 
   test('the environment wins over the file', () => {
-    const settings = resolveSettings(config, { CLOUDFLARE_API_TOKEN: 'from-env', INFLUX_DATABASE: 'envdb', STATE_DIR: '/state' });
+    const settings = resolveSettings(config, {
+      CLOUDFLARE_API_TOKEN: 'from-env',
+      INFLUX_DATABASE: 'envdb',
+      STATE_DIR: '/state',
+    });
     expect(settings.radar.auth).toEqual({ kind: 'token', token: 'from-env' });
     expect(settings.radar.baseUrl).toBe('http://file.test');
     expect(settings.influx.database).toBe('envdb');
@@ -92,28 +120,54 @@ describe('resolveSettings', () => {
   test('file values and defaults apply when the environment is silent or empty', () => {
     const settings = resolveSettings(config, { CLOUDFLARE_API_TOKEN: '' });
     expect(settings.radar.auth).toEqual({ kind: 'token', token: 'from-file' });
-    expect(settings.influx).toMatchObject({ database: 'filedb', url: 'http://localhost:8086', apiVersion: 'auto' });
+    expect(settings.influx).toMatchObject({
+      database: 'filedb',
+      url: 'http://localhost:8086',
+      apiVersion: 'auto',
+    });
     expect(settings.windowMs['15m']).toBe(86_400_000);
   });
 
   test('the email + key pair is used when there is no token', () => {
     const bare = parseConfigText(JOB, 'f', {});
-    expect(resolveSettings(bare, { CLOUDFLARE_API_EMAIL: 'a@b.c', CLOUDFLARE_API_KEY: 'k' }).radar.auth).toEqual({ kind: 'key', email: 'a@b.c', key: 'k' });
+    expect(
+      resolveSettings(bare, { CLOUDFLARE_API_EMAIL: 'a@b.c', CLOUDFLARE_API_KEY: 'k' }).radar.auth,
+    ).toEqual({ kind: 'key', email: 'a@b.c', key: 'k' });
     expect(resolveSettings(bare, {}).radar.auth).toBeUndefined();
   });
 });
 
 describe('planQueries', () => {
   test('expands job × dimension × interval, applying defaults and leaving limitPerGroup off PRODUCT', () => {
-    const config = parseConfigText(`defaults: { lookback: 2w, normalization: MIN0_MAX, filters: { product: [HTTP] } }\n${JOB}    limitPerGroup: 5\n`, 'f', {});
+    const config = parseConfigText(
+      `defaults: { lookback: 2w, normalization: MIN0_MAX, filters: { product: [HTTP] } }\n${JOB}    limitPerGroup: 5\n`,
+      'f',
+      {},
+    );
     const queries = planQueries(config, resolveSettings(config, {}));
-    expect(queries.map((q) => q.id)).toEqual(['w/LOCATION/15m', 'w/LOCATION/1d', 'w/PRODUCT/15m', 'w/PRODUCT/1d']);
-    expect(queries[0]).toMatchObject({ limitPerGroup: 5, normalization: 'MIN0_MAX', lookbackMs: 14 * 86_400_000, windowMs: 86_400_000, namedSeries: false, series: [{ name: 'w', filters: { product: ['HTTP'] } }] });
+    expect(queries.map((q) => q.id)).toEqual([
+      'w/LOCATION/15m',
+      'w/LOCATION/1d',
+      'w/PRODUCT/15m',
+      'w/PRODUCT/1d',
+    ]);
+    expect(queries[0]).toMatchObject({
+      limitPerGroup: 5,
+      normalization: 'MIN0_MAX',
+      lookbackMs: 14 * 86_400_000,
+      windowMs: 86_400_000,
+      namedSeries: false,
+      series: [{ name: 'w', filters: { product: ['HTTP'] } }],
+    });
     expect(queries[2]!.limitPerGroup).toBeUndefined();
   });
 
   test('named series inherit the job filters and override them per filter', () => {
-    const config = parseConfigText(`${JOB}    filters: { product: [ALL], location: [DE] }\n    series:\n      - { name: a, filters: { location: [US] } }\n      - { name: b }\n`, 'f', {});
+    const config = parseConfigText(
+      `${JOB}    filters: { product: [ALL], location: [DE] }\n    series:\n      - { name: a, filters: { location: [US] } }\n      - { name: b }\n`,
+      'f',
+      {},
+    );
     const [query] = planQueries(config, resolveSettings(config, {}));
     expect(query!.series).toEqual([
       { name: 'a', filters: { product: ['ALL'], location: ['US'] } },

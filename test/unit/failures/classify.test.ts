@@ -7,7 +7,8 @@ describe('classifyRadarAnswer', () => {
     expect(classifyRadarAnswer({ kind: 'timeout' })).toBe('retry');
   });
   test('retry: 408 and every 5xx', () => {
-    for (const status of [408, 500, 502, 503, 504]) expect(classifyRadarAnswer({ kind: 'http', status })).toBe('retry');
+    for (const status of [408, 500, 502, 503, 504])
+      expect(classifyRadarAnswer({ kind: 'http', status })).toBe('retry');
   });
   test('retry: success:false in a 200 with an internal-error code or none', () => {
     expect(classifyRadarAnswer({ kind: 'http', status: 200, apiCode: 2000 })).toBe('retry');
@@ -18,7 +19,8 @@ describe('classifyRadarAnswer', () => {
     expect(classifyRadarAnswer({ kind: 'http', status: 200, apiCode: 1015 })).toBe('throttle');
   });
   test('fatal: 400, 401, 403, 404, 422, and a validation code in a 200', () => {
-    for (const status of [400, 401, 403, 404, 422]) expect(classifyRadarAnswer({ kind: 'http', status })).toBe('fatal');
+    for (const status of [400, 401, 403, 404, 422])
+      expect(classifyRadarAnswer({ kind: 'http', status })).toBe('fatal');
     expect(classifyRadarAnswer({ kind: 'http', status: 200, apiCode: 2001 })).toBe('fatal');
   });
 });
@@ -36,6 +38,7 @@ describe('classifyInfluxAnswer', () => {
     for (const status of [400, 413, 422]) expect(classifyInfluxAnswer({ kind: 'http', status })).toBe('drop');
   });
   test('fatal: 401, 403, 404 (no such database)', () => {
-    for (const status of [401, 403, 404]) expect(classifyInfluxAnswer({ kind: 'http', status })).toBe('fatal');
+    for (const status of [401, 403, 404])
+      expect(classifyInfluxAnswer({ kind: 'http', status })).toBe('fatal');
   });
 });

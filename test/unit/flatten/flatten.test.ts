@@ -1,23 +1,55 @@
 import { describe, expect, test } from '@jest/globals';
 import type { Query } from '../../../src/config/plan.js';
-import { annotationId, fetchPoint, flattenAnnotations, flattenTraffic, groupPoints } from '../../../src/flatten/flatten.js';
+import {
+  annotationId,
+  fetchPoint,
+  flattenAnnotations,
+  flattenTraffic,
+  groupPoints,
+} from '../../../src/flatten/flatten.js';
 import { IntField } from '../../../src/flatten/lineProtocol.js';
 import type { RadarResponse } from '../../../src/radar/response.js';
 
 const H = 3_600_000;
 const query: Query = {
-  id: 'cmp/AS/1h', job: 'cmp', dimension: 'AS', interval: '1h', normalization: 'MIN0_MAX', limitPerGroup: 2,
-  series: [{ name: 'us', filters: {} }, { name: 'pt', filters: {} }], namedSeries: true,
-  schedule: '* * * * *', timezone: 'UTC', lookbackMs: H, windowMs: 4 * H, settleMs: H,
+  id: 'cmp/AS/1h',
+  job: 'cmp',
+  dimension: 'AS',
+  interval: '1h',
+  normalization: 'MIN0_MAX',
+  limitPerGroup: 2,
+  series: [
+    { name: 'us', filters: {} },
+    { name: 'pt', filters: {} },
+  ],
+  namedSeries: true,
+  schedule: '* * * * *',
+  timezone: 'UTC',
+  lookbackMs: H,
+  windowMs: 4 * H,
+  settleMs: H,
 };
-const meta = { aggInterval: 'ONE_HOUR', normalization: 'MIN0_MAX', lastUpdatedMs: undefined, confidenceLevel: 5, annotations: [] };
+const meta = {
+  aggInterval: 'ONE_HOUR',
+  normalization: 'MIN0_MAX',
+  lastUpdatedMs: undefined,
+  confidenceLevel: 5,
+  annotations: [],
+};
 
 describe('flattenTraffic', () => {
   test('every series × group × timestamp inside the window, named by the query, nulls skipped', () => {
     const response: RadarResponse = {
       meta,
       series: [
-        { key: 'us', timestampsMs: [0, H, 4 * H], groups: new Map([['13335', Float64Array.from([1, 0.5, 9])], ['other', Float64Array.from([0.25, NaN, 9])]]) },
+        {
+          key: 'us',
+          timestampsMs: [0, H, 4 * H],
+          groups: new Map([
+            ['13335', Float64Array.from([1, 0.5, 9])],
+            ['other', Float64Array.from([0.25, NaN, 9])],
+          ]),
+        },
         { key: 'serie_1', timestampsMs: [0], groups: new Map([['3243', Float64Array.from([0.1])]]) },
       ],
     };
@@ -31,20 +63,36 @@ describe('flattenTraffic', () => {
     ]);
     expect(result.pointCount).toBe(4);
     expect(result.groups[0]!.timeTexts).toEqual(['0', String(H)]);
-    expect(points[0]!.tags).toEqual({ job: 'cmp', series: 'us', dimension: 'AS', group_key: '13335', agg_interval: '1h', normalization: 'MIN0_MAX' });
+    expect(points[0]!.tags).toEqual({
+      job: 'cmp',
+      series: 'us',
+      dimension: 'AS',
+      group_key: '13335',
+      agg_interval: '1h',
+      normalization: 'MIN0_MAX',
+    });
     expect(result.outsideWindow).toBe(2);
     expect(result.nulls).toBe(1);
   });
 });
 
 describe('flattenAnnotations', () => {
-  const outage = { dataSource: 'ALL', eventType: 'OUTAGE', description: 'd', linkedUrl: 'u', startMs: 5000, endMs: 9000, instantaneous: false };
+  const outage = {
+    dataSource: 'ALL',
+    eventType: 'OUTAGE',
+    description: 'd',
+    linkedUrl: 'u',
+    startMs: 5000,
+    endMs: 9000,
+    instantaneous: false,
+  };
 
   test('one point per annotation at its start, with a stable id that tells same-time events apart', () => {
     const other = { ...outage, description: 'another' };
     const [a, b] = flattenAnnotations([outage, other]);
     expect(a).toEqual({
-      measurement: 'radar_annotations', timeMs: 5000,
+      measurement: 'radar_annotations',
+      timeMs: 5000,
       tags: { data_source: 'ALL', event_type: 'OUTAGE', annotation_id: annotationId(outage) },
       fields: { description: 'd', linked_url: 'u', instantaneous: false, end_ms: new IntField(9000) },
     });
@@ -56,8 +104,23 @@ describe('flattenAnnotations', () => {
 
 describe('fetchPoint', () => {
   test('records the request with the data model tags and integer fields', () => {
-    const p = fetchPoint({ query, window: { startMs: 0, endMs: 4 * H }, outcome: 'ok', attempts: 2, durationMs: 30, points: 4, confidenceLevel: 5, lastUpdatedMs: 77, timeMs: 123 });
+    const p = fetchPoint({
+      query,
+      window: { startMs: 0, endMs: 4 * H },
+      outcome: 'ok',
+      attempts: 2,
+      durationMs: 30,
+      points: 4,
+      confidenceLevel: 5,
+      lastUpdatedMs: 77,
+      timeMs: 123,
+    });
     expect(p.tags).toEqual({ job: 'cmp', dimension: 'AS', agg_interval: '1h', outcome: 'ok' });
-    expect(p.fields).toMatchObject({ attempts: new IntField(2), points: new IntField(4), window_end_ms: new IntField(4 * H), last_updated_ms: new IntField(77) });
+    expect(p.fields).toMatchObject({
+      attempts: new IntField(2),
+      points: new IntField(4),
+      window_end_ms: new IntField(4 * H),
+      last_updated_ms: new IntField(77),
+    });
   });
 });

@@ -1,7 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { IntField, LineProtocolError, toLine } from '../../../src/flatten/lineProtocol.js';
 
-const point = (tags: Record<string, string>, fields: Record<string, never> | Record<string, unknown> = { value: 1.5 }) => ({
+const point = (
+  tags: Record<string, string>,
+  fields: Record<string, never> | Record<string, unknown> = { value: 1.5 },
+) => ({
   measurement: 'radar_netflows',
   tags,
   fields: fields as never,
@@ -10,9 +13,14 @@ const point = (tags: Record<string, string>, fields: Record<string, never> | Rec
 
 describe('toLine', () => {
   test('sorts tags, leaves out empty ones, writes floats, integers, booleans and strings', () => {
-    expect(toLine(point({ job: 'w', dimension: 'AS', empty: '' }, { value: 31.52, n: new IntField(3), ok: true, s: 'x' }))).toBe(
-      'radar_netflows,dimension=AS,job=w value=31.52,n=3i,ok=true,s="x" 1700000000000',
-    );
+    expect(
+      toLine(
+        point(
+          { job: 'w', dimension: 'AS', empty: '' },
+          { value: 31.52, n: new IntField(3), ok: true, s: 'x' },
+        ),
+      ),
+    ).toBe('radar_netflows,dimension=AS,job=w value=31.52,n=3i,ok=true,s="x" 1700000000000');
   });
 
   test('a whole number is still a float field (no i suffix)', () => {
@@ -26,7 +34,9 @@ describe('toLine', () => {
   });
 
   test('keeps unicode as it is', () => {
-    expect(toLine(point({ job: 'Zürich 🙂' }))).toBe('radar_netflows,job=Zürich\\ 🙂 value=1.5 1700000000000');
+    expect(toLine(point({ job: 'Zürich 🙂' }))).toBe(
+      'radar_netflows,job=Zürich\\ 🙂 value=1.5 1700000000000',
+    );
   });
 
   test.each([

@@ -3,13 +3,29 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Query } from '../../../src/config/plan.js';
-import { backfillKey, backfillPlanSummary, mergeFinalRange, planBackfill } from '../../../src/pipeline/backfill.js';
+import {
+  backfillKey,
+  backfillPlanSummary,
+  mergeFinalRange,
+  planBackfill,
+} from '../../../src/pipeline/backfill.js';
 import { StateStore } from '../../../src/state/store.js';
 
 const W = 7 * 86_400_000;
 const query = (id: string): Query => ({
-  id, job: id, dimension: 'AS', interval: '1h', normalization: 'PERCENTAGE', limitPerGroup: undefined, series: [{ name: id, filters: {} }],
-  namedSeries: false, schedule: '* * * * *', timezone: 'UTC', lookbackMs: W, windowMs: W, settleMs: 3_600_000,
+  id,
+  job: id,
+  dimension: 'AS',
+  interval: '1h',
+  normalization: 'PERCENTAGE',
+  limitPerGroup: undefined,
+  series: [{ name: id, filters: {} }],
+  namedSeries: false,
+  schedule: '* * * * *',
+  timezone: 'UTC',
+  lookbackMs: W,
+  windowMs: W,
+  settleMs: 3_600_000,
 });
 const store = () => StateStore.open(mkdtempSync(join(tmpdir(), 'bf-')));
 
@@ -28,13 +44,17 @@ describe('planBackfill', () => {
     const s = store();
     const key = backfillKey([query('a')], 0, 6 * W, false);
     await s.setBackfillCursor(key, 'a', { nextMs: 3 * W, finalRunFromMs: 0 });
-    expect(planBackfill([query('a')], 0, 6 * W, s, false).items[0]!.windows.map((w) => w.startMs / W)).toEqual([3, 4, 5]);
+    expect(
+      planBackfill([query('a')], 0, 6 * W, s, false).items[0]!.windows.map((w) => w.startMs / W),
+    ).toEqual([3, 4, 5]);
     expect(planBackfill([query('a')], 0, 7 * W, s, false).totalWindows).toBe(7);
   });
 
   test('the summary says how many requests and how long the rate limit makes it', () => {
     const plan = planBackfill([query('a')], 0, 6 * W, store(), false);
-    expect(backfillPlanSummary(plan, 0, 6 * W, 2)).toBe('backfill 1970-01-01T00:00:00Z → 1970-02-12T00:00:00Z: 6 windows (one request each) of 1 queries; at 2 requests per 5 minutes that takes at least 10 min');
+    expect(backfillPlanSummary(plan, 0, 6 * W, 2)).toBe(
+      'backfill 1970-01-01T00:00:00Z → 1970-02-12T00:00:00Z: 6 windows (one request each) of 1 queries; at 2 requests per 5 minutes that takes at least 10 min',
+    );
   });
 });
 

@@ -52,7 +52,9 @@ describe('parseRetryAfterMs', () => {
   test('reads seconds and HTTP dates, ignores garbage', () => {
     expect(parseRetryAfterMs('30')).toBe(30_000);
     expect(parseRetryAfterMs(['2.5'])).toBe(2500);
-    expect(parseRetryAfterMs('Wed, 21 Oct 2026 07:28:10 GMT', Date.parse('2026-10-21T07:28:00Z'))).toBe(10_000);
+    expect(parseRetryAfterMs('Wed, 21 Oct 2026 07:28:10 GMT', Date.parse('2026-10-21T07:28:00Z'))).toBe(
+      10_000,
+    );
     expect(parseRetryAfterMs('soon')).toBeUndefined();
     expect(parseRetryAfterMs(undefined)).toBeUndefined();
   });

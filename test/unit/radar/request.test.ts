@@ -1,5 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
-import { RadarRequestError, toSearchParams, validateRadarRequest, type RadarRequest } from '../../../src/radar/request.js';
+import {
+  RadarRequestError,
+  toSearchParams,
+  validateRadarRequest,
+  type RadarRequest,
+} from '../../../src/radar/request.js';
 
 const base: RadarRequest = {
   dimension: 'AS',
@@ -24,21 +29,47 @@ describe('toSearchParams', () => {
   });
 
   test('leaves out what no series uses', () => {
-    expect(toSearchParams({ ...base, series: [{ dateRange: '7d' }] }).toString()).toBe('aggInterval=1h&format=JSON&dateRange=7d');
+    expect(toSearchParams({ ...base, series: [{ dateRange: '7d' }] }).toString()).toBe(
+      'aggInterval=1h&format=JSON&dateRange=7d',
+    );
   });
 });
 
 describe('validateRadarRequest', () => {
   const invalid: [string, RadarRequest, RegExp][] = [
-    ['limitPerGroup with PRODUCT', { ...base, dimension: 'PRODUCT', limitPerGroup: 3 }, /not accepted for PRODUCT/],
+    [
+      'limitPerGroup with PRODUCT',
+      { ...base, dimension: 'PRODUCT', limitPerGroup: 3 },
+      /not accepted for PRODUCT/,
+    ],
     ['limitPerGroup of 1', { ...base, limitPerGroup: 1 }, /at least 2/],
-    ['dateStart without dateEnd', { ...base, series: [{ dateStart: '2026-01-01T00:00:00Z' }] }, /go together/],
-    ['dateRange and dates', { ...base, series: [{ dateRange: '7d', dateStart: 'x', dateEnd: 'y' }] }, /not both/],
+    [
+      'dateStart without dateEnd',
+      { ...base, series: [{ dateStart: '2026-01-01T00:00:00Z' }] },
+      /go together/,
+    ],
+    [
+      'dateRange and dates',
+      { ...base, series: [{ dateRange: '7d', dateStart: 'x', dateEnd: 'y' }] },
+      /not both/,
+    ],
     ['bad dateRange', { ...base, series: [{ dateRange: '400d' }] }, /longer than a year/],
-    ['end before start', { ...base, series: [{ dateStart: '2026-01-02T00:00:00Z', dateEnd: '2026-01-01T00:00:00Z' }] }, /after dateStart/],
+    [
+      'end before start',
+      { ...base, series: [{ dateStart: '2026-01-02T00:00:00Z', dateEnd: '2026-01-01T00:00:00Z' }] },
+      /after dateStart/,
+    ],
     ['unequal durations', { ...base, series: [{ dateRange: '7d' }, { dateRange: '14d' }] }, /same duration/],
-    ['some names', { ...base, series: [{ name: 'a', dateRange: '7d' }, { dateRange: '7dcontrol' }] }, /every series has a name or none/],
-    ['bad location', { ...base, series: [{ dateRange: '7d', filters: { location: ['UK'] } }] }, /location "UK" is not/],
+    [
+      'some names',
+      { ...base, series: [{ name: 'a', dateRange: '7d' }, { dateRange: '7dcontrol' }] },
+      /every series has a name or none/,
+    ],
+    [
+      'bad location',
+      { ...base, series: [{ dateRange: '7d', filters: { location: ['UK'] } }] },
+      /location "UK" is not/,
+    ],
     ['no series', { ...base, series: [] }, /at least one series/],
   ];
   test.each(invalid)('refuses %s', (_name, request, message) => {
@@ -47,6 +78,14 @@ describe('validateRadarRequest', () => {
   });
 
   test('accepts a comparison with the control period', () => {
-    expect(() => validateRadarRequest({ ...base, series: [{ name: 'now', dateRange: '7d' }, { name: 'before', dateRange: '7dControl' }] })).not.toThrow();
+    expect(() =>
+      validateRadarRequest({
+        ...base,
+        series: [
+          { name: 'now', dateRange: '7d' },
+          { name: 'before', dateRange: '7dControl' },
+        ],
+      }),
+    ).not.toThrow();
   });
 });

@@ -3,8 +3,19 @@ import type { Query } from '../../../src/config/plan.js';
 import { runsPerHour, scheduleBudget } from '../../../src/service/budget.js';
 
 const query = (schedule: string, windowMs: number): Query => ({
-  id: 'q', job: 'j', dimension: 'AS', interval: '1h', normalization: 'PERCENTAGE', limitPerGroup: undefined, series: [],
-  namedSeries: false, schedule, timezone: 'UTC', lookbackMs: 0, windowMs, settleMs: 3_600_000,
+  id: 'q',
+  job: 'j',
+  dimension: 'AS',
+  interval: '1h',
+  normalization: 'PERCENTAGE',
+  limitPerGroup: undefined,
+  series: [],
+  namedSeries: false,
+  schedule,
+  timezone: 'UTC',
+  lookbackMs: 0,
+  windowMs,
+  settleMs: 3_600_000,
 });
 
 describe('schedule budget', () => {

@@ -20,7 +20,8 @@ class FakeInflux implements PointSink {
     if (this.fatal) throw new InfluxWriteError('database not found', 'fatal', 404);
     if (this.down) throw new InfluxWriteError('connect ECONNREFUSED', 'retry');
     this.stored.push(...lines.filter((l) => !l.includes('bad')));
-    if (lines.some((l) => l.includes('bad'))) throw new InfluxWriteError('partial write: field type conflict', 'drop', 400);
+    if (lines.some((l) => l.includes('bad')))
+      throw new InfluxWriteError('partial write: field type conflict', 'drop', 400);
   }
   async close(): Promise<void> {}
 }
@@ -29,7 +30,13 @@ function setUp(maxSpoolBytes = 1e9) {
   const dir = mkdtempSync(join(tmpdir(), 'deliver-'));
   const influx = new FakeInflux();
   const dead = new DeadLetters(join(dir, 'dead.jsonl'));
-  const sink = new DeliveringSink(influx, new DiskSpool(join(dir, 'spool')), dead, createLogger({ silent: true }), { maxSpoolBytes, retryMinDelayMs: 5, retryMaxDelayMs: 10 });
+  const sink = new DeliveringSink(
+    influx,
+    new DiskSpool(join(dir, 'spool')),
+    dead,
+    createLogger({ silent: true }),
+    { maxSpoolBytes, retryMinDelayMs: 5, retryMaxDelayMs: 10 },
+  );
   return { influx, sink, dead };
 }
 

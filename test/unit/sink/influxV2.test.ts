@@ -23,8 +23,17 @@ describe('InfluxV2Sink', () => {
   beforeAll(async () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     settings = {
-      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, apiVersion: '2', database: 'unused', retentionPolicy: undefined,
-      username: undefined, password: undefined, org: 'acme', bucket: 'radar', token: 'tok-secret-123', batchSize: 2, timeoutMs: 2000,
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      apiVersion: '2',
+      database: 'unused',
+      retentionPolicy: undefined,
+      username: undefined,
+      password: undefined,
+      org: 'acme',
+      bucket: 'radar',
+      token: 'tok-secret-123',
+      batchSize: 2,
+      timeoutMs: 2000,
     };
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
@@ -38,14 +47,24 @@ describe('InfluxV2Sink', () => {
     expect(received.map((r) => r.body)).toEqual(['m v=1 1\nm v=2 2', 'm v=3 3']);
     const url = new URL(received[0]!.url, 'http://x');
     expect(url.pathname).toBe('/api/v2/write');
-    expect(Object.fromEntries(url.searchParams)).toMatchObject({ org: 'acme', bucket: 'radar', precision: 'ms' });
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({
+      org: 'acme',
+      bucket: 'radar',
+      precision: 'ms',
+    });
     expect(received[0]!.auth).toBe('Token tok-secret-123');
   });
 
   test('a refused write is an InfluxWriteError with the server reason, classified, token-free', async () => {
-    answer = { status: 422, body: JSON.stringify({ code: 'unprocessable entity', message: 'field type conflict tok-secret-123' }) };
+    answer = {
+      status: 422,
+      body: JSON.stringify({ code: 'unprocessable entity', message: 'field type conflict tok-secret-123' }),
+    };
     const sink = new InfluxV2Sink(settings, 'v2.7.4');
-    const error = await sink.write(['m v=1 1']).then(() => undefined, (e: unknown) => e);
+    const error = await sink.write(['m v=1 1']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(InfluxWriteError);
     expect((error as InfluxWriteError).outcome).toBe('drop');
     expect((error as Error).message).toContain('field type conflict');
@@ -54,12 +73,17 @@ describe('InfluxV2Sink', () => {
 
   test('a 503 is retryable', async () => {
     answer = { status: 503, body: '{"message":"busy"}' };
-    const error = await new InfluxV2Sink(settings, 'v2.7.4').write(['m v=1 1']).then(() => undefined, (e: unknown) => e);
+    const error = await new InfluxV2Sink(settings, 'v2.7.4').write(['m v=1 1']).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as InfluxWriteError).outcome).toBe('retry');
   });
 
   test('a bucket and a token are required', () => {
-    expect(() => new InfluxV2Sink({ ...settings, token: undefined }, 'v2.7.4')).toThrow(/needs INFLUX_BUCKET and INFLUX_TOKEN/);
+    expect(() => new InfluxV2Sink({ ...settings, token: undefined }, 'v2.7.4')).toThrow(
+      /needs INFLUX_BUCKET and INFLUX_TOKEN/,
+    );
   });
 });
 

@@ -34,7 +34,9 @@ describe('StateStore', () => {
   test('changes made while a write is under way share the next write, and all are on disk when they resolve', async () => {
     const dir = fresh();
     const store = StateStore.open(dir);
-    const saves = Array.from({ length: 20 }, (_, i) => store.setQuery(`q${i}`, { finalFromMs: 0, checkpointMs: i }));
+    const saves = Array.from({ length: 20 }, (_, i) =>
+      store.setQuery(`q${i}`, { finalFromMs: 0, checkpointMs: i }),
+    );
     expect(new Set(saves).size).toBeLessThanOrEqual(2);
     await Promise.all(saves);
     expect(StateStore.openReadOnly(dir).query('q19')).toEqual({ finalFromMs: 0, checkpointMs: 19 });

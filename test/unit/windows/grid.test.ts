@@ -10,7 +10,10 @@ describe('window grid', () => {
   });
 
   test('windowsCovering lists every window holding an instant of the range', () => {
-    expect(windowsCovering(D + 5, 3 * D, D)).toEqual([{ startMs: D, endMs: 2 * D }, { startMs: 2 * D, endMs: 3 * D }]);
+    expect(windowsCovering(D + 5, 3 * D, D)).toEqual([
+      { startMs: D, endMs: 2 * D },
+      { startMs: 2 * D, endMs: 3 * D },
+    ]);
     expect(windowsCovering(D, D + 1, D)).toEqual([{ startMs: D, endMs: 2 * D }]);
     expect(windowsCovering(D, D, D)).toEqual([]);
   });
@@ -23,7 +26,10 @@ describe('window grid', () => {
 
   test('requestRange asks for a closed window whole and the open one up to the last 15 minutes', () => {
     expect(requestRange({ startMs: 0, endMs: D }, 2 * D)).toEqual({ startMs: 0, endMs: D });
-    expect(requestRange({ startMs: D, endMs: 2 * D }, D + 3_600_000 + 60_000)).toEqual({ startMs: D, endMs: D + 3_600_000 });
+    expect(requestRange({ startMs: D, endMs: 2 * D }, D + 3_600_000 + 60_000)).toEqual({
+      startMs: D,
+      endMs: D + 3_600_000,
+    });
     expect(requestRange({ startMs: D, endMs: 2 * D }, D + 60_000)).toBeUndefined();
   });
 });
