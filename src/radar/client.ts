@@ -1,9 +1,10 @@
-import got, { RequestError, TimeoutError, type Response } from 'got';
+import got, { type Response } from 'got';
 import pRetry from 'p-retry';
 import type { Logger } from 'winston';
 import type { RadarAuth, RadarSettings } from '../config/settings.js';
 import { redact, ServiceError } from '../errors.js';
-import { classifyRadarAnswer, type Answer, type FailureOutcome } from '../failures/classify.js';
+import { classifyRadarAnswer, type FailureOutcome } from '../failures/classify.js';
+import { describeTransportError } from '../failures/transportError.js';
 import { systemClock, type Clock } from '../util/time.js';
 import type { RateLimiter } from './limiter.js';
 import { requestPath, toSearchParams, validateRadarRequest, type RadarRequest } from './request.js';
@@ -196,14 +197,7 @@ export class RadarClient {
   }
 
   private networkError(error: unknown): RadarApiError {
-    const answer: Answer =
-      error instanceof TimeoutError
-        ? { kind: 'timeout' }
-        : { kind: 'network', ...(error instanceof RequestError ? { code: error.code } : {}) };
-    const detail =
-      error instanceof TimeoutError
-        ? `no answer within ${this.options.settings.timeoutMs} ms`
-        : `${(error as RequestError).code ?? 'error'}: ${(error as Error).message}`;
+    const { answer, detail } = describeTransportError(error, this.options.settings.timeoutMs);
     return new RadarApiError(
       redact(`Radar could not be reached: ${detail}`, secretsOf(this.options.settings.auth)),
       {

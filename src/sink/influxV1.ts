@@ -1,7 +1,8 @@
-import got, { RequestError, TimeoutError } from 'got';
+import got from 'got';
 import type { InfluxSettings } from '../config/settings.js';
 import { redact } from '../errors.js';
-import { classifyInfluxAnswer, type Answer } from '../failures/classify.js';
+import { classifyInfluxAnswer } from '../failures/classify.js';
+import { describeTransportError } from '../failures/transportError.js';
 import { batches, InfluxWriteError, type PointSink } from './sink.js';
 
 /** InfluxDB 1.x: POST /write?db=&rp=&precision=ms, user and password by basic auth. */
@@ -55,14 +56,7 @@ export class InfluxV1Sink implements PointSink {
         responseType: 'text',
       });
     } catch (error) {
-      const answer: Answer =
-        error instanceof TimeoutError
-          ? { kind: 'timeout' }
-          : { kind: 'network', ...(error instanceof RequestError ? { code: error.code } : {}) };
-      const detail =
-        error instanceof TimeoutError
-          ? `no answer within ${this.settings.timeoutMs} ms`
-          : (error as Error).message;
+      const { answer, detail } = describeTransportError(error, this.settings.timeoutMs);
       throw new InfluxWriteError(
         `InfluxDB at ${this.settings.url} could not be reached: ${detail}`,
         classifyInfluxAnswer(answer),
