@@ -120,22 +120,12 @@ export function toSearchParams(request: RadarRequest): URLSearchParams {
     if (values.every((v) => v === undefined)) return;
     for (const value of values) params.append(key, value ?? '');
   };
-  appendPositional(
-    'name',
-    request.series.map((s) => s.name),
-  );
-  appendPositional(
-    'dateRange',
-    request.series.map((s) => s.dateRange),
-  );
-  appendPositional(
-    'dateStart',
-    request.series.map((s) => s.dateStart),
-  );
-  appendPositional(
-    'dateEnd',
-    request.series.map((s) => s.dateEnd),
-  );
+  for (const key of ['name', 'dateRange', 'dateStart', 'dateEnd'] as const) {
+    appendPositional(
+      key,
+      request.series.map((s) => s[key]),
+    );
+  }
   for (const filter of FILTER_NAMES) {
     appendPositional(
       filter,
