@@ -5,6 +5,7 @@
  *   backfill: planBackfill + runBackfill over [from, to), as `radar-netflows backfill` does.
  *   runs:     `runs` scheduled runs of every query in a row, as the daemon's ticks do.
  */
+import v8 from 'node:v8';
 import { loadApp, openPipeline } from '../../src/app.js';
 import { planBackfill, runBackfill } from '../../src/pipeline/backfill.js';
 import { runFromCheckpoint } from '../../src/pipeline/scheduledRun.js';
@@ -46,7 +47,7 @@ if (args.mode === 'backfill') {
     }
     if (process.env.BENCH_TRACE && run % 100 === 0)
       process.stderr.write(
-        `run ${run}: rss ${rssMB().toFixed(1)} MB, heap ${(process.memoryUsage().heapUsed / 1e6).toFixed(1)} MB, external ${(process.memoryUsage().external / 1e6).toFixed(1)} MB\n`,
+        `run ${run}: rss ${rssMB().toFixed(1)} MB ${JSON.stringify(Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e6)])))} ${JSON.stringify(Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, Math.round(sp.space_size / 1e6)])))}\n`,
       );
   }
 }
