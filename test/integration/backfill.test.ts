@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { actualTraffic } from '../harness/groundTruth.js';
@@ -74,6 +74,28 @@ describe('backfill', () => {
     const again = await runCli(args(), env);
     expect(again.code).toBe(0);
     expect(sim.served.length).toBe(windowsAsked.length);
+  });
+
+  test('--dry-run prints every window as line protocol and leaves neither data nor state', async () => {
+    const month = [
+      'backfill',
+      '--config',
+      stack.writeConfig(CONFIG),
+      '--job',
+      'year',
+      '--from',
+      '2026-05-01T00:00:00Z',
+      '--to',
+      TO,
+      '--dry-run',
+    ];
+    const result = await runCli(month, stack.env());
+    expect(result.code).toBe(0);
+    const traffic = result.stdout.split('\n').filter((line) => line.startsWith('radar_netflows,'));
+    expect(traffic.length).toBeGreaterThan(31 * 24 * 5);
+    expect(new Set(sim.served.map((s) => s.params.dateStart![0])).size).toBe(sim.served.length);
+    expect(existsSync(stack.stateDir)).toBe(false);
+    expect((await stack.influx.query('SHOW DATABASES')).map((d) => d.name)).not.toContain(stack.db);
   });
 
   test('bad arguments are clear usage errors', async () => {
