@@ -23,17 +23,19 @@ jobs:
 describe('backfill', () => {
   const stack = useStack('bf');
   const { sim } = stack;
-  const args = () => [
+  /** The backfill command line for the "year" job, over [from, to). */
+  const backfill = (from = FROM, to = TO): string[] => [
     'backfill',
     '--config',
     stack.writeConfig(CONFIG),
     '--job',
     'year',
     '--from',
-    FROM,
+    from,
     '--to',
-    TO,
+    to,
   ];
+  const args = () => backfill();
 
   test('a year at 1h takes one request per grid window and resumes after kill -9 without refetching', async () => {
     const gridWindows = Math.ceil(Date.parse(TO) / WEEK) - Math.floor(Date.parse(FROM) / WEEK);
@@ -77,18 +79,7 @@ describe('backfill', () => {
   });
 
   test('--dry-run prints every window as line protocol and leaves neither data nor state', async () => {
-    const month = [
-      'backfill',
-      '--config',
-      stack.writeConfig(CONFIG),
-      '--job',
-      'year',
-      '--from',
-      '2026-05-01T00:00:00Z',
-      '--to',
-      TO,
-      '--dry-run',
-    ];
+    const month = [...backfill('2026-05-01T00:00:00Z'), '--dry-run'];
     const result = await runCli(month, stack.env());
     expect(result.code).toBe(0);
     const traffic = result.stdout.split('\n').filter((line) => line.startsWith('radar_netflows,'));

@@ -1,27 +1,13 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import type { Query } from '../../../src/config/plan.js';
+import { makeQuery } from '../../fixtures/query.js';
 import { flattenTraffic, MEASUREMENT } from '../../../src/flatten/flatten.js';
 import { appendSeriesLines } from '../../../src/flatten/lineProtocol.js';
 import { parseRadarResult } from '../../../src/radar/response.js';
 import { parseLine } from '../../harness/lineProtocolParser.js';
 
 const H = 3_600_000;
-const query: Query = {
-  id: 'q',
-  job: 'j',
-  dimension: 'AS',
-  interval: '1h',
-  normalization: 'PERCENTAGE',
-  limitPerGroup: undefined,
-  series: [{ name: 'j', filters: {} }],
-  namedSeries: false,
-  schedule: '* * * * *',
-  timezone: 'UTC',
-  lookbackMs: H,
-  windowMs: 1000 * H,
-  settleMs: H,
-};
+const query = makeQuery({ windowMs: 1000 * H });
 
 /** Numbers as Radar writes them: plain decimals and exponent notation, as strings. */
 const radarNumber = fc.oneof(

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import type { Query } from '../../../src/config/plan.js';
+import { makeQuery } from '../../fixtures/query.js';
 import {
   annotationId,
   fetchPoint,
@@ -11,11 +11,9 @@ import { IntField } from '../../../src/flatten/lineProtocol.js';
 import type { RadarResponse } from '../../../src/radar/response.js';
 
 const H = 3_600_000;
-const query: Query = {
+const query = makeQuery({
   id: 'cmp/AS/1h',
   job: 'cmp',
-  dimension: 'AS',
-  interval: '1h',
   normalization: 'MIN0_MAX',
   limitPerGroup: 2,
   series: [
@@ -23,12 +21,8 @@ const query: Query = {
     { name: 'pt', filters: {} },
   ],
   namedSeries: true,
-  schedule: '* * * * *',
-  timezone: 'UTC',
-  lookbackMs: H,
   windowMs: 4 * H,
-  settleMs: H,
-};
+});
 const meta = {
   aggInterval: 'ONE_HOUR',
   normalization: 'MIN0_MAX',

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Query } from '../../../src/config/plan.js';
+import { makeQuery } from '../../fixtures/query.js';
 import {
   backfillKey,
   backfillPlanSummary,
@@ -12,21 +12,8 @@ import {
 import { StateStore } from '../../../src/state/store.js';
 
 const W = 7 * 86_400_000;
-const query = (id: string): Query => ({
-  id,
-  job: id,
-  dimension: 'AS',
-  interval: '1h',
-  normalization: 'PERCENTAGE',
-  limitPerGroup: undefined,
-  series: [{ name: id, filters: {} }],
-  namedSeries: false,
-  schedule: '* * * * *',
-  timezone: 'UTC',
-  lookbackMs: W,
-  windowMs: W,
-  settleMs: 3_600_000,
-});
+const query = (id: string) =>
+  makeQuery({ id, job: id, series: [{ name: id, filters: {} }], windowMs: W, lookbackMs: W });
 const store = () => StateStore.open(mkdtempSync(join(tmpdir(), 'bf-')));
 
 describe('planBackfill', () => {

@@ -1,22 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
-import type { Query } from '../../../src/config/plan.js';
+import { makeQuery } from '../../fixtures/query.js';
 import { runsPerHour, scheduleBudget } from '../../../src/service/budget.js';
 
-const query = (schedule: string, windowMs: number): Query => ({
-  id: 'q',
-  job: 'j',
-  dimension: 'AS',
-  interval: '1h',
-  normalization: 'PERCENTAGE',
-  limitPerGroup: undefined,
-  series: [],
-  namedSeries: false,
-  schedule,
-  timezone: 'UTC',
-  lookbackMs: 0,
-  windowMs,
-  settleMs: 3_600_000,
-});
+const query = (schedule: string, windowMs: number) => makeQuery({ schedule, windowMs });
 
 describe('schedule budget', () => {
   test('runsPerHour reads cron expressions, seconds included', () => {
