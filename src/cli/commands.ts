@@ -80,7 +80,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout });
   try {
     const outcomes = await Promise.all(queries.map((q) => runFromCheckpoint(q, deps, store)));
-    reportOutcomes(app, outcomes, io);
+    reportOutcomes(app, outcomes, io, cli.dryRun);
     if (!outcomes.every((o) => o.ok)) return EXIT.failed;
     return (await drainSpool(app, deps, io)) ? EXIT.ok : EXIT.spooled;
   } finally {
@@ -106,12 +106,12 @@ export async function drainSpool(app: App, deps: Pipeline, io: Io): Promise<bool
   return false;
 }
 
-export function reportOutcomes(app: App, outcomes: QueryOutcome[], io: Io): void {
+export function reportOutcomes(app: App, outcomes: QueryOutcome[], io: Io, dryRun: boolean): void {
   const failed = outcomes.filter((o) => !o.ok && !o.aborted);
   const points = outcomes.reduce((sum, o) => sum + o.points, 0);
   const windows = outcomes.reduce((sum, o) => sum + o.done.filter((w) => w.fetched).length, 0);
   app.logger.info(
-    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points written`,
+    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points ${dryRun ? 'printed (dry run)' : 'written'}`,
   );
   for (const outcome of failed)
     io.stderr.write(`failed: ${outcome.query.id}: ${outcome.error?.message ?? 'unknown error'}\n`);

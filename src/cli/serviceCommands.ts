@@ -142,7 +142,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
       interrupt.signal,
     );
     progress.finish();
-    reportOutcomes(app, outcomes, io);
+    reportOutcomes(app, outcomes, io, cli.dryRun);
     if (interrupt.signal.aborted) return EXIT.interrupted;
     if (!outcomes.every((o) => o.ok)) return EXIT.failed;
     return (await drainSpool(app, deps, io)) ? EXIT.ok : EXIT.spooled;

@@ -130,6 +130,9 @@ export function backfillPlanSummary(
   const minutes = Math.max(0, Math.ceil(plan.totalWindows / ratePer5Min) - 1) * 5;
   return (
     `backfill ${isoSeconds(fromMs)} → ${isoSeconds(toMs)}: ${plan.totalWindows} windows (one request each) of ${plan.items.length} queries` +
-    `${plan.skippedWindows > 0 ? `, ${plan.skippedWindows} already done` : ''}; at ${ratePer5Min} requests per 5 minutes that takes at least ${minutes} min`
+    `${plan.skippedWindows > 0 ? `, ${plan.skippedWindows} already done` : ''}; ` +
+    (minutes === 0
+      ? `within the rate limit of ${ratePer5Min} requests per 5 minutes`
+      : `at ${ratePer5Min} requests per 5 minutes that takes at least ${minutes} min`)
   );
 }

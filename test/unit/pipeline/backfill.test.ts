@@ -38,6 +38,9 @@ describe('planBackfill', () => {
   });
 
   test('the summary says how many requests and how long the rate limit makes it', () => {
+    expect(backfillPlanSummary(planBackfill([query('a')], 0, 6 * W, store(), false), 0, 6 * W, 600)).toMatch(
+      /6 windows \(one request each\) of 1 queries; within the rate limit of 600 requests per 5 minutes$/,
+    );
     const plan = planBackfill([query('a')], 0, 6 * W, store(), false);
     expect(backfillPlanSummary(plan, 0, 6 * W, 2)).toBe(
       'backfill 1970-01-01T00:00:00Z → 1970-02-12T00:00:00Z: 6 windows (one request each) of 1 queries; at 2 requests per 5 minutes that takes at least 10 min',
