@@ -1,8 +1,8 @@
-import got from 'got';
 import type { InfluxSettings } from '../config/settings.js';
 import { redact } from '../errors.js';
 import { classifyInfluxAnswer } from '../failures/classify.js';
 import { describeTransportError } from '../failures/transportError.js';
+import { postText } from './httpPost.js';
 import { batches, InfluxWriteError, type PointSink } from './sink.js';
 
 /** InfluxDB 1.x: POST /write?db=&rp=&precision=ms, user and password by basic auth. */
@@ -43,17 +43,14 @@ export class InfluxV1Sink implements PointSink {
 
   private async post(path: string, searchParams: Record<string, string>, body: string) {
     const { username, password } = this.settings;
+    const url = new URL(this.settings.url + path);
+    for (const [key, value] of Object.entries(searchParams)) url.searchParams.set(key, value);
     try {
-      return await got.post(this.settings.url + path, {
-        searchParams,
-        body,
+      return await postText(url, body, {
         headers: username
           ? { authorization: `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}` }
           : {},
-        timeout: { request: this.settings.timeoutMs },
-        retry: { limit: 0 },
-        throwHttpErrors: false,
-        responseType: 'text',
+        timeoutMs: this.settings.timeoutMs,
       });
     } catch (error) {
       const { answer, detail } = describeTransportError(error, this.settings.timeoutMs);
