@@ -304,12 +304,13 @@ gives influxd both; the service needs about ${cpuPerMillion(r.newUser).toFixed(1
 backfill), so while it runs, influxd gets roughly what is left. The service is CPU-bound, not
 latency-bound: fetching the next windows while writing the current ones (first one ahead, then up to
 \`radar.concurrency\` windows per query in parallel) and saving state off the event loop did not move the
-ratio (0.35 before, ${r.ratio.toFixed(2)} now, within noise). A CPU profile of the backfill puts the service's time in: the
-HTTP client (got's per-request option handling and socket writes of ~140 bytes per point), \`JSON.parse\`
-of Radar's answers, joining lines into request bodies, flatten + serialise (about 1 µs per point, next
-section) and garbage collection. Left to try: write request bodies as Buffers built once instead of
-joined strings, merge the writes of concurrent windows into batches of 5000 lines, and drop got for
-undici on the write path (got is the chosen HTTP client, so this was not done).
+ratio (0.35 before, 0.31–0.35 after, within noise). A CPU profile of the backfill put the service's time
+in: the HTTP client (got's per-request option handling, and socket writes of ~140 bytes per point),
+\`JSON.parse\` of Radar's answers, joining lines into request bodies, flatten + serialise (about 1 µs per
+point, next section) and garbage collection. Writing to InfluxDB 1.x through node's own HTTP client with a
+keep-alive agent instead of got took the 60-day backfill from 1.60–1.73 to 1.34–1.45 CPU-s (three runs
+each, same machine). This run's ratio: ${r.ratio.toFixed(2)}. Left to try: build request bodies as Buffers once instead of
+joined strings, and merge the writes of concurrent windows into batches of 5000 lines.
 
 ## CPU cost of parse + flatten + serialise
 One response of 50 groups × 2000 hourly buckets (100,000 points) as JSON text, through \`JSON.parse\`,
