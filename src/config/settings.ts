@@ -1,9 +1,8 @@
 import { UsageError } from '../errors.js';
-import { type AggInterval, DEFAULT_WINDOW_MS } from './windowDefaults.js';
 import { parseWindowLength } from './duration.js';
 import type { RawConfig } from './schema.js';
-import { INTERVALS } from '../radar/vocabulary.js';
-import { HOUR_MS } from '../util/time.js';
+import { INTERVALS, type AggInterval } from '../radar/vocabulary.js';
+import { DAY_MS, HOUR_MS } from '../util/time.js';
 
 export type RadarAuth = { kind: 'token'; token: string } | { kind: 'key'; email: string; key: string };
 
@@ -61,6 +60,18 @@ export interface Settings {
   windowMs: Record<AggInterval, number>;
   settleMs: number;
 }
+
+/**
+ * Window length per interval when jobs.yaml says nothing: small enough for Radar to accept
+ * (radar-api.md: 15m in 7-day windows and 1h in ~31-day windows work, a year at 1h fails),
+ * large enough to keep the number of requests low.
+ */
+export const DEFAULT_WINDOW_MS: Record<AggInterval, number> = {
+  '15m': DAY_MS,
+  '1h': 7 * DAY_MS,
+  '1d': 364 * DAY_MS,
+  '1w': 364 * DAY_MS,
+};
 
 export const DEFAULT_RADAR_URL = 'https://api.cloudflare.com/client/v4';
 /** Cloudflare's global limit (radar-api.md): more blocks every call for the next 5 minutes. */

@@ -4,141 +4,98 @@ import type { FailureOutcome } from '../failures/classify.js';
 import type { WindowResult } from '../pipeline/fetchWindow.js';
 import type { RateLimiter } from '../radar/limiter.js';
 
-/** The service's Prometheus metrics (served at /metrics); one registry per process. */
+/** The service's counts, as plain numbers; named as the fields of the radar_service points. */
+export interface Totals {
+  requests_total: number;
+  retries_total: number;
+  throttled_total: number;
+  points_written_total: number;
+  windows_failed_total: number;
+  spooled_points_total: number;
+  replayed_points_total: number;
+  dead_letter_points_total: number;
+  skipped_ticks_total: number;
+}
+
+/**
+ * The service's Prometheus metrics (served at /metrics), one registry per process. Every count is
+ * also kept in `totals`, which StatsReporter writes to InfluxDB (prom-client reads values back only
+ * asynchronously).
+ */
 export class Metrics {
   readonly registry = new Registry();
-  private readonly requests = new Counter({
-    name: 'radar_netflows_requests_total',
-    help: 'Radar requests by outcome (ok, retry, throttle, fatal)',
-    labelNames: ['outcome'],
-    registers: [this.registry],
-  });
-  private readonly retries = new Counter({
-    name: 'radar_netflows_retries_total',
-    help: 'Radar requests that were tried again',
-    registers: [this.registry],
-  });
-  private readonly throttled = new Counter({
-    name: 'radar_netflows_throttled_total',
-    help: 'Throttle answers from Radar (429 or its rate-limit code)',
-    registers: [this.registry],
-  });
-  private readonly points = new Counter({
-    name: 'radar_netflows_points_written_total',
-    help: 'radar_netflows points acknowledged by InfluxDB',
-    registers: [this.registry],
-  });
-  private readonly windows = new Counter({
-    name: 'radar_netflows_windows_total',
-    help: 'Windows fetched and written, by outcome',
-    labelNames: ['outcome'],
-    registers: [this.registry],
-  });
+  readonly totals: Totals = {
+    requests_total: 0,
+    retries_total: 0,
+    throttled_total: 0,
+    points_written_total: 0,
+    windows_failed_total: 0,
+    spooled_points_total: 0,
+    replayed_points_total: 0,
+    dead_letter_points_total: 0,
+    skipped_ticks_total: 0,
+  };
+  /** The most recent successful query run, for /readyz. */
+  lastSuccessMs: number | undefined;
+
+  private readonly requests = this.counter(
+    'requests_total',
+    'Radar requests by outcome (ok, retry, throttle, fatal)',
+    ['outcome'],
+  );
+  private readonly retries = this.counter('retries_total', 'Radar requests that were tried again');
+  private readonly throttled = this.counter(
+    'throttled_total',
+    'Throttle answers from Radar (429 or its rate-limit code)',
+  );
+  private readonly points = this.counter(
+    'points_written_total',
+    'radar_netflows points acknowledged by InfluxDB',
+  );
+  private readonly windows = this.counter('windows_total', 'Windows fetched and written, by outcome', [
+    'outcome',
+  ]);
+  private readonly skipped = this.counter(
+    'skipped_ticks_total',
+    'Scheduled ticks skipped because the previous run of the job was still going',
+    ['job'],
+  );
+  private readonly spooled = this.counter(
+    'spooled_points_total',
+    'Points put in the disk spool because InfluxDB could not take them',
+  );
+  private readonly replayed = this.counter(
+    'replayed_points_total',
+    'Spooled points written to InfluxDB afterwards',
+  );
+  private readonly deadLetters = this.counter(
+    'dead_letter_points_total',
+    'Points InfluxDB refused for good, kept in the dead-letter file',
+  );
   private readonly lastSuccess = new Gauge({
     name: 'radar_netflows_last_success_timestamp_seconds',
     help: 'When each query last completed a run',
     labelNames: ['query'],
     registers: [this.registry],
   });
-  private readonly skipped = new Counter({
-    name: 'radar_netflows_skipped_ticks_total',
-    help: 'Scheduled ticks skipped because the previous run of the job was still going',
-    labelNames: ['job'],
-    registers: [this.registry],
-  });
-  private readonly spooled = new Counter({
-    name: 'radar_netflows_spooled_points_total',
-    help: 'Points put in the disk spool because InfluxDB could not take them',
-    registers: [this.registry],
-  });
-  private readonly replayed = new Counter({
-    name: 'radar_netflows_replayed_points_total',
-    help: 'Spooled points written to InfluxDB afterwards',
-    registers: [this.registry],
-  });
-  private readonly deadLetters = new Counter({
-    name: 'radar_netflows_dead_letter_points_total',
-    help: 'Points InfluxDB refused for good, kept in the dead-letter file',
-    registers: [this.registry],
-  });
-  /** Seconds since the epoch of the most recent successful query run, for /readyz. */
-  lastSuccessMs: number | undefined;
-  /** The same counts as plain numbers, for the radar_service points (see StatsReporter). */
-  readonly totals = {
-    requests: 0,
-    retries: 0,
-    throttled: 0,
-    points: 0,
-    windowsFailed: 0,
-    spooled: 0,
-    replayed: 0,
-    deadLetters: 0,
-    skippedTicks: 0,
-  };
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'radar_netflows_' });
   }
 
-  spooledPoints(points: number): void {
-    this.spooled.inc(points);
-    this.totals.spooled += points;
-  }
-
-  replayedPoints(points: number): void {
-    this.replayed.inc(points);
-    this.totals.replayed += points;
-  }
-
-  deadLetteredPoints(points: number): void {
-    this.deadLetters.inc(points);
-    this.totals.deadLetters += points;
-  }
-
-  watchSpool(spool: { spoolBytes: number }): void {
-    new Gauge({
-      name: 'radar_netflows_spool_bytes',
-      help: 'Bytes of line protocol waiting in the disk spool',
-      registers: [this.registry],
-      collect() {
-        this.set(spool.spoolBytes);
-      },
-    });
-  }
-
-  watchLimiter(limiter: RateLimiter): void {
-    new Gauge({
-      name: 'radar_netflows_rate_limit_pause_seconds',
-      help: 'Seconds left in the pause after a throttle answer',
-      registers: [this.registry],
-      collect() {
-        this.set(limiter.pausedMs / 1000);
-      },
-    });
-  }
-
   attempt(outcome: 'ok' | FailureOutcome, willRetry: boolean): void {
-    this.requests.inc({ outcome });
-    this.totals.requests++;
-    if (outcome === 'throttle') {
-      this.throttled.inc();
-      this.totals.throttled++;
-    }
-    if (willRetry) {
-      this.retries.inc();
-      this.totals.retries++;
-    }
+    this.count(this.requests, 'requests_total', 1, { outcome });
+    if (outcome === 'throttle') this.count(this.throttled, 'throttled_total');
+    if (willRetry) this.count(this.retries, 'retries_total');
   }
 
   windowDone(result: WindowResult): void {
     this.windows.inc({ outcome: 'ok' });
-    this.points.inc(result.points);
-    this.totals.points += result.points;
+    this.count(this.points, 'points_written_total', result.points);
   }
 
   windowFailed(): void {
-    this.windows.inc({ outcome: 'failed' });
-    this.totals.windowsFailed++;
+    this.count(this.windows, 'windows_failed_total', 1, { outcome: 'failed' });
   }
 
   querySucceeded(query: Query, atMs: number): void {
@@ -147,7 +104,50 @@ export class Metrics {
   }
 
   tickSkipped(job: string): void {
-    this.skipped.inc({ job });
-    this.totals.skippedTicks++;
+    this.count(this.skipped, 'skipped_ticks_total', 1, { job });
+  }
+
+  spooledPoints(points: number): void {
+    this.count(this.spooled, 'spooled_points_total', points);
+  }
+
+  replayedPoints(points: number): void {
+    this.count(this.replayed, 'replayed_points_total', points);
+  }
+
+  deadLetteredPoints(points: number): void {
+    this.count(this.deadLetters, 'dead_letter_points_total', points);
+  }
+
+  watchSpool(spool: { spoolBytes: number }): void {
+    this.gauge('spool_bytes', 'Bytes of line protocol waiting in the disk spool', () => spool.spoolBytes);
+  }
+
+  watchLimiter(limiter: RateLimiter): void {
+    this.gauge(
+      'rate_limit_pause_seconds',
+      'Seconds left in the pause after a throttle answer',
+      () => limiter.pausedMs / 1000,
+    );
+  }
+
+  private counter(name: string, help: string, labelNames: string[] = []): Counter {
+    return new Counter({ name: `radar_netflows_${name}`, help, labelNames, registers: [this.registry] });
+  }
+
+  private gauge(name: string, help: string, read: () => number): void {
+    new Gauge({
+      name: `radar_netflows_${name}`,
+      help,
+      registers: [this.registry],
+      collect() {
+        this.set(read());
+      },
+    });
+  }
+
+  private count(counter: Counter, total: keyof Totals, by = 1, labels: Record<string, string> = {}): void {
+    counter.inc(labels, by);
+    this.totals[total] += by;
   }
 }

@@ -34,19 +34,7 @@ export class StatsReporter {
   }
 
   point(): Point {
-    const t = this.metrics.totals;
-    const fields = {
-      requests_total: t.requests,
-      retries_total: t.retries,
-      throttled_total: t.throttled,
-      points_written_total: t.points,
-      windows_failed_total: t.windowsFailed,
-      spooled_points_total: t.spooled,
-      replayed_points_total: t.replayed,
-      dead_letter_points_total: t.deadLetters,
-      skipped_ticks_total: t.skippedTicks,
-      spool_bytes: this.spoolBytes(),
-    };
+    const fields = { ...this.metrics.totals, spool_bytes: this.spoolBytes() };
     return {
       measurement: SERVICE_MEASUREMENT,
       tags: { instance: this.instance },

@@ -1,5 +1,6 @@
-import { appendFileSync, closeSync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { appendDurably } from '../state/durableFile.js';
 
 /**
  * Points InfluxDB refuses for good (a field type conflict, a malformed line) with the server's reason,
@@ -31,16 +32,10 @@ export class DeadLetters {
 
   private append(records: readonly object[], reason: string): void {
     const time = new Date().toISOString();
-    appendFileSync(
+    appendDurably(
       this.file,
       records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n',
     );
-    const fd = openSync(this.file, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
     this.count += records.length;
   }
 }

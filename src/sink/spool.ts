@@ -1,15 +1,5 @@
-import {
-  appendFileSync,
-  closeSync,
-  fsyncSync,
-  mkdirSync,
-  openSync,
-  readdirSync,
-  readFileSync,
-  statSync,
-  truncateSync,
-  unlinkSync,
-} from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { appendDurably } from '../state/durableFile.js';
 import { join } from 'node:path';
 
 /**
@@ -54,13 +44,7 @@ export class DiskSpool {
     if (this.activeBytes >= this.segmentBytes) this.seal();
     const text = lines.join('\n') + '\n';
     const file = this.path(this.segments.at(-1)!);
-    appendFileSync(file, text);
-    const fd = openSync(file, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
+    appendDurably(file, text);
     const size = Buffer.byteLength(text);
     this.activeBytes += size;
     this.totalBytes += size;

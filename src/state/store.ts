@@ -1,7 +1,7 @@
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ServiceError } from '../errors.js';
-import { writeFileAtomic, writeFileAtomicAsync } from './atomicFile.js';
+import { writeFileAtomic, writeFileAtomicAsync } from './durableFile.js';
 
 /**
  * Per query, the range of windows known to be final: [finalFromMs, checkpointMs). Scheduled runs start

@@ -42,3 +42,14 @@ export async function writeFileAtomicAsync(file: string, text: string): Promise<
     await dir.close();
   }
 }
+
+/** Appends `text` to `file` (creating it) and returns once it is on disk: one open, one write, one fsync. */
+export function appendDurably(file: string, text: string): void {
+  const fd = openSync(file, 'a', 0o600);
+  try {
+    writeSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
