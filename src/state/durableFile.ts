@@ -8,19 +8,19 @@ import { dirname } from 'node:path';
  */
 export function writeFileAtomic(file: string, text: string): void {
   const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
+  writeAndSync(temp, 'w', text);
+  renameSync(temp, file);
+  writeAndSync(dirname(file), 'r', undefined);
+}
+
+/** Opens `path` with `flags`, writes `text` (if any), fsyncs, closes. */
+function writeAndSync(path: string, flags: 'w' | 'a' | 'r', text: string | undefined): void {
+  const fd = openSync(path, flags, 0o600);
   try {
-    writeSync(fd, text);
+    if (text !== undefined) writeSync(fd, text);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
-  }
-  renameSync(temp, file);
-  const dirFd = openSync(dirname(file), 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
   }
 }
 
@@ -45,11 +45,5 @@ export async function writeFileAtomicAsync(file: string, text: string): Promise<
 
 /** Appends `text` to `file` (creating it) and returns once it is on disk: one open, one write, one fsync. */
 export function appendDurably(file: string, text: string): void {
-  const fd = openSync(file, 'a', 0o600);
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
+  writeAndSync(file, 'a', text);
 }
