@@ -75,9 +75,20 @@ export interface Pipeline extends PipelineDeps {
   cancel: AbortController;
 }
 
+/** How long a one-shot command waits for InfluxDB to take what the spool holds, at a full spool and at the end. */
+export function oneShotSpoolWaitMs(app: App): number {
+  return Math.max(3 * app.settings.influx.timeoutMs, 2000);
+}
+
 export async function openPipeline(
   app: App,
-  options: { dryRun: boolean; stdout: NodeJS.WritableStream; metrics?: Metrics },
+  options: {
+    dryRun: boolean;
+    stdout: NodeJS.WritableStream;
+    metrics?: Metrics;
+    /** once and backfill must end: a spool that stays full fails their writes after a bounded wait. */
+    oneShot: boolean;
+  },
 ): Promise<Pipeline> {
   requireRadarAuth(app.settings.radar);
   const { metrics } = options;
@@ -96,7 +107,9 @@ export async function openPipeline(
     signal: cancel.signal,
     ...(metrics ? { onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry) } : {}),
   });
-  const delivery = options.dryRun ? undefined : openDelivery(app, metrics);
+  const delivery = options.dryRun
+    ? undefined
+    : openDelivery(app, metrics, cancel.signal, options.oneShot ? oneShotSpoolWaitMs(app) : undefined);
   const sink: PointSink = delivery ?? new DryRunSink(options.stdout);
   app.logger.info(`writing to ${sink.description}`);
   return {
@@ -114,7 +127,12 @@ export async function openPipeline(
 }
 
 /** InfluxDB behind the disk spool and the dead-letter file, both in the state directory. */
-function openDelivery(app: App, metrics: Metrics | undefined): DeliveringSink {
+function openDelivery(
+  app: App,
+  metrics: Metrics | undefined,
+  signal: AbortSignal,
+  fullSpoolWaitMs: number | undefined,
+): DeliveringSink {
   const { stateDir, spoolMaxBytes } = app.settings;
   const delivery = new DeliveringSink(
     new LazyInfluxSink(app.settings.influx),
@@ -123,6 +141,8 @@ function openDelivery(app: App, metrics: Metrics | undefined): DeliveringSink {
     app.logger,
     {
       maxSpoolBytes: spoolMaxBytes,
+      signal,
+      ...(fullSpoolWaitMs !== undefined ? { fullSpoolWaitMs } : {}),
       ...(metrics ? { observer: metrics } : {}),
     },
   );

@@ -41,6 +41,38 @@ export class UsageError extends ServiceError {
   }
 }
 
+/** Work given up because of a shutdown: not a failure; the window is fetched again next time. */
+export class CancelledError extends ServiceError {
+  constructor(message = 'cancelled by shutdown') {
+    super('cancelled', message);
+  }
+}
+
+/**
+ * The file system failed us (a full disk, an I/O error, a missing file). What was being written is not
+ * kept; retryable, because space may come back.
+ */
+export class StorageError extends ServiceError {
+  constructor(what: string, cause: unknown) {
+    super('storage_failed', `${what}: ${describeFsError(cause)}`, { retryable: true, cause });
+  }
+}
+
+/** "ENOSPC (no space left on device)" from a node file-system error. */
+export function describeFsError(error: unknown): string {
+  const { code, message } = error as NodeJS.ErrnoException;
+  const known: Record<string, string> = {
+    ENOSPC: 'no space left on device',
+    EDQUOT: 'disk quota exceeded',
+    EIO: 'input/output error',
+    EROFS: 'read-only file system',
+    EACCES: 'permission denied',
+    ENOENT: 'no such file or directory',
+  };
+  if (code && known[code]) return `${code} (${known[code]})`;
+  return code ? `${code}: ${message}` : String(message ?? error);
+}
+
 /** Replaces every occurrence of each secret by a placeholder: the last line of defence for messages. */
 export function redact(text: string, secrets: readonly (string | undefined)[]): string {
   let out = text;

@@ -22,7 +22,7 @@ interface Args {
 const args = JSON.parse(process.argv[2]!) as Args;
 const app = loadApp(args.config, { ...process.env, LOG_LEVEL: 'error' });
 const store = StateStore.open(app.settings.stateDir);
-const deps = await openPipeline(app, { dryRun: false, stdout: process.stdout });
+const deps = await openPipeline(app, { dryRun: false, stdout: process.stdout, oneShot: false });
 const gc = (globalThis as { gc?: () => void }).gc;
 const rssMB = (): number => {
   gc?.();

@@ -1,5 +1,14 @@
 import { join } from 'node:path';
-import { loadApp, openPipeline, openState, selectQueries, type App, type Pipeline } from '../app.js';
+import {
+  loadApp,
+  oneShotSpoolWaitMs,
+  openPipeline,
+  openState,
+  selectQueries,
+  type App,
+  type Pipeline,
+} from '../app.js';
+import { SpoolFullError } from '../sink/deliveringSink.js';
 import { sleep } from '../util/time.js';
 import { formatDuration } from '../config/duration.js';
 import type { Query } from '../config/plan.js';
@@ -77,33 +86,51 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   const queries = selectQueries(app.queries, cli);
   const store = openState(app, cli.dryRun);
-  const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout });
+  const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
   try {
     const outcomes = await Promise.all(queries.map((q) => runFromCheckpoint(q, deps, store)));
     reportOutcomes(app, outcomes, io, cli.dryRun);
-    if (!outcomes.every((o) => o.ok)) return EXIT.failed;
-    return (await drainSpool(app, deps, io)) ? EXIT.ok : EXIT.spooled;
+    return await oneShotExitCode(app, deps, outcomes, io);
   } finally {
     await deps.sink.close();
   }
 }
 
 /**
- * Before a one-shot command exits: gives InfluxDB a moment to take what the spool holds. False when
- * points are left in the spool (safe on disk; the next run writes them first).
+ * How a one-shot command (once, backfill) ends, once its queries have run:
+ * - 2 when InfluxDB refused our credentials (whatever the spool holds: that is the news);
+ * - 1 when a query failed for any reason but a full spool;
+ * - 3 when points are left in the spool after giving InfluxDB a moment (safe on disk; the next run
+ *   writes them first), or a full spool stopped fetching;
+ * - 0 otherwise.
  */
-export async function drainSpool(app: App, deps: Pipeline, io: Io): Promise<boolean> {
+export async function oneShotExitCode(
+  app: App,
+  deps: Pipeline,
+  outcomes: readonly QueryOutcome[],
+  io: Io,
+): Promise<number> {
   const delivery = deps.delivery;
-  if (!delivery || delivery.spoolBytes === 0) return true;
-  const waitMs = Math.max(3 * app.settings.influx.timeoutMs, 2000);
-  const timeUp = new AbortController();
-  await Promise.race([delivery.drain(), sleep(waitMs, timeUp.signal)]);
-  timeUp.abort();
-  if (delivery.spoolBytes === 0) return true;
-  io.stderr.write(
-    `warning: InfluxDB did not take every point; ${delivery.spoolBytes} bytes wait in ${join(app.settings.stateDir, 'spool')} and are written first by the next run\n`,
-  );
-  return false;
+  const failed = outcomes.filter((o) => !o.ok && !o.aborted);
+  const spoolFull = failed.filter((o) => o.error instanceof SpoolFullError);
+  if (delivery && delivery.spoolBytes > 0 && spoolFull.length === 0) {
+    const timeUp = new AbortController();
+    await Promise.race([delivery.drain(), sleep(oneShotSpoolWaitMs(app), timeUp.signal)]);
+    timeUp.abort();
+  }
+  const fatal = delivery?.fatalError;
+  if (fatal) {
+    io.stderr.write(`error: ${fatal.message}\n`);
+    if (fatal.status === 401 || fatal.status === 403) return EXIT.usage;
+  }
+  if (delivery && delivery.spoolBytes > 0) {
+    io.stderr.write(
+      `warning: InfluxDB did not take every point${delivery.lastWriteError ? ` (${delivery.lastWriteError})` : ''}; ` +
+        `${delivery.spoolBytes} bytes wait in ${join(app.settings.stateDir, 'spool')} and are written first by the next run\n`,
+    );
+  }
+  if (fatal || failed.length > spoolFull.length) return EXIT.failed;
+  return delivery && delivery.spoolBytes > 0 ? EXIT.spooled : EXIT.ok;
 }
 
 export function reportOutcomes(app: App, outcomes: QueryOutcome[], io: Io, dryRun: boolean): void {

@@ -8,7 +8,7 @@ import { StatsReporter } from '../service/statsReporter.js';
 import { pingVersion } from '../sink/connect.js';
 import { UsageError } from '../errors.js';
 import { parseTimeArg, type CommandLine } from './args.js';
-import { drainSpool, EXIT, reportOutcomes, type Io } from './commands.js';
+import { EXIT, oneShotExitCode, reportOutcomes, type Io } from './commands.js';
 import { Progress } from './progress.js';
 
 /**
@@ -40,7 +40,7 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
     throw new UsageError('run has no --dry-run: use once --dry-run to see what would be written');
   const store = openState(app, false);
   const metrics = new Metrics();
-  const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics });
+  const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
   const server = await listen(app, metrics, readinessCheck(app, deps, metrics));
   const daemon = new Daemon(app, deps, store, metrics);
   const stats = new StatsReporter(
@@ -126,7 +126,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
   const store = openState(app, cli.dryRun);
   const plan = planBackfill(queries, fromMs, toMs, store, cli.refetch);
   io.stderr.write(`${backfillPlanSummary(plan, fromMs, toMs, app.settings.radar.rateLimitPer5Min)}\n`);
-  const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout });
+  const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
   const progress = new Progress(plan.totalWindows, io.stderr, app.clock);
   const interrupt = new AbortController();
   const removeHandlers = onStopSignal((signal) => {
@@ -144,8 +144,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
     progress.finish();
     reportOutcomes(app, outcomes, io, cli.dryRun);
     if (interrupt.signal.aborted) return EXIT.interrupted;
-    if (!outcomes.every((o) => o.ok)) return EXIT.failed;
-    return (await drainSpool(app, deps, io)) ? EXIT.ok : EXIT.spooled;
+    return await oneShotExitCode(app, deps, outcomes, io);
   } finally {
     removeHandlers();
     await deps.sink.close();

@@ -1,5 +1,5 @@
 import type { Query } from '../config/plan.js';
-import { ServiceError } from '../errors.js';
+import { CancelledError, ServiceError } from '../errors.js';
 import type { Window } from '../windows/grid.js';
 import {
   fetchResponse,
@@ -70,6 +70,9 @@ export async function runQuery(
     } catch (error) {
       failed = true;
       await Promise.allSettled(results.slice(i + 1));
+      // Given up for a shutdown: not a failure; the window is fetched again next time.
+      if (options.signal?.aborted && isCancellation(error))
+        return { query, ok: false, aborted: true, done, points };
       deps.observer?.windowFailed();
       const message = error instanceof Error ? error.message : String(error);
       deps.logger.error(`window failed: ${message}`, {
@@ -87,4 +90,9 @@ export async function runQuery(
     }
   }
   return { query, ok: true, aborted: false, done, points };
+}
+
+/** What waits and requests reject with once a shutdown aborts them (ours, or an AbortSignal's reason). */
+function isCancellation(error: unknown): boolean {
+  return error instanceof CancelledError || (error instanceof Error && error.name === 'AbortError');
 }

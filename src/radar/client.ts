@@ -2,7 +2,7 @@ import got, { type Response } from 'got';
 import pRetry from 'p-retry';
 import type { Logger } from 'winston';
 import type { RadarAuth, RadarSettings } from '../config/settings.js';
-import { redact, ServiceError } from '../errors.js';
+import { CancelledError, redact, ServiceError } from '../errors.js';
 import { classifyRadarAnswer, type FailureOutcome } from '../failures/classify.js';
 import { describeTransportError } from '../failures/transportError.js';
 import { systemClock, type Clock } from '../util/time.js';
@@ -149,8 +149,7 @@ export class RadarClient {
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
     } catch (error) {
-      if (this.options.signal?.aborted)
-        throw new RadarApiError('Radar request cancelled by shutdown', { outcome: 'fatal' });
+      if (this.options.signal?.aborted) throw new CancelledError('Radar request cancelled by shutdown');
       throw this.networkError(error);
     }
     return this.interpret(answer, request);

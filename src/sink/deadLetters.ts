@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { StorageError } from '../errors.js';
 import { appendDurably } from '../state/durableFile.js';
 
 /**
@@ -32,10 +33,14 @@ export class DeadLetters {
 
   private append(records: readonly object[], reason: string): void {
     const time = new Date().toISOString();
-    appendDurably(
-      this.file,
-      records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n',
-    );
+    try {
+      appendDurably(
+        this.file,
+        records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n',
+      );
+    } catch (error) {
+      throw new StorageError(`cannot keep ${records.length} refused points in ${this.file}`, error);
+    }
     this.count += records.length;
   }
 }

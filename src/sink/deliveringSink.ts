@@ -1,6 +1,8 @@
+import { CancelledError, ServiceError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { sleep } from '../util/time.js';
 import type { DeadLetters } from './deadLetters.js';
+import { linesInConflict, parseFieldConflict } from './fieldConflict.js';
 import { InfluxWriteError, type PointSink } from './sink.js';
 import type { DiskSpool } from './spool.js';
 
@@ -13,24 +15,45 @@ export interface DeliveryObserver {
 export interface DeliveryOptions {
   /** Past this many spooled bytes, write() waits for replay to make room (back-pressure, never drop). */
   maxSpoolBytes: number;
+  /**
+   * How long a write waits for room in a full spool before it fails with SpoolFullError (one-shot
+   * commands, which must end); unset: as long as it takes (the service).
+   */
+  fullSpoolWaitMs?: number;
+  /** Aborting it fails every write still waiting for room (the end of a shutdown's grace period). */
+  signal?: AbortSignal;
   /** Replay backoff while InfluxDB does not take writes. */
   retryMinDelayMs?: number;
   retryMaxDelayMs?: number;
   observer?: DeliveryObserver;
 }
 
+/** The spool stayed full for as long as a one-shot command may wait: these points were not kept. */
+export class SpoolFullError extends ServiceError {
+  constructor(message: string) {
+    super('spool_full', message, { retryable: true });
+  }
+}
+
 /**
  * The one retry layer for writes (design.md, "Sink"). write() resolves once the points are in
  * InfluxDB, or safely in the disk spool when InfluxDB cannot take them now (unreachable, slow, 5xx,
- * 429), or in the dead-letter file when InfluxDB refuses them for good (400/422); it rejects only for
- * a fatal answer (bad credentials, no such database), which no retry can mend. While anything is
- * spooled, new points queue behind it, so InfluxDB receives them in order.
+ * 429), or in the dead-letter file when InfluxDB refuses them for good (400/422). It rejects when the
+ * points are not kept: a fatal answer (bad credentials), the spool's disk failing, a spool full for too
+ * long, or a shutdown. While anything is spooled, new points queue behind it, so InfluxDB receives
+ * them in order.
  */
 export class DeliveringSink implements PointSink {
   readonly description: string;
+  /** InfluxDB's last fatal answer (credentials, permissions): no retry can mend it, every write fails. */
+  fatalError: InfluxWriteError | undefined;
+  /** Why InfluxDB last failed to take a write, for logs, summaries and /readyz. */
+  lastWriteError: string | undefined;
   private replaying: Promise<void> | undefined;
   private readonly stopped = new AbortController();
-  private readonly spaceWaiters: (() => void)[] = [];
+  private readonly spaceWaiters = new Set<() => void>();
+  /** A one-shot command waited its time for room once: later writes fail at once. */
+  private gaveUpOnRoom = false;
 
   constructor(
     private readonly inner: PointSink,
@@ -42,6 +65,7 @@ export class DeliveringSink implements PointSink {
     this.description = `${inner.description} (spool ${spool.dir})`;
     if (!spool.isEmpty)
       this.logger.info(`spool holds ${spool.bytes} bytes from before: replaying them first`);
+    options.signal?.addEventListener('abort', () => this.wakeWriters(), { once: true });
   }
 
   get spoolBytes(): number {
@@ -54,8 +78,16 @@ export class DeliveringSink implements PointSink {
 
   async write(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
-    if (!this.spool.isEmpty) return this.enqueue(lines);
-    await this.deliver(lines, () => this.enqueue(lines));
+    if (!this.spool.isEmpty) {
+      // Points queue behind the spool; while InfluxDB refuses us for good they would only pile up.
+      if (this.fatalError) throw this.fatalError;
+      return this.enqueue(lines);
+    }
+    await this.deliver(lines, (error) => {
+      if (this.spool.isEmpty)
+        this.logger.warn(`InfluxDB cannot take writes now (${error.message}): keeping points in the spool`);
+      return this.enqueue(lines);
+    });
   }
 
   /** Starts replaying the spool (if it is not already) and resolves when it is empty or stop() is called. */
@@ -67,76 +99,139 @@ export class DeliveringSink implements PointSink {
 
   async close(): Promise<void> {
     this.stopped.abort();
+    this.wakeWriters();
     await this.replaying;
     await this.inner.close();
   }
 
   private async enqueue(lines: readonly string[]): Promise<void> {
-    while (this.spoolFull && !this.stopped.signal.aborted) {
+    const deadline = Date.now() + (this.options.fullSpoolWaitMs ?? Infinity);
+    while (this.spoolFull) {
+      if (this.options.signal?.aborted || this.stopped.signal.aborted)
+        throw new CancelledError('shutdown while waiting for room in the spool');
+      if (this.fatalError) throw this.fatalError;
+      if (this.gaveUpOnRoom || Date.now() >= deadline) {
+        this.gaveUpOnRoom = true;
+        throw new SpoolFullError(
+          `the spool is full (${this.spool.bytes} bytes in ${this.spool.dir}) and InfluxDB has not taken writes` +
+            `${this.lastWriteError ? ` (${this.lastWriteError})` : ''}: these points were not kept and are fetched again by the next run`,
+        );
+      }
       this.logger.warn(`spool full (${this.spool.bytes} bytes): waiting for InfluxDB before fetching more`);
       void this.drain();
-      await new Promise<void>((resolve) => this.spaceWaiters.push(resolve));
+      await this.roomOrTimeout(deadline - Date.now());
     }
     this.spool.append(lines);
     this.options.observer?.spooledPoints(lines.length);
     void this.drain();
   }
 
+  private async roomOrTimeout(waitMs: number): Promise<void> {
+    const timeUp = new AbortController();
+    let wake: () => void = () => undefined;
+    const room = new Promise<void>((resolve) => (wake = resolve));
+    this.spaceWaiters.add(wake);
+    try {
+      await Promise.race([room, Number.isFinite(waitMs) ? sleep(waitMs, timeUp.signal) : room]);
+    } finally {
+      timeUp.abort();
+      this.spaceWaiters.delete(wake);
+    }
+  }
+
+  private wakeWriters(): void {
+    for (const wake of [...this.spaceWaiters]) wake();
+  }
+
   /**
-   * Writes lines; a retryable failure hands them to `onRetryable`; a refusal for good is narrowed
-   * down by halves so that only the refused lines are dead-lettered (InfluxDB 1.x writes the good
-   * lines of a batch with a bad one; writing them again is harmless).
+   * Writes lines; a retryable failure hands them to `onRetryable`; a refusal for good goes to the
+   * dead letters (one log line per batch), narrowed down to the refused lines.
    */
-  private async deliver(lines: readonly string[], onRetryable: () => Promise<void>): Promise<void> {
+  private async deliver(
+    lines: readonly string[],
+    onRetryable: (error: InfluxWriteError) => Promise<void>,
+  ): Promise<void> {
+    const refused: string[] = [];
+    let reason = '';
+    await this.narrow(lines, onRetryable, (rejected, why) => {
+      refused.push(...rejected);
+      reason ||= why;
+    });
+    if (refused.length === 0) return;
+    this.deadLetters.add(refused, reason);
+    this.options.observer?.deadLetteredPoints(refused.length);
+    this.logger.error(
+      `InfluxDB refused ${refused.length} of ${lines.length} points for good; kept in ${this.deadLetters.file}: ${reason}`,
+    );
+  }
+
+  /**
+   * InfluxDB writes the good lines of a batch that holds refused ones. A field type conflict names the
+   * refused lines; any other refusal is narrowed by halves (writing good lines again is harmless).
+   */
+  private async narrow(
+    lines: readonly string[],
+    onRetryable: (error: InfluxWriteError) => Promise<void>,
+    onRefused: (lines: readonly string[], reason: string) => void,
+  ): Promise<void> {
     try {
       await this.inner.write(lines);
+      this.fatalError = undefined;
     } catch (error) {
       if (!(error instanceof InfluxWriteError)) throw error;
-      if (error.outcome === 'retry' || error.outcome === 'throttle') return onRetryable();
-      if (error.outcome !== 'drop') throw error;
-      if (lines.length === 1) {
-        this.deadLetters.add(lines, error.message);
-        this.options.observer?.deadLetteredPoints(1);
-        this.logger.error(
-          `InfluxDB refused a point for good; kept in ${this.deadLetters.file}: ${error.message}`,
-        );
+      this.lastWriteError = error.message;
+      if (error.outcome === 'retry' || error.outcome === 'throttle') return onRetryable(error);
+      if (error.outcome !== 'drop') {
+        this.fatalError = error;
+        throw error;
+      }
+      const conflict = parseFieldConflict(error.message);
+      const named = conflict ? linesInConflict(lines, conflict) : [];
+      if (named.length > 0) {
+        onRefused(named, error.message);
+        if (conflict?.dropped === named.length) return;
+        const rest = lines.filter((line) => !named.includes(line));
+        if (rest.length > 0) await this.narrow(rest, onRetryable, onRefused);
         return;
       }
+      if (lines.length === 1) return onRefused(lines, error.message);
       const half = Math.ceil(lines.length / 2);
-      await this.deliver(lines.slice(0, half), () => onRetryable());
-      await this.deliver(lines.slice(half), () => onRetryable());
+      await this.narrow(lines.slice(0, half), onRetryable, onRefused);
+      await this.narrow(lines.slice(half), onRetryable, onRefused);
     }
   }
 
   private async replay(): Promise<void> {
     let delayMs = this.options.retryMinDelayMs ?? 500;
     while (!this.spool.isEmpty && !this.stopped.signal.aborted) {
-      const segment = this.spool.oldest();
-      if (!segment) break;
       let retry = false;
+      let segment: { seq: number; lines: string[] } | undefined;
       try {
+        segment = this.spool.oldest();
+        if (!segment) break;
         await this.deliver(segment.lines, async () => {
           retry = true;
         });
+        if (!retry) this.spool.remove(segment.seq);
       } catch (error) {
-        // Refused as a whole (credentials, missing database): keep the points until someone mends it.
-        this.logger.error(`replaying the spool failed: ${(error as Error).message}`);
+        // Refused as a whole (credentials), or the spool's disk failed: keep the points, try again later.
+        this.lastWriteError = (error as Error).message;
         retry = true;
       }
       if (retry) {
         this.logger.warn(
-          `InfluxDB still cannot take writes; ${this.spool.bytes} bytes wait in the spool, next try in ${delayMs} ms`,
+          `InfluxDB still cannot take writes (${this.lastWriteError ?? 'unknown reason'}); ${this.spool.bytes} bytes wait in the spool, next try in ${delayMs} ms`,
         );
         await sleep(delayMs, this.stopped.signal);
         delayMs = Math.min(delayMs * 2, this.options.retryMaxDelayMs ?? 30_000);
         continue;
       }
-      this.spool.remove(segment.seq);
-      this.options.observer?.replayedPoints(segment.lines.length);
+      this.lastWriteError = undefined;
+      this.options.observer?.replayedPoints(segment!.lines.length);
       delayMs = this.options.retryMinDelayMs ?? 500;
-      for (const wake of this.spaceWaiters.splice(0)) wake();
+      this.wakeWriters();
       if (this.spool.isEmpty) this.logger.info('spool replayed: InfluxDB is up to date');
     }
-    for (const wake of this.spaceWaiters.splice(0)) wake();
+    this.wakeWriters();
   }
 }

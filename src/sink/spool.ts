@@ -1,12 +1,14 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
-import { appendDurably } from '../state/durableFile.js';
 import { join } from 'node:path';
+import { StorageError } from '../errors.js';
+import { appendDurably } from '../state/durableFile.js';
 
 /**
  * An append-only disk queue of line protocol: numbered segment files in one directory. Appends are
- * fsynced before they return, so a point handed to the spool survives kill -9. Segments are replayed
- * oldest first and deleted once InfluxDB took them all; replaying a segment twice (after a crash) is
- * harmless because a point's identity is its series and time.
+ * complete and fsynced before they return, or throw a StorageError having kept nothing, so a point
+ * handed to the spool survives kill -9 and a full disk never leaves half a batch. Segments are
+ * replayed oldest first and deleted once InfluxDB took them all; replaying a segment twice (after a
+ * crash) is harmless because a point's identity is its series and time.
  */
 export class DiskSpool {
   private readonly segments: number[];
@@ -18,15 +20,19 @@ export class DiskSpool {
     /** New appends start a new segment past this size, so that replay reads bounded chunks. */
     private readonly segmentBytes = 8 * 1024 * 1024,
   ) {
-    mkdirSync(dir, { recursive: true });
-    this.segments = readdirSync(dir)
-      .map((name) => /^segment-(\d{12})\.lp$/.exec(name)?.[1])
-      .filter((seq): seq is string => seq !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
-    const last = this.segments.at(-1);
-    if (last !== undefined) this.dropTornTail(last);
-    for (const seq of this.segments) this.totalBytes += statSync(this.path(seq)).size;
+    try {
+      mkdirSync(dir, { recursive: true });
+      this.segments = readdirSync(dir)
+        .map((name) => /^segment-(\d{12})\.lp$/.exec(name)?.[1])
+        .filter((seq): seq is string => seq !== undefined)
+        .map(Number)
+        .sort((a, b) => a - b);
+      const last = this.segments.at(-1);
+      if (last !== undefined) this.dropTornTail(last);
+    } catch (error) {
+      throw new StorageError(`cannot open the spool ${dir}`, error);
+    }
+    for (const seq of this.segments) this.totalBytes += this.sizeOf(seq);
     // A segment left by an earlier process is closed: new appends never go after its last line.
     this.segments.push((this.segments.at(-1) ?? 0) + 1);
   }
@@ -39,37 +45,62 @@ export class DiskSpool {
     return this.totalBytes;
   }
 
+  /** Keeps the lines on disk, all of them, or throws a StorageError and keeps none. */
   append(lines: readonly string[]): void {
     if (lines.length === 0) return;
     if (this.activeBytes >= this.segmentBytes) this.seal();
     const text = lines.join('\n') + '\n';
     const file = this.path(this.segments.at(-1)!);
-    appendDurably(file, text);
+    try {
+      appendDurably(file, text);
+    } catch (error) {
+      throw new StorageError(`cannot keep ${lines.length} points in the spool ${file}`, error);
+    }
     const size = Buffer.byteLength(text);
     this.activeBytes += size;
     this.totalBytes += size;
   }
 
-  /** The oldest segment with content, sealing the active one if it is the only one left. */
+  /**
+   * The oldest segment with content, sealing the active one if it is the only one left. A segment
+   * that has gone missing holds nothing to replay: it is forgotten rather than failing the replay.
+   */
   oldest(): { seq: number; lines: string[] } | undefined {
-    if (this.isEmpty) return undefined;
-    while (this.segments.length > 1 && this.sizeOf(this.segments[0]!) === 0) this.remove(this.segments[0]!);
-    if (this.segments.length === 1) this.seal();
-    const seq = this.segments[0]!;
-    const text = readFileSync(this.path(seq), 'utf8');
-    return { seq, lines: text.split('\n').filter((line) => line !== '') };
+    while (!this.isEmpty) {
+      while (this.segments.length > 1 && this.sizeOf(this.segments[0]!) === 0) this.forget(this.segments[0]!);
+      if (this.segments.length === 1) this.seal();
+      const seq = this.segments[0]!;
+      let text: string;
+      try {
+        text = readFileSync(this.path(seq), 'utf8');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+          throw new StorageError(`cannot read the spool segment ${this.path(seq)}`, error);
+        this.forget(seq);
+        continue;
+      }
+      return { seq, lines: text.split('\n').filter((line) => line !== '') };
+    }
+    return undefined;
   }
 
   /** Deletes a replayed segment. */
   remove(seq: number): void {
-    const size = this.sizeOf(seq);
     try {
       unlinkSync(this.path(seq));
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new StorageError(`cannot delete the replayed spool segment ${this.path(seq)}`, error);
     }
-    this.totalBytes -= size;
+    this.forget(seq);
+  }
+
+  /** Drops a segment from the books; the byte count is recomputed from what is on disk. */
+  private forget(seq: number): void {
     this.segments.splice(this.segments.indexOf(seq), 1);
+    this.totalBytes = this.segments.reduce((sum, s) => sum + this.sizeOf(s), 0);
+    if (this.segments.length === 0) this.segments.push(seq + 1);
+    if (this.segments.length === 1) this.activeBytes = this.totalBytes;
   }
 
   /**

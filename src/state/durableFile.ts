@@ -1,40 +1,49 @@
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
-import { open, rename } from 'node:fs/promises';
+import {
+  closeSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  openSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
 /**
  * Replaces `file` with `text` so that a crash at any moment leaves either the old or the new content,
- * never a mix: write a temp file beside it, fsync it, rename it over, fsync the directory.
+ * never a mix: write a temp file beside it, fsync it, rename it over, fsync the directory. A failure
+ * (a full disk) removes the temp file and leaves the old content.
  */
 export function writeFileAtomic(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.tmp`;
-  writeAndSync(temp, 'w', text);
-  renameSync(temp, file);
-  writeAndSync(dirname(file), 'r', undefined);
-}
-
-/** Opens `path` with `flags`, writes `text` (if any), fsyncs, closes. */
-function writeAndSync(path: string, flags: 'w' | 'a' | 'r', text: string | undefined): void {
-  const fd = openSync(path, flags, 0o600);
+  const temp = tempPath(file);
   try {
-    if (text !== undefined) writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    writeAndSync(temp, 'w', text);
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
   }
+  writeAndSync(dirname(file), 'r', undefined);
 }
 
 /** The same, off the event loop. */
 export async function writeFileAtomicAsync(file: string, text: string): Promise<void> {
-  const temp = `${file}.${process.pid}.tmp`;
-  const handle = await open(temp, 'w', 0o600);
+  const temp = tempPath(file);
   try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await open(temp, 'w', 0o600);
+    try {
+      await handle.writeFile(text);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
   }
-  await rename(temp, file);
   const dir = await open(dirname(file), 'r');
   try {
     await dir.sync();
@@ -43,7 +52,49 @@ export async function writeFileAtomicAsync(file: string, text: string): Promise<
   }
 }
 
-/** Appends `text` to `file` (creating it) and returns once it is on disk: one open, one write, one fsync. */
+/**
+ * Appends `text` to `file` (creating it) and returns only once all of it is on disk: one open, every
+ * byte written (a write on a nearly full disk can be short), one fsync. When any of that fails
+ * (ENOSPC, EIO, EDQUOT) the file is cut back to its old length, so no torn line is left behind, and
+ * the error is thrown: the caller must treat the text as not kept.
+ */
 export function appendDurably(file: string, text: string): void {
-  writeAndSync(file, 'a', text);
+  const fd = openSync(file, 'a', 0o600);
+  const oldLength = fstatSync(fd).size;
+  try {
+    writeFully(fd, Buffer.from(text));
+    fsyncSync(fd);
+  } catch (error) {
+    try {
+      ftruncateSync(fd, oldLength);
+    } catch {
+      // Nothing more can be done here; a reader drops a torn tail on open (see DiskSpool).
+    }
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Opens `path` with `flags`, writes `text` (if any) in full, fsyncs, closes. */
+function writeAndSync(path: string, flags: 'w' | 'r', text: string | undefined): void {
+  const fd = openSync(path, flags, 0o600);
+  try {
+    if (text !== undefined) writeFully(fd, Buffer.from(text));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function writeFully(fd: number, bytes: Buffer): void {
+  for (let offset = 0; offset < bytes.length;) {
+    const written = writeSync(fd, bytes, offset, bytes.length - offset);
+    if (written <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+    offset += written;
+  }
+}
+
+function tempPath(file: string): string {
+  return `${file}.${process.pid}.tmp`;
 }

@@ -2,9 +2,10 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../../../src/log.js';
+import { createLogger, type Logger } from '../../../src/log.js';
 import { DeadLetters } from '../../../src/sink/deadLetters.js';
-import { DeliveringSink } from '../../../src/sink/deliveringSink.js';
+import { DeliveringSink, SpoolFullError, type DeliveryOptions } from '../../../src/sink/deliveringSink.js';
+import { CancelledError } from '../../../src/errors.js';
 import { InfluxWriteError, type PointSink } from '../../../src/sink/sink.js';
 import { DiskSpool } from '../../../src/sink/spool.js';
 
@@ -26,7 +27,7 @@ class FakeInflux implements PointSink {
   async close(): Promise<void> {}
 }
 
-function setUp(maxSpoolBytes = 1e9) {
+function setUp(maxSpoolBytes = 1e9, extra: Partial<DeliveryOptions> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'deliver-'));
   const influx = new FakeInflux();
   const dead = new DeadLetters(join(dir, 'dead.jsonl'));
@@ -35,7 +36,7 @@ function setUp(maxSpoolBytes = 1e9) {
     new DiskSpool(join(dir, 'spool')),
     dead,
     createLogger({ silent: true }),
-    { maxSpoolBytes, retryMinDelayMs: 5, retryMaxDelayMs: 10 },
+    { maxSpoolBytes, retryMinDelayMs: 5, retryMaxDelayMs: 10, ...extra },
   );
   return { influx, sink, dead };
 }
@@ -86,4 +87,89 @@ describe('DeliveringSink', () => {
     await sink.drain();
     expect(influx.stored).toEqual(['first 1', 'first 2', 'second 3']);
   });
+
+  test('a field type conflict names the refused lines: one request, not a halving per point', async () => {
+    const { sink, dead } = setUp();
+    const conflict = new ConflictInflux();
+    const lines = Array.from({ length: 1000 }, (_, i) =>
+      i % 2 ? `radar_fetches,job=x points=${i}i ${i}` : `radar_fetches,job=x points="t ${i}" ${i}`,
+    );
+    const narrowing = new DeliveringSink(conflict, new DiskSpool(join(dirOf(dead), 'spool2')), dead, logger, {
+      maxSpoolBytes: 1e9,
+    });
+    await narrowing.write(lines);
+    expect(conflict.writes).toBe(1);
+    expect(dead.count).toBe(500);
+    expect(logged.filter((l) => /refused 500 of 1000 points/.test(l))).toHaveLength(1);
+    await sink.close();
+  });
+
+  test('one-shot: a spool that stays full fails the write after the wait, and later ones at once', async () => {
+    const { influx, sink } = setUp(10, { fullSpoolWaitMs: 30 });
+    influx.down = true;
+    await sink.write(['first 1', 'first 2']);
+    await expect(sink.write(['second 3'])).rejects.toBeInstanceOf(SpoolFullError);
+    const startedMs = Date.now();
+    await expect(sink.write(['third 4'])).rejects.toBeInstanceOf(SpoolFullError);
+    expect(Date.now() - startedMs).toBeLessThan(25);
+    await sink.close();
+  });
+
+  test('shutdown: a write waiting for room in a full spool is cancelled, not left hanging', async () => {
+    const cancel = new AbortController();
+    const { influx, sink } = setUp(10, { signal: cancel.signal });
+    influx.down = true;
+    await sink.write(['first 1', 'first 2']);
+    const waiting = sink.write(['second 3']);
+    await new Promise((r) => setTimeout(r, 20));
+    cancel.abort();
+    await expect(waiting).rejects.toBeInstanceOf(CancelledError);
+    await sink.close();
+  });
+
+  test('a fatal answer is reported even while points wait in the spool', async () => {
+    const { influx, sink } = setUp();
+    influx.down = true;
+    await sink.write(['a 1']);
+    influx.down = false;
+    influx.fatal = true;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(sink.fatalError?.message).toBe('database not found');
+    await expect(sink.write(['b 2'])).rejects.toThrow('database not found');
+    influx.fatal = false;
+    await sink.drain();
+    expect(influx.stored).toEqual(['a 1']);
+    expect(sink.fatalError).toBeUndefined();
+    await sink.close();
+  });
 });
+
+const logged: string[] = [];
+/** Records error lines: the dead letters of a batch must be logged once, not once per point. */
+const logger = {
+  error: (message: string) => logged.push(message),
+  warn: () => undefined,
+  info: () => undefined,
+  debug: () => undefined,
+} as unknown as Logger;
+
+function dirOf(dead: DeadLetters): string {
+  return join(dead.file, '..');
+}
+
+/** InfluxDB 1.x with a string field where an integer is stored: a partial write naming the conflict. */
+class ConflictInflux implements PointSink {
+  readonly description = 'conflict';
+  writes = 0;
+  async write(lines: readonly string[]): Promise<void> {
+    this.writes++;
+    const bad = lines.filter((l) => l.includes('points="'));
+    if (bad.length > 0)
+      throw new InfluxWriteError(
+        `InfluxDB write of ${lines.length} points refused: HTTP 400: partial write: field type conflict: input field "points" on measurement "radar_fetches" is type string, already exists as type integer dropped=${bad.length}`,
+        'drop',
+        400,
+      );
+  }
+  async close(): Promise<void> {}
+}
