@@ -150,7 +150,9 @@ function openDelivery(
   return delivery;
 }
 
-/** The state directory; read-only for --dry-run, which must leave no trace. */
-export function openState(app: App, dryRun: boolean): StateStore {
-  return dryRun ? StateStore.openReadOnly(app.settings.stateDir) : StateStore.open(app.settings.stateDir);
+/** The state directory, locked for `command`; read-only and unlocked for --dry-run, which must leave no trace. */
+export function openState(app: App, dryRun: boolean, command: string): StateStore {
+  return dryRun
+    ? StateStore.openReadOnly(app.settings.stateDir)
+    : StateStore.open(app.settings.stateDir, command);
 }

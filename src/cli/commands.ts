@@ -85,7 +85,7 @@ export function formatTable(header: string[], rows: string[][]): string {
 export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   const queries = selectQueries(app.queries, cli);
-  const store = openState(app, cli.dryRun);
+  const store = openState(app, cli.dryRun, 'once');
   const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
   try {
     const outcomes = await Promise.all(queries.map((q) => runFromCheckpoint(q, deps, store)));
@@ -93,6 +93,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
     return await oneShotExitCode(app, deps, outcomes, io);
   } finally {
     await deps.sink.close();
+    await store.close();
   }
 }
 

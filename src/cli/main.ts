@@ -7,6 +7,7 @@ import { parseCommandLine, USAGE } from './args.js';
 import { EXIT, onceCommand, planCommand, validateCommand, type Io } from './commands.js';
 import { backfillCommand, runCommand } from './serviceCommands.js';
 import { StateError } from '../state/store.js';
+import { LockHeldError } from '../state/lock.js';
 
 /** Runs one command line; returns the exit code. Never throws for a user's mistake. */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
@@ -42,7 +43,7 @@ function reportFatal(error: unknown, io: Io): number {
     );
     return EXIT.usage;
   }
-  if (error instanceof UsageError || error instanceof StateError) {
+  if (error instanceof UsageError || error instanceof StateError || error instanceof LockHeldError) {
     io.stderr.write(`error: ${error.message}\n`);
     return EXIT.usage;
   }

@@ -7,6 +7,9 @@ import { Metrics } from '../service/metrics.js';
 import { StatsReporter } from '../service/statsReporter.js';
 import { pingVersion } from '../sink/connect.js';
 import { UsageError } from '../errors.js';
+import { LockHeldError } from '../state/lock.js';
+import type { StateStore } from '../state/store.js';
+import { sleep } from '../util/time.js';
 import { parseTimeArg, type CommandLine } from './args.js';
 import { EXIT, oneShotExitCode, reportOutcomes, type Io } from './commands.js';
 import { Progress } from './progress.js';
@@ -38,7 +41,8 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   if (cli.dryRun)
     throw new UsageError('run has no --dry-run: use once --dry-run to see what would be written');
-  const store = openState(app, false);
+  const store = await openStateWaiting(app);
+  if (!store) return EXIT.ok;
   const metrics = new Metrics();
   const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
   const server = await listen(app, metrics, readinessCheck(app, deps, metrics));
@@ -61,7 +65,7 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
             'grace period over: windows still in flight will be fetched again at the next start',
           );
         await stats.stop();
-        await store.flush().catch((error: Error) => app.logger.error(error.message));
+        await store.close().catch((error: Error) => app.logger.error(error.message));
         await deps.sink.close();
         server?.close();
         server?.closeAllConnections();
@@ -71,6 +75,39 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       });
     }, io);
   });
+}
+
+/** How often `run` looks again at a state directory another process holds. */
+const LOCK_POLL_MS = 5000;
+
+/**
+ * The service's state directory. When a backfill (or another command) holds it, the service waits
+ * for it rather than exiting: under a supervisor, exiting would mean a restart loop or giving up.
+ * Undefined when SIGTERM/SIGINT came while waiting.
+ */
+async function openStateWaiting(app: App): Promise<StateStore | undefined> {
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    for (let waited = false; ; waited = true) {
+      try {
+        return openState(app, false, 'run');
+      } catch (error) {
+        if (!(error instanceof LockHeldError)) throw error;
+        if (!waited) app.logger.warn(`${error.message}; waiting for it to finish`);
+      }
+      await sleep(LOCK_POLL_MS, stop.signal);
+      if (stop.signal.aborted) {
+        app.logger.info('stopped while waiting for the state directory');
+        return undefined;
+      }
+    }
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
+  }
 }
 
 /** /readyz: InfluxDB answers, the spool has room, and a query succeeded within staleAfter. */
@@ -123,7 +160,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
   const fromMs = parseTimeArg('--from', cli.from, nowMs);
   const toMs = Math.min(cli.to === undefined ? nowMs : parseTimeArg('--to', cli.to, nowMs), nowMs);
   if (fromMs >= toMs) throw new UsageError(`--from must be before --to (and before now)`);
-  const store = openState(app, cli.dryRun);
+  const store = openState(app, cli.dryRun, 'backfill');
   const plan = planBackfill(queries, fromMs, toMs, store, cli.refetch);
   io.stderr.write(`${backfillPlanSummary(plan, fromMs, toMs, app.settings.radar.rateLimitPer5Min)}\n`);
   const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
@@ -148,5 +185,6 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
   } finally {
     removeHandlers();
     await deps.sink.close();
+    await store.close();
   }
 }

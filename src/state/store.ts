@@ -1,7 +1,8 @@
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ServiceError } from '../errors.js';
+import { describeFsError, ServiceError } from '../errors.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './durableFile.js';
+import { LockHeldError, StateLock } from './lock.js';
 
 /**
  * Per query, the range of windows known to be final: [finalFromMs, checkpointMs). Scheduled runs start
@@ -50,6 +51,7 @@ export class StateStore {
   private constructor(
     readonly dir: string,
     private readonly readOnly: boolean,
+    private readonly lock?: StateLock,
   ) {
     this.file = join(dir, 'state.json');
     this.state = this.read();
@@ -60,8 +62,11 @@ export class StateStore {
     return new StateStore(resolve(dir), true);
   }
 
-  /** Opens (creating) the directory; fails with a clear StateError when it cannot be used. */
-  static open(dir: string): StateStore {
+  /**
+   * Opens (creating) the directory and takes its lock for `command`; fails with a clear StateError
+   * when it cannot be used, or LockHeldError when another process holds it.
+   */
+  static open(dir: string, command = 'radar-netflows'): StateStore {
     const absolute = resolve(dir);
     try {
       mkdirSync(absolute, { recursive: true });
@@ -72,16 +77,28 @@ export class StateStore {
         error,
       );
     }
-    const store = new StateStore(absolute, false);
+    let lock: StateLock;
     try {
-      writeFileAtomic(store.file, store.text()); // proves that we can write here before any work is done
+      lock = StateLock.acquire(absolute, command);
     } catch (error) {
+      if (error instanceof LockHeldError) throw error;
       throw new StateError(
-        `cannot save state to ${store.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+        `cannot lock the state directory ${absolute} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
         error,
       );
     }
-    return store;
+    try {
+      const store = new StateStore(absolute, false, lock);
+      writeFileAtomic(store.file, store.text()); // proves that we can write here before any work is done
+      return store;
+    } catch (error) {
+      lock.release();
+      if (error instanceof StateError) throw error;
+      throw new StateError(
+        `cannot save state to ${join(absolute, 'state.json')}: ${describeFsError(error)}`,
+        error,
+      );
+    }
   }
 
   query(id: string): QueryState | undefined {
@@ -112,6 +129,15 @@ export class StateStore {
   async flush(): Promise<void> {
     await this.queued;
     await this.writing;
+  }
+
+  /** Saves what is pending and releases the directory's lock. */
+  async close(): Promise<void> {
+    try {
+      await this.flush();
+    } finally {
+      this.lock?.release();
+    }
   }
 
   private read(): StateFileV1 {
@@ -148,10 +174,7 @@ export class StateStore {
       await this.writing?.catch(() => undefined);
       this.queued = undefined;
       this.writing = writeFileAtomicAsync(this.file, this.text()).catch((error: unknown) => {
-        throw new StateError(
-          `cannot save state to ${this.file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
-          error,
-        );
+        throw new StateError(`cannot save state to ${this.file}: ${describeFsError(error)}`, error);
       });
       await this.writing;
     })();
