@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCli } from '../harness/cli.js';
+import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { SmallVolume } from '../harness/smallVolume.js';
 import { useStack } from '../harness/stack.js';
 
@@ -68,5 +68,54 @@ describe('storage faults: a full disk loses no point', () => {
     expect(after.code).toBe(0);
     expect(existsSync(join(stack.stateDir, 'state.json'))).toBe(true);
     await stack.expectMatchesServed(() => 'disk');
+  });
+});
+
+const FULL_SPOOL_CONFIG = `
+radar: { retryDelayMs: 20 }
+influx: { timeoutMs: 700 }
+state: { spoolMaxMB: 1 }
+service: { graceMs: 2000 }
+jobs:
+  - name: full
+    schedule: "*/2 * * * * *"
+    dimensions: [LOCATION, AS]
+    intervals: [15m]
+    limitPerGroup: 10
+    lookback: 14d
+`;
+
+describe('a full spool with InfluxDB down', () => {
+  const stack = useStack('full_spool', { fixedHorizon: true });
+  const { influx } = stack;
+
+  test('once stops fetching, waits a bounded time, exits 3 saying what waits; nothing is lost', async () => {
+    const configFile = stack.writeConfig(FULL_SPOOL_CONFIG);
+    await influx.stop();
+    const startedMs = Date.now();
+    const full = await runCli(['once', '--config', configFile], stack.env(), { timeoutMs: 60_000 });
+    expect(full.code).toBe(3);
+    expect(Date.now() - startedMs).toBeLessThan(30_000);
+    expect(full.stderr).toMatch(/the spool is full/);
+    expect(full.stderr).toMatch(/bytes wait in .*spool and are written first by the next run/);
+    await influx.start();
+    const after = await runCli(['once', '--config', configFile], stack.env());
+    expect(after.code).toBe(0);
+    await stack.expectMatchesServed(() => 'full');
+  });
+
+  test('SIGTERM ends run within the grace period, however full the spool is', async () => {
+    const configFile = stack.writeConfig(FULL_SPOOL_CONFIG);
+    await influx.stop();
+    const daemon = startCli(['run', '--config', configFile], stack.env());
+    await waitFor('a full spool', () => daemon.output().stderr.includes('spool full'), 30_000);
+    const stoppedAt = Date.now();
+    daemon.child.kill('SIGTERM');
+    const result = await daemon.exited;
+    expect(result.code).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(2000 + 1500);
+    await influx.start();
+    expect((await runCli(['once', '--config', configFile], stack.env())).code).toBe(0);
+    await stack.expectMatchesServed(() => 'full');
   });
 });
