@@ -94,7 +94,19 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
     if (text !== undefined) windowMs[interval] = parseWindowLength(text) as number;
   }
   const service = config.service ?? {};
-  const baseUrl = (e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL).replace(/\/+$/, '');
+  const radarUrl = splitCredentials(
+    e('RADAR_API_URL') ? 'RADAR_API_URL' : 'radar.url',
+    e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL,
+  );
+  if (radarUrl.username !== undefined)
+    throw new UsageError(
+      'RADAR_API_URL / radar.url must not hold credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY)',
+    );
+  const baseUrl = radarUrl.url;
+  const influxUrl = splitCredentials(
+    e('INFLUX_URL') ? 'INFLUX_URL' : 'influx.url',
+    e('INFLUX_URL') ?? influx.url ?? 'http://localhost:8086',
+  );
   const rateLimitPer5Min = radar.rateLimit ?? 600;
   if (rateLimitPer5Min > CLOUDFLARE_LIMIT_PER_5_MIN && new URL(baseUrl).hostname.endsWith('cloudflare.com')) {
     throw new UsageError(
@@ -122,12 +134,12 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       concurrency: radar.concurrency ?? 4,
     },
     influx: {
-      url: (e('INFLUX_URL') ?? influx.url ?? 'http://localhost:8086').replace(/\/+$/, ''),
+      url: influxUrl.url,
       apiVersion: influx.apiVersion ?? 'auto',
       database: e('INFLUX_DATABASE') ?? influx.database ?? 'radar',
       retentionPolicy: influx.retentionPolicy,
-      username: e('INFLUX_USERNAME') ?? influx.username,
-      password: e('INFLUX_PASSWORD') ?? influx.password,
+      username: e('INFLUX_USERNAME') ?? influx.username ?? influxUrl.username,
+      password: e('INFLUX_PASSWORD') ?? influx.password ?? influxUrl.password,
       org: e('INFLUX_ORG') ?? influx.org,
       bucket: e('INFLUX_BUCKET') ?? influx.bucket,
       token: e('INFLUX_TOKEN') ?? influx.token,
@@ -151,6 +163,31 @@ export function requireRadarAuth(settings: RadarSettings): RadarAuth {
     );
   }
   return settings.auth;
+}
+
+/**
+ * An http(s) URL without its credentials, which go to their own settings (basic auth) so that the URL
+ * can be printed and served. A value that is not an http(s) URL is the user's to fix, named by `what`.
+ */
+export function splitCredentials(
+  what: string,
+  text: string,
+): { url: string; username: string | undefined; password: string | undefined } {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    url = new URL('invalid:');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(
+      `${what} "${text.replace(/\/\/[^/@]*@/, '//…@')}" is not an http(s) URL: write it with its scheme, e.g. http://localhost:8086`,
+    );
+  const username = url.username === '' ? undefined : decodeURIComponent(url.username);
+  const password = url.password === '' ? undefined : decodeURIComponent(url.password);
+  url.username = '';
+  url.password = '';
+  return { url: url.toString().replace(/\/+$/, ''), username, password };
 }
 
 function parseListen(text: string): { host: string; port: number } | undefined {

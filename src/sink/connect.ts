@@ -61,10 +61,6 @@ export class LazyInfluxSink implements PointSink {
 export async function connectInflux(settings: InfluxSettings): Promise<PointSink> {
   const version = settings.apiVersion === 'auto' ? await pingVersion(settings) : `${settings.apiVersion}.x`;
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
-  if (api === '1') {
-    const sink = new InfluxV1Sink(settings, version);
-    await sink.ensureDatabase();
-    return sink;
-  }
+  if (api === '1') return new InfluxV1Sink(settings, version);
   return new InfluxV2Sink(settings, version);
 }

@@ -16,27 +16,40 @@ export class InfluxV1Sink implements PointSink {
     this.description = `InfluxDB ${version} at ${settings.url}, database ${settings.database}`;
   }
 
-  /** Creates the database when missing (idempotent in InfluxDB), so that a first run just works. */
-  async ensureDatabase(): Promise<void> {
-    const answer = await this.post(
-      '/query',
-      { q: `CREATE DATABASE ${quoteIdentifier(this.settings.database)}` },
-      '',
-    );
-    if (answer.statusCode >= 300) {
-      throw this.httpError('could not create the database', answer.statusCode, answer.body);
-    }
-  }
-
+  /**
+   * Writes in batches. A database that does not exist (a first run, or dropped while the service runs)
+   * is created and the batch written again; the database is not created up front, because a user
+   * allowed only to write may not run CREATE DATABASE, and does not need to when it exists.
+   */
   async write(lines: readonly string[]): Promise<void> {
     for (const batch of batches(lines, this.settings.batchSize)) {
-      const params: Record<string, string> = { db: this.settings.database, precision: 'ms' };
-      if (this.settings.retentionPolicy) params.rp = this.settings.retentionPolicy;
-      const answer = await this.post('/write', params, batch.join('\n'));
+      const body = batch.join('\n');
+      let answer = await this.postWrite(body);
+      if (isDatabaseNotFound(answer)) {
+        await this.createDatabase();
+        answer = await this.postWrite(body);
+      }
       if (answer.statusCode !== 204 && answer.statusCode !== 200) {
         throw this.httpError(`write of ${batch.length} points refused`, answer.statusCode, answer.body);
       }
     }
+  }
+
+  private postWrite(body: string) {
+    const params: Record<string, string> = { db: this.settings.database, precision: 'ms' };
+    if (this.settings.retentionPolicy) params.rp = this.settings.retentionPolicy;
+    return this.post('/write', params, body);
+  }
+
+  private async createDatabase(): Promise<void> {
+    const { database } = this.settings;
+    const answer = await this.post('/query', { q: `CREATE DATABASE ${quoteIdentifier(database)}` }, '');
+    if (answer.statusCode >= 300)
+      throw this.httpError(
+        `has no database "${database}" and could not create it (create it, or set INFLUX_USERNAME to a user allowed to)`,
+        answer.statusCode,
+        answer.body,
+      );
   }
 
   async close(): Promise<void> {}
@@ -65,9 +78,20 @@ export class InfluxV1Sink implements PointSink {
 
   private httpError(what: string, status: number, body: string): InfluxWriteError {
     const reason = serverReason(body);
-    const message = redact(`InfluxDB ${what}: HTTP ${status}: ${reason}`, [this.settings.password]);
+    const hint =
+      status === 401 || status === 403
+        ? this.settings.username
+          ? ': check INFLUX_USERNAME and INFLUX_PASSWORD, and that the user may write to the database'
+          : ': this InfluxDB requires authentication: set INFLUX_USERNAME and INFLUX_PASSWORD'
+        : '';
+    const message = redact(`InfluxDB ${what}: HTTP ${status}: ${reason}${hint}`, [this.settings.password]);
     return new InfluxWriteError(message, classifyInfluxAnswer({ kind: 'http', status }), status);
   }
+}
+
+/** InfluxDB 1.x answers a write to a missing database with 404 `database not found: "x"`. */
+function isDatabaseNotFound(answer: { statusCode: number; body: string }): boolean {
+  return answer.statusCode === 404 && /database not found/i.test(answer.body);
 }
 
 /** InfluxDB answers `{"error":"…"}`; fall back to the raw text. */

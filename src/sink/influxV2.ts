@@ -60,8 +60,12 @@ export class InfluxV2Sink implements PointSink {
     const secrets = [this.settings.token];
     if (error instanceof HttpError) {
       const reason = redact(serverReason(error.body ?? error.message), secrets);
+      const hint =
+        error.statusCode === 401 || error.statusCode === 403
+          ? ': check INFLUX_TOKEN, and that it may write to the bucket'
+          : '';
       return new InfluxWriteError(
-        `InfluxDB write of ${count} points refused: HTTP ${error.statusCode}: ${reason}`,
+        `InfluxDB write of ${count} points refused: HTTP ${error.statusCode}: ${reason}${hint}`,
         classifyInfluxAnswer({ kind: 'http', status: error.statusCode }),
         error.statusCode,
       );

@@ -13,6 +13,11 @@ export interface InfluxRow {
 }
 
 export class Influxd {
+  /**
+   * With `auth`, the server requires credentials; start() creates this admin, which the harness's own
+   * queries use.
+   */
+  constructor(readonly options: { auth?: { user: string; password: string } } = {}) {}
   private process: ChildProcess | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'influxd-'));
   url = '';
@@ -40,6 +45,7 @@ bind-address = "127.0.0.1:${this.rpcPort}"
 [http]
   bind-address = "127.0.0.1:${this.httpPort}"
   log-enabled = false
+  auth-enabled = ${this.options.auth ? 'true' : 'false'}
 [monitor]
   store-enabled = false
 [continuous_queries]
@@ -65,7 +71,16 @@ bind-address = "127.0.0.1:${this.rpcPort}"
         ),
         spawnError,
       ]);
-      if (ok) return this;
+      if (ok) {
+        const admin = this.options.auth;
+        // The first user of a server with auth on may be created without credentials.
+        if (admin)
+          await fetch(
+            `${this.url}/query?${new URLSearchParams({ q: `CREATE USER "${admin.user}" WITH PASSWORD '${admin.password}' WITH ALL PRIVILEGES` })}`,
+            { method: 'POST' },
+          );
+        return this;
+      }
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error(`influxd did not answer /ping within 30 s: ${stderr}`);
@@ -86,7 +101,13 @@ bind-address = "127.0.0.1:${this.rpcPort}"
   }
 
   async query(q: string, db?: string): Promise<InfluxRow[]> {
-    const params = new URLSearchParams({ q, epoch: 'ms', ...(db ? { db } : {}) });
+    const admin = this.options.auth;
+    const params = new URLSearchParams({
+      q,
+      epoch: 'ms',
+      ...(db ? { db } : {}),
+      ...(admin ? { u: admin.user, p: admin.password } : {}),
+    });
     const res = await fetch(`${this.url}/query?${params}`, { method: 'POST' });
     const body = (await res.json()) as {
       results: {

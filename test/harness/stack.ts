@@ -28,8 +28,11 @@ export interface Stack {
   expectMatchesServed(jobOf: (served: Served) => string): Promise<void>;
 }
 
-export function useStack(name: string, options: { fixedHorizon?: boolean } = {}): Stack {
-  const influx = new Influxd();
+export function useStack(
+  name: string,
+  options: { fixedHorizon?: boolean; influxAuth?: { user: string; password: string } } = {},
+): Stack {
+  const influx = new Influxd(options.influxAuth ? { auth: options.influxAuth } : {});
   const sim = new RadarSimulator();
   const stack: Stack = {
     influx,
