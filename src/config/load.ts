@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { ServiceError } from '../errors.js';
 import { DIMENSIONS_WITHOUT_LIMIT, INTERVAL_MS, INTERVALS } from '../radar/vocabulary.js';
 import { parseWindowLength } from './duration.js';
+import { DEFAULT_SCHEDULE } from './plan.js';
 import { interpolateEnv } from './interpolate.js';
 import { formatPath, positionOf, type ConfigPath } from './positions.js';
 import { configSchema, type RawConfig } from './schema.js';
@@ -141,6 +142,22 @@ function unwrap(schema: unknown): unknown {
   return current;
 }
 
+/** Whether a cron expression fires more than once in some hour (its minute or second field is not one number). */
+export function firesMoreThanHourly(schedule: string): boolean {
+  const fields = schedule.trim().split(/\s+/);
+  const [second, minute] = fields.length === 6 ? fields : ['0', fields[0]];
+  return !/^\d+$/.test(second ?? '') || !/^\d+$/.test(minute ?? '');
+}
+
+/** Whether a zone's UTC offset differs between January and July of this year (daylight saving time). */
+export function observesDst(timezone: string): boolean {
+  const offset = (month: number): string =>
+    new Intl.DateTimeFormat('en-US', { timeZone: timezone, timeZoneName: 'longOffset' })
+      .formatToParts(new Date(Date.UTC(new Date().getUTCFullYear(), month, 1)))
+      .find((part) => part.type === 'timeZoneName')?.value ?? '';
+  return offset(0) !== offset(6);
+}
+
 /** Rules that span several keys: names that must be unique, limits that cannot apply. */
 function crossCheck(config: RawConfig): { path: ConfigPath; message: string }[] {
   const problems: { path: ConfigPath; message: string }[] = [];
@@ -163,6 +180,17 @@ function crossCheck(config: RawConfig): { path: ConfigPath; message: string }[] 
         });
       } else seriesNames.set(series.name, s);
     });
+    const schedule = job.schedule ?? config.defaults?.schedule ?? DEFAULT_SCHEDULE;
+    const timezone = job.timezone ?? config.defaults?.timezone;
+    if (timezone !== undefined && firesMoreThanHourly(schedule) && observesDst(timezone)) {
+      problems.push({
+        path: ['jobs', j, job.timezone !== undefined ? 'timezone' : 'schedule'],
+        message:
+          `jobs[${j}]: timezone "${timezone}" changes its clocks, and the cron library skips the repeated hour when they go back, ` +
+          `so "${schedule}" would not fire for over an hour once a year; a schedule that runs more often than hourly ` +
+          `fires at the same instants in UTC: leave timezone out`,
+      });
+    }
     const limit = job.limitPerGroup ?? config.defaults?.limitPerGroup;
     const limitable = job.dimensions.filter((d) => !DIMENSIONS_WITHOUT_LIMIT.includes(d));
     if (job.limitPerGroup !== undefined && limitable.length === 0) {

@@ -37,6 +37,22 @@ describe('parseConfigText', () => {
     ]);
   });
 
+  test('refuses a zone with daylight saving time for a schedule that runs more often than hourly', () => {
+    const job = (schedule: string, timezone: string) =>
+      `jobs:\n  - name: w\n    dimensions: [PRODUCT]\n    intervals: [1h]\n    schedule: "${schedule}"\n    timezone: ${timezone}\n`;
+    const found = problems(job('*/15 * * * *', 'America/New_York'));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatch(
+      /^6:15 jobs\[0\]: timezone "America\/New_York" changes its clocks.*"\*\/15 \* \* \* \*" would not fire for over an hour.*leave timezone out$/,
+    );
+    expect(problems(job('*/20 * * * * *', 'Europe/Lisbon'))).toHaveLength(1);
+    // Hourly or rarer schedules are what a zone is for; a zone without DST never repeats an hour.
+    expect(problems(job('0 6 * * *', 'America/New_York'))).toEqual([]);
+    expect(problems(job('5 * * * *', 'Europe/Lisbon'))).toEqual([]);
+    expect(problems(job('*/15 * * * *', 'Asia/Kolkata'))).toEqual([]);
+    expect(problems(job('*/15 * * * *', 'UTC'))).toEqual([]);
+  });
+
   test('names allowed keys for an unknown top-level key', () => {
     expect(problems(`job: []\n${JOB}`)[0]).toBe(
       '1:1 job: unknown key "job"; allowed keys: radar, influx, state, service, windows, defaults, jobs',
