@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { loadConfigFile } from './config/load.js';
 import { planQueries, type Query } from './config/plan.js';
@@ -32,7 +33,17 @@ export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock
   const settings = resolveSettings(config, env);
   const secrets = [...secretsOf(settings.radar.auth), settings.influx.password, settings.influx.token];
   const logger = createLogger({ level: env.LOG_LEVEL, secrets });
+  routeNodeWarnings(logger);
   return { configFile, config, settings, queries: planQueries(config, settings), logger, clock };
+}
+
+/**
+ * Node prints its own warnings as plain text on stderr, between our JSON lines: they go through the
+ * logger instead (removing node's default printer is the documented way to take them over).
+ */
+function routeNodeWarnings(logger: Logger): void {
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => logger.warn(`node: ${warning.name}: ${warning.message}`));
 }
 
 /** Narrows the queries by job, dimension and interval; a value that matches nothing is a usage error. */
@@ -93,6 +104,8 @@ export async function openPipeline(
   requireRadarAuth(app.settings.radar);
   const { metrics } = options;
   const cancel = new AbortController();
+  // Every request, retry wait and limiter queue slot listens to this one signal: many at once is normal.
+  setMaxListeners(0, cancel.signal);
   const limiter = new RateLimiter(
     app.settings.radar.rateLimitPer5Min,
     app.settings.radar.concurrency,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { App, Pipeline } from '../app.js';
 import type { Query } from '../config/plan.js';
@@ -21,7 +22,10 @@ export class Daemon {
     private readonly deps: Pipeline,
     private readonly store: StateStore,
     private readonly metrics: Metrics,
-  ) {}
+  ) {
+    // Every query's run listens to the shutdown signal: more than node's default of 10 is normal.
+    setMaxListeners(0, this.shutdown.signal);
+  }
 
   start(): void {
     const { service } = this.app.settings;

@@ -101,3 +101,23 @@ describe('once: jobs.yaml → Radar → InfluxDB', () => {
     expect(databases.map((d) => d.name)).not.toContain('dry');
   });
 });
+
+describe('once with many queries at a time', () => {
+  const stack = useStack('once_many', { fixedHorizon: true });
+
+  test('every line on stderr is a JSON log line: no warning printed by node itself', async () => {
+    const configFile = stack.writeConfig(`
+radar: { concurrency: 2 }
+jobs:
+  - name: many
+    dimensions: [LOCATION, AS, ADM1, PRODUCT]
+    intervals: [15m, 1h, 1d, 1w]
+    limitPerGroup: 3
+    lookback: 3d
+`);
+    const result = await runCli(['once', '--config', configFile], stack.env());
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/MaxListenersExceededWarning/);
+    for (const line of result.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+});
