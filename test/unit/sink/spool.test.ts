@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { appendFileSync, mkdtempSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DiskSpool } from '../../../src/sink/spool.js';
@@ -39,5 +39,17 @@ describe('DiskSpool', () => {
     const spool = new DiskSpool(path);
     expect(spool.bytes).toBe(8);
     expect(spool.oldest()!.lines).toEqual(['whole 1']);
+  });
+
+  test('a segment deleted behind its back (another process, a full disk) is forgotten, not a crash', () => {
+    const path = dir();
+    const spool = new DiskSpool(path);
+    spool.append(['gone 1']);
+    for (const file of readdirSync(path)) rmSync(join(path, file));
+    expect(() => spool.oldest()).not.toThrow();
+    expect(spool.oldest()).toBeUndefined();
+    expect(spool.isEmpty).toBe(true);
+    spool.append(['next 2']);
+    expect(spool.oldest()!.lines).toEqual(['next 2']);
   });
 });
