@@ -106,6 +106,12 @@ const radar = z.strictObject({
   // At most 1200 against Cloudflare (checked with the URL, in resolveSettings); more only for a local endpoint.
   rateLimit: z.number().int().min(1).max(1_000_000).optional(),
   concurrency: z.number().int().min(1).max(64).optional(),
+  maxResponseBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .max(2 ** 31)
+    .optional(),
 });
 
 const influx = z.strictObject({

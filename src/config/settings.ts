@@ -18,6 +18,8 @@ export interface RadarSettings {
   /** Requests allowed in any 5-minute span, for every job together. */
   rateLimitPer5Min: number;
   concurrency: number;
+  /** Answers larger than this fail while being read (memory stays bounded whatever Radar sends). */
+  maxResponseBytes: number;
 }
 
 export type InfluxApiVersion = 'auto' | '1' | '2' | '3';
@@ -72,6 +74,13 @@ export const DEFAULT_WINDOW_MS: Record<AggInterval, number> = {
   '1d': 364 * DAY_MS,
   '1w': 364 * DAY_MS,
 };
+
+/**
+ * The largest legitimate answer is about 1.5 MB: 672 buckets (15m data in 7 days, or 1h data in 28
+ * days) × 3 series × (a 22-byte timestamp + 50 groups × about 14 bytes a value). 32 MiB leaves a
+ * twenty-fold margin and still bounds what one answer can cost in memory.
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export const DEFAULT_RADAR_URL = 'https://api.cloudflare.com/client/v4';
 /** Cloudflare's global limit (radar-api.md): more blocks every call for the next 5 minutes. */
@@ -132,6 +141,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       throttlePauseMs: radar.throttlePauseMs ?? 5 * 60_000,
       rateLimitPer5Min,
       concurrency: radar.concurrency ?? 4,
+      maxResponseBytes: radar.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
     },
     influx: {
       url: influxUrl.url,

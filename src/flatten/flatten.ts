@@ -12,6 +12,12 @@ export const MEASUREMENT = {
 } as const;
 
 /**
+ * The tag value for a group Radar names with an empty key: InfluxDB has no empty tag values, and a
+ * point without its `group_key` would mix with every other group's.
+ */
+export const EMPTY_GROUP_KEY = '(empty)';
+
+/**
  * The points of one series × group key, in columns: every point shares the tags (so line protocol
  * escapes them once per group) and differs only in time and value.
  */
@@ -52,7 +58,7 @@ export function flattenTraffic(query: Query, window: Window, response: RadarResp
         job: query.job,
         series: seriesName,
         dimension: query.dimension,
-        group_key: groupKey,
+        group_key: groupKey === '' ? EMPTY_GROUP_KEY : groupKey,
         agg_interval: query.interval,
         normalization: query.normalization,
       };
@@ -121,6 +127,8 @@ export interface FetchRecord {
   points: number;
   confidenceLevel: number | undefined;
   lastUpdatedMs: number | undefined;
+  /** Buckets a closed window's answer lacks (see expectedBuckets); 0 when complete. */
+  missingBuckets?: number;
   timeMs: number;
 }
 
@@ -144,6 +152,9 @@ export function fetchPoint(record: FetchRecord): Point {
         ? { confidence_level: new IntField(record.confidenceLevel) }
         : {}),
       ...(record.lastUpdatedMs !== undefined ? { last_updated_ms: new IntField(record.lastUpdatedMs) } : {}),
+      ...(record.missingBuckets !== undefined
+        ? { missing_buckets: new IntField(record.missingBuckets) }
+        : {}),
     },
     timeMs: record.timeMs,
   };

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Query } from '../config/plan.js';
-import type { StateStore } from '../state/store.js';
+import type { BackfillCursor, StateStore } from '../state/store.js';
 import { isoSeconds } from '../util/time.js';
-import { isFinal, windowsCovering, type Window } from '../windows/grid.js';
+import { windowsCovering, type Window } from '../windows/grid.js';
+import { isWindowFinal } from './finality.js';
 import type { PipelineDeps, WindowResult } from './fetchWindow.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
 
@@ -12,9 +12,8 @@ export interface BackfillItem {
 }
 
 export interface BackfillPlan {
-  /** Names this backfill in the state, so that the same command resumes where it stopped. */
-  key: string;
   items: BackfillItem[];
+  refetch: boolean;
   totalWindows: number;
   /** Windows left out because they are already final (or finished by an earlier, interrupted run). */
   skippedWindows: number;
@@ -22,8 +21,9 @@ export interface BackfillPlan {
 
 /**
  * The windows of [fromMs, toMs) for each query, in the fewest requests the grid allows: one per grid
- * window. Without `refetch`, windows already final and windows an interrupted run of the same backfill
- * finished are left out.
+ * window. Without `refetch`, windows already final and windows an interrupted backfill of the query
+ * finished are left out. That is decided by the windows themselves, not by the command's words, so
+ * `--from 365d` run again after a stop resumes even though "365 days ago" has moved on.
  */
 export function planBackfill(
   queries: readonly Query[],
@@ -32,38 +32,38 @@ export function planBackfill(
   store: StateStore,
   refetch: boolean,
 ): BackfillPlan {
-  const key = backfillKey(queries, fromMs, toMs, refetch);
   let skippedWindows = 0;
   const items = queries.map((query) => {
     const all = windowsCovering(fromMs, toMs, query.windowMs);
     const saved = store.query(query.id);
-    const cursor = store.backfillCursor(key, query.id)?.nextMs ?? -Infinity;
+    const cursor = store.backfillCursor(query.id);
+    const doneByCursor = (w: Window): boolean =>
+      cursor !== undefined &&
+      (!refetch || cursor.refetch) &&
+      w.startMs >= cursor.fromMs &&
+      w.endMs <= cursor.nextMs;
     const windows = all.filter((w) => {
       const alreadyFinal =
         !refetch && saved !== undefined && w.startMs >= saved.finalFromMs && w.endMs <= saved.checkpointMs;
-      return !alreadyFinal && w.startMs >= cursor;
+      return !alreadyFinal && !doneByCursor(w);
     });
     skippedWindows += all.length - windows.length;
     return { query, windows };
   });
-  return { key, items, totalWindows: items.reduce((n, i) => n + i.windows.length, 0), skippedWindows };
-}
-
-export function backfillKey(
-  queries: readonly Query[],
-  fromMs: number,
-  toMs: number,
-  refetch: boolean,
-): string {
-  const identity = JSON.stringify([queries.map((q) => q.id).sort(), fromMs, toMs, refetch]);
-  return createHash('sha256').update(identity).digest('hex').slice(0, 16);
+  return {
+    items,
+    refetch,
+    totalWindows: items.reduce((n, i) => n + i.windows.length, 0),
+    skippedWindows,
+  };
 }
 
 /**
  * Runs a plan: queries side by side (the shared rate limiter paces them), each query's windows in order.
- * After each window its cursor is saved, so kill -9 loses at most the windows in flight. The run of
- * final windows a backfill leaves is merged into the query's final range, so that neither scheduled
- * runs nor a later backfill fetch them again.
+ * After each window the query's cursor is saved, and the gap-free run of final windows it has made
+ * is merged into the query's final range as soon as it touches it (or starts one), so kill -9 loses at
+ * most the windows in flight, and neither scheduled runs nor a later backfill fetch them again. A
+ * backfill that ends now thus moves the checkpoint up to its last final window.
  */
 export async function runBackfill(
   plan: BackfillPlan,
@@ -72,36 +72,48 @@ export async function runBackfill(
   onWindow: (result: WindowResult) => void,
   signal?: AbortSignal,
 ): Promise<QueryOutcome[]> {
-  const outcomes = await Promise.all(
+  return Promise.all(
     plan.items.map(async (item) => {
       const { query } = item;
       const outcome = await runQuery(query, item.windows, deps, {
         parallel: deps.windowsInParallel ?? 1,
         ...(signal ? { signal } : {}),
         onWindow: async (result) => {
-          const previous = store.backfillCursor(plan.key, query.id);
-          const contiguous = previous?.nextMs === result.window.startMs;
-          const final = isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs);
-          const runFrom = !final
-            ? undefined
-            : contiguous && previous.finalRunFromMs !== undefined
-              ? previous.finalRunFromMs
-              : result.window.startMs;
-          await store.setBackfillCursor(plan.key, query.id, {
-            nextMs: result.window.endMs,
-            finalRunFromMs: runFrom,
-          });
+          const cursor = advanceCursor(
+            store.backfillCursor(query.id),
+            result,
+            isWindowFinal(result, deps.clock.nowMs(), query.settleMs),
+            plan.refetch,
+          );
+          await store.setBackfillCursor(query.id, cursor);
+          if (cursor.finalUntilMs > cursor.fromMs)
+            await mergeFinalRange(store, query.id, cursor.fromMs, cursor.finalUntilMs);
           onWindow(result);
         },
       });
-      const cursor = store.backfillCursor(plan.key, query.id);
-      if (cursor?.finalRunFromMs !== undefined)
-        await mergeFinalRange(store, query.id, cursor.finalRunFromMs, cursor.nextMs);
+      if (outcome.ok) await store.finishBackfill(query.id);
       return outcome;
     }),
   );
-  if (outcomes.every((o) => o.ok)) await store.finishBackfill(plan.key);
-  return outcomes;
+}
+
+/** The cursor after a window: carried on when the window follows it, else started afresh at the window. */
+export function advanceCursor(
+  previous: BackfillCursor | undefined,
+  result: WindowResult,
+  final: boolean,
+  refetch: boolean,
+): BackfillCursor {
+  const { startMs, endMs } = result.window;
+  const cursor =
+    previous?.nextMs === startMs
+      ? previous
+      : { fromMs: startMs, nextMs: startMs, finalUntilMs: startMs, refetch };
+  return {
+    ...cursor,
+    nextMs: endMs,
+    finalUntilMs: final && cursor.finalUntilMs === startMs ? endMs : cursor.finalUntilMs,
+  };
 }
 
 /** Unites [fromMs, toMs) with the query's final range when they touch; starts the range if there is none. */

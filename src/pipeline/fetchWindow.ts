@@ -1,4 +1,7 @@
 import type { Query } from '../config/plan.js';
+import { formatDuration } from '../config/duration.js';
+import { expectedBuckets } from '../radar/answerCheck.js';
+import { INCOMPLETE_RETRY_MS } from './finality.js';
 import { ServiceError } from '../errors.js';
 import {
   fetchPoint,
@@ -33,6 +36,7 @@ export interface PipelineDeps {
 export interface WindowObserver {
   windowDone(result: WindowResult): void;
   windowFailed(): void;
+  windowIncomplete(): void;
 }
 
 export interface WindowResult {
@@ -44,6 +48,8 @@ export interface WindowResult {
   rejected: number;
   /** Radar's `meta.lastUpdated`: how far its data reaches. */
   lastUpdatedMs: number | undefined;
+  /** Buckets a closed window's answer lacks: such a window is not final yet (see finality.ts). */
+  missingBuckets: number;
 }
 
 /** The request for one window of a query: every series over the same range. */
@@ -102,10 +108,12 @@ export async function writeWindow(
   fetched: FetchedWindow,
   deps: PipelineDeps,
 ): Promise<WindowResult> {
-  if (!fetched) return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined };
+  if (!fetched)
+    return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined, missingBuckets: 0 };
   const context = logContext(query, window);
   const { response, attempts, durationMs } = fetched;
   const traffic = flattenTraffic(query, window, response);
+  const missingBuckets = missingBucketsOf(query, window, fetched, deps.clock.nowMs());
   const record = fetchPoint({
     query,
     window,
@@ -115,6 +123,7 @@ export async function writeWindow(
     points: traffic.pointCount,
     confidenceLevel: response.meta.confidenceLevel,
     lastUpdatedMs: response.meta.lastUpdatedMs,
+    missingBuckets,
     timeMs: uniqueTimeMs(deps.clock),
   });
   const { lines, rejected } = serialize(
@@ -126,13 +135,35 @@ export async function writeWindow(
   await deps.sink.write(lines);
   const written = traffic.pointCount - rejected.filter((p) => p.measurement === MEASUREMENT.traffic).length;
   deps.logger.debug(`wrote ${written} points`, { ...context, attempts, durationMs });
+  if (missingBuckets > 0) {
+    deps.observer?.windowIncomplete();
+    deps.logger.warn(
+      `window incomplete: Radar's answer lacks ${missingBuckets} buckets that its lastUpdated says exist; ` +
+        `written, and fetched again until complete or ${formatDuration(INCOMPLETE_RETRY_MS)} past its end`,
+      context,
+    );
+  }
   return {
     window,
     fetched: true,
     points: written,
     rejected: rejected.length,
     lastUpdatedMs: response.meta.lastUpdatedMs,
+    missingBuckets,
   };
+}
+
+/** For a closed window: how many buckets Radar should have had but did not send (the fewest of any series). */
+function missingBucketsOf(query: Query, window: Window, fetched: FetchResult, nowMs: number): number {
+  if (window.endMs > nowMs) return 0;
+  const { response } = fetched;
+  const expected = expectedBuckets(query.interval, window.startMs, window.endMs, response.meta.lastUpdatedMs);
+  const present = Math.min(
+    ...response.series.map(
+      (s) => s.timestampsMs.filter((t) => t >= window.startMs && t < window.endMs).length,
+    ),
+  );
+  return Math.max(0, expected - present);
 }
 
 /** Line protocol for each point; the few it cannot carry go to the dead letters, logged once. */

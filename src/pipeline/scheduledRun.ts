@@ -1,6 +1,7 @@
 import type { Query } from '../config/plan.js';
 import type { StateStore } from '../state/store.js';
-import { isFinal, windowsCovering, windowStartFor } from '../windows/grid.js';
+import { windowsCovering, windowStartFor } from '../windows/grid.js';
+import { isWindowFinal } from './finality.js';
 import type { PipelineDeps } from './fetchWindow.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
 
@@ -28,10 +29,7 @@ export async function runFromCheckpoint(
     parallel: deps.windowsInParallel ?? 1,
     ...(signal ? { signal } : {}),
     onWindow: (result) => {
-      if (
-        !frontierIsFinal ||
-        !isFinal(result.window, deps.clock.nowMs(), result.lastUpdatedMs, query.settleMs)
-      ) {
+      if (!frontierIsFinal || !isWindowFinal(result, deps.clock.nowMs(), query.settleMs)) {
         frontierIsFinal = false;
         return;
       }

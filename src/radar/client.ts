@@ -7,6 +7,7 @@ import { classifyRadarAnswer, type FailureOutcome } from '../failures/classify.j
 import { describeTransportError } from '../failures/transportError.js';
 import { systemClock, type Clock } from '../util/time.js';
 import type { RateLimiter } from './limiter.js';
+import { checkAnswer } from './answerCheck.js';
 import { requestPath, toSearchParams, validateRadarRequest, type RadarRequest } from './request.js';
 import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
 

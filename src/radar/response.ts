@@ -87,10 +87,11 @@ function parseSeries(key: string, raw: unknown): RadarSeries {
   const stamps = raw.timestamps;
   if (!Array.isArray(stamps)) throw new RadarResponseError(`series "${key}" has no "timestamps" array`);
   const timestampsMs = stamps.map((stamp, i) => {
-    const ms = typeof stamp === 'string' ? Date.parse(stamp) : NaN;
+    // A date-time without a zone would be read as local time: hours off, silently.
+    const ms = typeof stamp === 'string' && RFC3339.test(stamp) ? Date.parse(stamp) : NaN;
     if (!Number.isFinite(ms))
       throw new RadarResponseError(
-        `series "${key}" timestamps[${i}] ${JSON.stringify(stamp)} is not an RFC 3339 date-time`,
+        `series "${key}" timestamps[${i}] ${JSON.stringify(stamp)} is not an RFC 3339 date-time with a zone`,
       );
     return ms;
   });
@@ -104,14 +105,12 @@ function parseSeries(key: string, raw: unknown): RadarSeries {
         `series "${key}" group "${group}" has ${values.length} values for ${timestampsMs.length} timestamps`,
       );
     }
-    if (/[\n\r]/.test(group))
-      throw new RadarResponseError(
-        `series "${key}" has a group key with a line break: ${JSON.stringify(group)}`,
-      );
     groups.set(group, parseValues(values, key, group));
   }
   return { key, timestampsMs, groups };
 }
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 
 function parseValues(values: unknown[], key: string, group: string): Float64Array {
   const out = new Float64Array(values.length);

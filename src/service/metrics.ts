@@ -11,6 +11,7 @@ export interface Totals {
   throttled_total: number;
   points_written_total: number;
   windows_failed_total: number;
+  incomplete_windows_total: number;
   spooled_points_total: number;
   replayed_points_total: number;
   dead_letter_points_total: number;
@@ -30,6 +31,7 @@ export class Metrics {
     throttled_total: 0,
     points_written_total: 0,
     windows_failed_total: 0,
+    incomplete_windows_total: 0,
     spooled_points_total: 0,
     replayed_points_total: 0,
     dead_letter_points_total: 0,
@@ -55,6 +57,10 @@ export class Metrics {
   private readonly windows = this.counter('windows_total', 'Windows fetched and written, by outcome', [
     'outcome',
   ]);
+  private readonly incomplete = this.counter(
+    'incomplete_windows_total',
+    "Closed windows whose answer lacked buckets Radar's lastUpdated says exist (fetched again)",
+  );
   private readonly skipped = this.counter(
     'skipped_ticks_total',
     'Scheduled ticks skipped because the previous run of the job was still going',
@@ -92,6 +98,10 @@ export class Metrics {
   windowDone(result: WindowResult): void {
     this.windows.inc({ outcome: 'ok' });
     this.count(this.points, 'points_written_total', result.points);
+  }
+
+  windowIncomplete(): void {
+    this.count(this.incomplete, 'incomplete_windows_total');
   }
 
   windowFailed(): void {

@@ -14,21 +14,46 @@ export interface QueryState {
   lastSuccessMs?: number;
 }
 
-/** Where a query of an interrupted backfill stands. */
+/**
+ * Where a query's backfill stands: it has fetched the windows of [fromMs, nextMs), and those of
+ * [fromMs, finalUntilMs) are final. One per query; a backfill of another range supersedes it, a
+ * finished one removes it.
+ */
 export interface BackfillCursor {
-  /** Start of the next window to fetch. */
+  fromMs: number;
   nextMs: number;
-  /** Start of the run of final windows that ends at nextMs, if the last window was final. */
-  finalRunFromMs: number | undefined;
+  finalUntilMs: number;
+  /** Made by `backfill --refetch` (whose finished windows also count for a plain backfill). */
+  refetch: boolean;
 }
 
 interface StateFileV1 {
   version: 1;
   queries: Record<string, QueryState>;
-  backfills: Record<string, Record<string, BackfillCursor>>;
+  /** By query id. */
+  backfills: Record<string, BackfillCursor>;
 }
 
 export const STATE_VERSION = 1;
+
+/**
+ * Backfill cursors as this release keeps them. Earlier releases kept them by a hash of the command
+ * line, which never matched again for `--from 365d`: those are dropped (their windows are either final
+ * already or fetched again; nothing is lost).
+ */
+function currentCursors(raw: unknown): Record<string, BackfillCursor> {
+  const cursors: Record<string, BackfillCursor> = {};
+  if (typeof raw !== 'object' || raw === null) return cursors;
+  for (const [queryId, value] of Object.entries(raw as Record<string, Partial<BackfillCursor>>)) {
+    if (
+      typeof value.fromMs === 'number' &&
+      typeof value.nextMs === 'number' &&
+      typeof value.finalUntilMs === 'number'
+    )
+      cursors[queryId] = { ...(value as BackfillCursor), refetch: value.refetch === true };
+  }
+  return cursors;
+}
 
 export class StateError extends ServiceError {
   constructor(message: string, cause?: unknown) {
@@ -110,18 +135,19 @@ export class StateStore {
     return this.save();
   }
 
-  /** Backfill progress, per backfill key and query. */
-  backfillCursor(key: string, queryId: string): BackfillCursor | undefined {
-    return this.state.backfills[key]?.[queryId];
+  /** Backfill progress of a query. */
+  backfillCursor(queryId: string): BackfillCursor | undefined {
+    return this.state.backfills[queryId];
   }
 
-  setBackfillCursor(key: string, queryId: string, cursor: BackfillCursor): Promise<void> {
-    (this.state.backfills[key] ??= {})[queryId] = cursor;
+  setBackfillCursor(queryId: string, cursor: BackfillCursor): Promise<void> {
+    this.state.backfills[queryId] = cursor;
     return this.save();
   }
 
-  finishBackfill(key: string): Promise<void> {
-    delete this.state.backfills[key];
+  finishBackfill(queryId: string): Promise<void> {
+    if (!(queryId in this.state.backfills)) return Promise.resolve();
+    delete this.state.backfills[queryId];
     return this.save();
   }
 
@@ -164,7 +190,7 @@ export class StateStore {
         `${this.file} has state version ${String(version)}; this release reads version ${STATE_VERSION}`,
       );
     const state = parsed as StateFileV1;
-    return { version: 1, queries: state.queries ?? {}, backfills: state.backfills ?? {} };
+    return { version: 1, queries: state.queries ?? {}, backfills: currentCursors(state.backfills) };
   }
 
   private save(): Promise<void> {

@@ -50,9 +50,9 @@ describe('backfill', () => {
     sim.responseDelayMs = 0;
     const askedBeforeKill = sim.served.length;
     const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as {
-      backfills: Record<string, Record<string, { nextMs: number }>>;
+      backfills: Record<string, { nextMs: number }>;
     };
-    const finishedUntil = Object.values(state.backfills)[0]!['year/AS/1h']!.nextMs;
+    const finishedUntil = state.backfills['year/AS/1h']!.nextMs;
     expect(finishedUntil).toBeGreaterThan(Date.parse(FROM));
 
     const second = await runCli(args(), env);
@@ -76,6 +76,49 @@ describe('backfill', () => {
     const again = await runCli(args(), env);
     expect(again.code).toBe(0);
     expect(sim.served.length).toBe(windowsAsked.length);
+  });
+
+  test('--from 365d resumes after kill -9 (the age moved on), and leaves no cursor behind', async () => {
+    const env = stack.env();
+    const ageArgs = backfill('365d', 'now');
+    sim.responseDelayMs = 40;
+    const first = startCli(ageArgs, env);
+    await waitFor('half the windows', () => sim.served.length >= 25);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    sim.responseDelayMs = 0;
+    const askedBeforeKill = sim.served.length;
+    const stateFile = join(stack.stateDir, 'state.json');
+    const before = JSON.parse(readFileSync(stateFile, 'utf8')) as {
+      backfills: Record<string, { nextMs: number }>;
+    };
+    const finishedUntil = before.backfills['year/AS/1h']!.nextMs;
+
+    await new Promise((r) => setTimeout(r, 1100)); // "365d ago" is now another instant
+    const second = await runCli(ageArgs, env);
+    expect(second.code).toBe(0);
+    expect(
+      sim.served.slice(askedBeforeKill).every((s) => Date.parse(s.params.dateStart![0]!) >= finishedUntil),
+    ).toBe(true);
+    const asked = sim.served.map((s) => s.params.dateStart![0]!);
+    expect(asked.length - new Set(asked).size).toBeLessThanOrEqual(4);
+    const after = JSON.parse(readFileSync(stateFile, 'utf8')) as { backfills: Record<string, unknown> };
+    expect(after.backfills).toEqual({});
+    await stack.expectMatchesServed(() => 'year');
+  });
+
+  test('a backfill that ends now extends the final range: the same command again asks only the open window', async () => {
+    const env = stack.env();
+    const first = await runCli(backfill('30d', 'now'), env);
+    expect(first.code).toBe(0);
+    const askedFirst = sim.served.length;
+    expect(askedFirst).toBeGreaterThanOrEqual(5);
+    const again = await runCli(backfill('30d', 'now'), env);
+    expect(again.code).toBe(0);
+    expect(sim.served.length - askedFirst).toBe(1);
+    const open = sim.served.at(-1)!;
+    expect(Date.parse(open.params.dateEnd![0]!)).toBeGreaterThan(Date.now() - 86_400_000);
+    await stack.expectMatchesServed(() => 'year');
   });
 
   test('--dry-run prints every window as line protocol and leaves neither data nor state', async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeQuery } from '../../fixtures/query.js';
 import {
-  backfillKey,
+  advanceCursor,
   backfillPlanSummary,
   mergeFinalRange,
   planBackfill,
@@ -27,14 +27,16 @@ describe('planBackfill', () => {
     expect(planBackfill([query('a')], 0, 6 * W, s, true).totalWindows).toBe(6);
   });
 
-  test('resumes after the saved cursor of the same backfill only', async () => {
+  test('skips the windows an interrupted backfill of the query finished, whatever the new range', async () => {
     const s = store();
-    const key = backfillKey([query('a')], 0, 6 * W, false);
-    await s.setBackfillCursor(key, 'a', { nextMs: 3 * W, finalRunFromMs: 0 });
-    expect(
-      planBackfill([query('a')], 0, 6 * W, s, false).items[0]!.windows.map((w) => w.startMs / W),
-    ).toEqual([3, 4, 5]);
-    expect(planBackfill([query('a')], 0, 7 * W, s, false).totalWindows).toBe(7);
+    await s.setBackfillCursor('a', { fromMs: 0, nextMs: 3 * W, finalUntilMs: 3 * W, refetch: false });
+    const starts = (from: number, to: number, refetch = false) =>
+      planBackfill([query('a')], from, to, s, refetch).items[0]!.windows.map((w) => w.startMs / W);
+    expect(starts(0, 6 * W)).toEqual([3, 4, 5]);
+    // "--from 365d" a little later: the range moved, the finished windows are still finished.
+    expect(starts(W / 2, 7 * W)).toEqual([3, 4, 5, 6]);
+    // --refetch does not trust a plain backfill's cursor.
+    expect(starts(0, 6 * W, true)).toEqual([0, 1, 2, 3, 4, 5]);
   });
 
   test('the summary says how many requests and how long the rate limit makes it', () => {
@@ -45,6 +47,35 @@ describe('planBackfill', () => {
     expect(backfillPlanSummary(plan, 0, 6 * W, 2)).toBe(
       'backfill 1970-01-01T00:00:00Z → 1970-02-12T00:00:00Z: 6 windows (one request each) of 1 queries; at 2 requests per 5 minutes that takes at least 10 min',
     );
+  });
+});
+
+describe('advanceCursor', () => {
+  const result = (k: number) => ({
+    window: { startMs: k * W, endMs: (k + 1) * W },
+    fetched: true,
+    points: 1,
+    rejected: 0,
+    lastUpdatedMs: undefined,
+    missingBuckets: 0,
+  });
+
+  test('carries a cursor over consecutive windows; its final run stops at the first window not final', () => {
+    let cursor = advanceCursor(undefined, result(2), true, false);
+    expect(cursor).toEqual({ fromMs: 2 * W, nextMs: 3 * W, finalUntilMs: 3 * W, refetch: false });
+    cursor = advanceCursor(cursor, result(3), false, false);
+    cursor = advanceCursor(cursor, result(4), true, false);
+    expect(cursor).toEqual({ fromMs: 2 * W, nextMs: 5 * W, finalUntilMs: 3 * W, refetch: false });
+  });
+
+  test('starts afresh at a window that does not follow it (another range, or past the final range)', () => {
+    const old = { fromMs: 0, nextMs: W, finalUntilMs: W, refetch: false };
+    expect(advanceCursor(old, result(5), true, true)).toEqual({
+      fromMs: 5 * W,
+      nextMs: 6 * W,
+      finalUntilMs: 6 * W,
+      refetch: true,
+    });
   });
 });
 

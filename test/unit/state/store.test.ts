@@ -11,12 +11,17 @@ describe('StateStore', () => {
     const dir = fresh();
     const store = StateStore.open(dir);
     await store.setQuery('a/AS/1h', { finalFromMs: 0, checkpointMs: 100 });
-    await store.setBackfillCursor('k', 'a/AS/1h', { nextMs: 50, finalRunFromMs: 0 });
+    await store.setBackfillCursor('a/AS/1h', { fromMs: 0, nextMs: 50, finalUntilMs: 0, refetch: false });
     const again = StateStore.open(dir);
     expect(again.query('a/AS/1h')).toEqual({ finalFromMs: 0, checkpointMs: 100 });
-    expect(again.backfillCursor('k', 'a/AS/1h')).toEqual({ nextMs: 50, finalRunFromMs: 0 });
-    await again.finishBackfill('k');
-    expect(StateStore.open(dir).backfillCursor('k', 'a/AS/1h')).toBeUndefined();
+    expect(again.backfillCursor('a/AS/1h')).toEqual({
+      fromMs: 0,
+      nextMs: 50,
+      finalUntilMs: 0,
+      refetch: false,
+    });
+    await again.finishBackfill('a/AS/1h');
+    expect(StateStore.open(dir).backfillCursor('a/AS/1h')).toBeUndefined();
     expect(readdirSync(dir).filter((f) => f !== 'lock')).toEqual(['state.json']);
     expect(JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')).version).toBe(1);
   });

@@ -1,0 +1,17 @@
+import { DAY_MS } from '../util/time.js';
+import { isFinal } from '../windows/grid.js';
+import type { WindowResult } from './fetchWindow.js';
+
+/**
+ * How long after its end an incomplete window (Radar's answer lacks buckets its lastUpdated says
+ * exist) is fetched again. Radar fills late buckets within hours; past this, the gap is Radar's own
+ * and stays (logged and counted each time), so that a period before Radar has data, or a bucket it
+ * never recorded, does not hold a query's checkpoint back for ever.
+ */
+export const INCOMPLETE_RETRY_MS = 2 * DAY_MS;
+
+/** Whether a written window is final: closed, settled by Radar's lastUpdated, and complete (or too old to wait for). */
+export function isWindowFinal(result: WindowResult, nowMs: number, settleMs: number): boolean {
+  if (!isFinal(result.window, nowMs, result.lastUpdatedMs, settleMs)) return false;
+  return result.missingBuckets === 0 || result.window.endMs + INCOMPLETE_RETRY_MS <= nowMs;
+}
