@@ -139,8 +139,9 @@ export class RadarClient {
   private async attempt(request: RadarRequest): Promise<RadarResponse> {
     const { settings } = this.options;
     let answer: Response<string>;
+    let tooLarge = false;
     try {
-      answer = await got(settings.baseUrl + requestPath(request), {
+      const pending = got(settings.baseUrl + requestPath(request), {
         searchParams: toSearchParams(request),
         headers: { ...authHeaders(settings.auth), accept: 'application/json' },
         timeout: { request: settings.timeoutMs },
@@ -149,11 +150,25 @@ export class RadarClient {
         responseType: 'text',
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
+      // Enforced while reading (and from content-length before), so memory stays bounded whatever Radar sends.
+      pending.on('downloadProgress', ({ transferred, total }) => {
+        if (tooLarge || Math.max(transferred, total ?? 0) <= settings.maxResponseBytes) return;
+        tooLarge = true;
+        pending.cancel();
+      });
+      answer = await pending;
     } catch (error) {
       if (this.options.signal?.aborted) throw new CancelledError('Radar request cancelled by shutdown');
+      if (tooLarge)
+        throw new RadarApiError(
+          `Radar's answer is larger than radar.maxResponseBytes (${settings.maxResponseBytes} bytes); if such an answer is expected (a very large limitPerGroup), raise radar.maxResponseBytes in jobs.yaml`,
+          { outcome: 'fatal' },
+        );
       throw this.networkError(error);
     }
-    return this.interpret(answer, request);
+    const response = this.interpret(answer, request);
+    checkAnswer(response, request);
+    return response;
   }
 
   private interpret(answer: Response<string>, request: RadarRequest): RadarResponse {

@@ -28,8 +28,18 @@ export type Fault =
         | 'unequal'
         | 'missing-series'
         | 'extra-fields'
-        | 'empty';
+        | 'empty'
+        /** The second timestamp repeats the first. */
+        | 'duplicate-timestamp'
+        /** Every timestamp 7 minutes past its bucket. */
+        | 'off-grid'
+        /** Timestamps without a zone ("2026-08-14T09:00:00"). */
+        | 'no-zone'
+        /** A valid answer padded to about 100 MB. */
+        | 'huge';
     }
+  /** Every timestamp moved by `byMs` (outside the window asked for). */
+  | { kind: 'shift'; byMs: number }
   /** Valid data whose group keys are renamed to these, in order. */
   | { kind: 'hostile-keys'; keys: string[] };
 
@@ -212,6 +222,21 @@ export class RadarSimulator {
         break;
       case 'empty':
         body.result[firstSeries] = { timestamps: [] };
+        break;
+      case 'duplicate-timestamp':
+        if (series.timestamps!.length > 1) series.timestamps![1] = series.timestamps![0];
+        break;
+      case 'off-grid':
+      case 'shift': {
+        const byMs = fault.kind === 'shift' ? fault.byMs : 7 * 60_000;
+        series.timestamps = series.timestamps!.map((t) => iso(Date.parse(t as string) + byMs));
+        break;
+      }
+      case 'no-zone':
+        series.timestamps = series.timestamps!.map((t) => (t as string).replace(/Z$/, ''));
+        break;
+      case 'huge':
+        Object.assign(body.result, { padding: 'x'.repeat(100_000_000) });
         break;
       case 'hostile-keys': {
         const groups = Object.keys(series).filter((k) => k !== 'timestamps');

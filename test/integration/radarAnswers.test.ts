@@ -1,0 +1,118 @@
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from '../harness/cli.js';
+import type { Fault } from '../harness/radarSimulator.js';
+import { useStack } from '../harness/stack.js';
+
+const DAY = 86_400_000;
+/** One request per run: daily data, whose one 364-day window is the open one. */
+const DAILY = `
+radar: { retries: 1, retryDelayMs: 20, concurrency: 1 }
+jobs:
+  - name: ans
+    dimensions: [PRODUCT]
+    intervals: [1d]
+    lookback: 7d
+`;
+/** Hourly data in 7-day windows, for closed windows. */
+const HOURLY = `
+radar: { retries: 1, retryDelayMs: 20, concurrency: 1 }
+jobs:
+  - name: ans
+    dimensions: [PRODUCT]
+    intervals: [1h]
+`;
+
+/** Reports the child's peak RSS on stderr as it exits. */
+const PEAK_RSS = `--import=data:text/javascript,${encodeURIComponent(
+  "process.on('exit',()=>process.stderr.write('peak-rss-kb '+process.resourceUsage().maxRSS+'\\n'))",
+)}`;
+
+describe("Radar's answers checked against their window", () => {
+  const stack = useStack('answers', { fixedHorizon: true });
+  const { influx, sim } = stack;
+  const traffic = async () => influx.query('SELECT * FROM radar_netflows', stack.db).catch(() => []);
+
+  test.each<[string, Fault]>([
+    ['timestamps a year before the window', { kind: 'shift', byMs: -365 * DAY }],
+    ['timestamps in the future', { kind: 'shift', byMs: 30 * DAY }],
+    ['a duplicated timestamp', { kind: 'duplicate-timestamp' }],
+    ['timestamps off the interval grid', { kind: 'off-grid' }],
+    ['timestamps without a zone', { kind: 'no-zone' }],
+  ])(
+    '%s: retried, then the window fails unwritten; good answers later give exactly the good data',
+    async (_, fault) => {
+      const configFile = stack.writeConfig(DAILY);
+      sim.inject(fault, 2);
+      const bad = await runCli(['once', '--config', configFile], stack.env({ TZ: 'Asia/Kolkata' }));
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toMatch(/malformed Radar response: series "serie_0"/);
+      expect(await traffic()).toEqual([]);
+      const good = await runCli(['once', '--config', configFile], stack.env({ TZ: 'Asia/Kolkata' }));
+      expect(good.code).toBe(0);
+      await stack.expectMatchesServed(() => 'ans');
+    },
+  );
+
+  test('an empty answer for a closed window is incomplete: written, not final, fetched again until complete', async () => {
+    // The day before yesterday: closed and settled, but young enough for Radar to fill it.
+    const configFile = stack.writeConfig(HOURLY.replace('[1h]', '[15m]'));
+    const dayStart = Math.floor(Date.now() / DAY) * DAY - 2 * DAY;
+    const range = [
+      '--from',
+      new Date(dayStart).toISOString(),
+      '--to',
+      new Date(dayStart + DAY).toISOString(),
+    ];
+    sim.inject({ kind: 'empty' });
+    const first = await runCli(['backfill', ...range, '--config', configFile], stack.env());
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(/window incomplete: Radar's answer lacks 96 buckets/);
+    const fetches = await influx.query('SELECT missing_buckets FROM radar_fetches', stack.db);
+    expect(fetches.map((r) => r.missing_buckets)).toEqual([96]);
+    const again = await runCli(['backfill', ...range, '--config', configFile], stack.env());
+    expect(again.code).toBe(0);
+    expect(sim.served).toHaveLength(2);
+    await stack.expectMatchesServed(() => 'ans');
+    const third = await runCli(['backfill', ...range, '--config', configFile], stack.env());
+    expect(third.code).toBe(0);
+    expect(sim.served).toHaveLength(2);
+  });
+
+  test('group names: a line break is dead-lettered, an empty name gets a visible key, the rest is written', async () => {
+    const configFile = stack.writeConfig(HOURLY);
+    const weekStart = Math.floor((Date.now() - 21 * DAY) / (7 * DAY)) * 7 * DAY;
+    const range = [
+      '--from',
+      new Date(weekStart).toISOString(),
+      '--to',
+      new Date(weekStart + 7 * DAY).toISOString(),
+    ];
+    sim.inject({ kind: 'hostile-keys', keys: ['line\nbreak', ''] });
+    const result = await runCli(['backfill', ...range, '--config', configFile], stack.env());
+    expect(result.code).toBe(0);
+    const keys = await influx.query('SHOW TAG VALUES FROM radar_netflows WITH KEY = "group_key"', stack.db);
+    expect(keys.map((k) => k.value)).toEqual(['(empty)']);
+    expect(await traffic()).toHaveLength(168);
+    const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8').trim().split('\n');
+    expect(letters).toHaveLength(168);
+    expect(letters.every((l) => /line break/.test(l))).toBe(true);
+    // Checkpointed: the same backfill again asks for nothing.
+    await runCli(['backfill', ...range, '--config', configFile], stack.env());
+    expect(sim.served).toHaveLength(1);
+  });
+
+  test('a 100 MB answer fails while being read, naming the limit, with memory bounded', async () => {
+    const configFile = stack.writeConfig(DAILY);
+    sim.inject({ kind: 'huge' }, 2);
+    const result = await runCli(['once', '--config', configFile], stack.env({ NODE_OPTIONS: PEAK_RSS }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /larger than radar.maxResponseBytes \(33554432 bytes\).*raise radar.maxResponseBytes/,
+    );
+    const peakKb = Number(/peak-rss-kb (\d+)/.exec(result.stderr)?.[1]);
+    expect(peakKb).toBeGreaterThan(0);
+    expect(peakKb).toBeLessThan(300 * 1024);
+  });
+});

@@ -1,0 +1,86 @@
+import { describe, expect, test } from '@jest/globals';
+import { checkAnswer, expectedBuckets } from '../../../src/radar/answerCheck.js';
+import type { RadarRequest } from '../../../src/radar/request.js';
+import { parseRadarResult } from '../../../src/radar/response.js';
+
+const H = 3_600_000;
+const request = (aggInterval: RadarRequest['aggInterval'], start: string, end: string): RadarRequest => ({
+  dimension: 'PRODUCT',
+  aggInterval,
+  series: [{ dateStart: start, dateEnd: end }],
+});
+
+/** A literal answer of one series with one group "HTTP". */
+function answer(timestamps: string[], lastUpdated = '2026-08-15T00:00:00Z') {
+  return parseRadarResult(
+    {
+      meta: { lastUpdated },
+      serie_0: { timestamps, HTTP: timestamps.map(() => '1.5') },
+    },
+    [['serie_0']],
+  );
+}
+
+const hourly = request('1h', '2026-08-14T00:00:00Z', '2026-08-14T04:00:00Z');
+const check =
+  (timestamps: string[], req = hourly, lastUpdated?: string) =>
+  () =>
+    checkAnswer(answer(timestamps, lastUpdated), req);
+
+describe('checkAnswer', () => {
+  test('accepts buckets on the grid, in order, inside the range', () => {
+    expect(check(['2026-08-14T00:00:00Z', '2026-08-14T01:00:00Z', '2026-08-14T03:00:00Z'])).not.toThrow();
+    expect(check([])).not.toThrow();
+  });
+
+  test('timestamps must be strictly increasing', () => {
+    expect(check(['2026-08-14T01:00:00Z', '2026-08-14T01:00:00Z'])).toThrow(
+      /timestamps\[1\] 2026-08-14T01:00:00Z does not come after 2026-08-14T01:00:00Z/,
+    );
+    expect(check(['2026-08-14T02:00:00Z', '2026-08-14T01:00:00Z'])).toThrow(/does not come after/);
+  });
+
+  test("timestamps must lie on the interval's grid", () => {
+    expect(check(['2026-08-14T01:07:00Z'])).toThrow(/is not on the 1h grid/);
+  });
+
+  test('timestamps must lie inside the range asked for', () => {
+    expect(check(['2026-08-13T23:00:00Z'])).toThrow(/lies before the range asked for/);
+    expect(check(['2026-08-14T04:00:00Z'])).toThrow(/lies past the range asked for/);
+    expect(check(['2025-08-14T01:00:00Z'])).toThrow(/before the range/);
+  });
+
+  test('timestamps must not lie past meta.lastUpdated', () => {
+    expect(check(['2026-08-14T02:00:00Z'], hourly, '2026-08-14T01:30:00Z')).toThrow(
+      /lies past meta.lastUpdated 2026-08-14T01:30:00Z/,
+    );
+  });
+
+  test('weekly buckets: midnight, whole weeks apart; one starting before the range is tolerated', () => {
+    const weekly = request('1w', '2026-01-01T00:00:00Z', '2026-03-01T00:00:00Z');
+    expect(check(['2025-12-29T00:00:00Z', '2026-01-05T00:00:00Z'], weekly)).not.toThrow();
+    expect(check(['2025-12-20T00:00:00Z'], weekly)).toThrow(/before the range/);
+    expect(check(['2026-01-05T00:00:00Z', '2026-01-13T00:00:00Z'], weekly)).toThrow(/not on the 1w grid/);
+    expect(check(['2026-01-05T06:00:00Z'], weekly)).toThrow(/not on the 1w grid/);
+  });
+
+  test('parsing: a timestamp needs a zone, and every group one value per timestamp', () => {
+    expect(() => answer(['2026-08-14T01:00:00'])).toThrow(/is not an RFC 3339 date-time with a zone/);
+    expect(() => answer(['2026-08-14T01:00:00+05:30'])).not.toThrow();
+    expect(() =>
+      parseRadarResult({ meta: {}, serie_0: { timestamps: ['2026-08-14T01:00:00Z'], HTTP: [] } }, [
+        ['serie_0'],
+      ]),
+    ).toThrow(/has 0 values for 1 timestamps/);
+  });
+});
+
+describe('expectedBuckets', () => {
+  test('the complete buckets up to lastUpdated, within the window', () => {
+    const start = Date.parse('2026-08-14T00:00:00Z');
+    expect(expectedBuckets('1h', start, start + 24 * H, undefined)).toBe(24);
+    expect(expectedBuckets('1h', start, start + 24 * H, start + 5.5 * H)).toBe(5);
+    expect(expectedBuckets('15m', start, start + 24 * H, start - H)).toBe(0);
+    expect(expectedBuckets('1w', start, start + 7 * 24 * 7 * H, undefined)).toBe(6);
+  });
+});
