@@ -4,10 +4,10 @@ import { loadConfigFile } from './config/load.js';
 import { planQueries, type Query } from './config/plan.js';
 import type { RawConfig } from './config/schema.js';
 import { requireRadarAuth, resolveSettings, type Settings } from './config/settings.js';
-import { createLogger, type Logger } from './log.js';
+import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
 import { RateLimiter } from './radar/limiter.js';
-import { LazyInfluxSink } from './sink/connect.js';
+import { checkInflux, LazyInfluxSink } from './sink/connect.js';
 import { DeadLetters } from './sink/deadLetters.js';
 import { DeliveringSink } from './sink/deliveringSink.js';
 import { DiskSpool } from './sink/spool.js';
@@ -32,7 +32,7 @@ export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock
   const config = loadConfigFile(configFile, env);
   const settings = resolveSettings(config, env);
   const secrets = [...secretsOf(settings.radar.auth), settings.influx.password, settings.influx.token];
-  const logger = createLogger({ level: env.LOG_LEVEL, secrets });
+  const logger = createLogger({ level: parseLogLevel(env.LOG_LEVEL), secrets });
   routeNodeWarnings(logger);
   return { configFile, config, settings, queries: planQueries(config, settings), logger, clock };
 }
@@ -102,6 +102,12 @@ export async function openPipeline(
   },
 ): Promise<Pipeline> {
   requireRadarAuth(app.settings.radar);
+  if (!options.dryRun) {
+    const problems = await checkInflux(app.settings.influx, (reason) =>
+      app.logger.warn(`${reason}: points will wait in the spool until it answers`),
+    );
+    if (problems.length > 0) throw new UsageError(problems.join('\n'));
+  }
   const { metrics } = options;
   const cancel = new AbortController();
   // Every request, retry wait and limiter queue slot listens to this one signal: many at once is normal.

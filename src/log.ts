@@ -1,9 +1,16 @@
 import winston from 'winston';
-import { redact } from './errors.js';
+import { redact, UsageError } from './errors.js';
 
 export type { Logger } from 'winston';
 
-const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export const LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+
+/** LOG_LEVEL as given, or info when unset; anything else is the user's mistake to fix. */
+export function parseLogLevel(text: string | undefined): (typeof LEVELS)[number] {
+  if (text === undefined || text === '') return 'info';
+  if ((LEVELS as readonly string[]).includes(text)) return text as (typeof LEVELS)[number];
+  throw new UsageError(`LOG_LEVEL "${text}" is not one of ${LEVELS.join(', ')}`);
+}
 
 /**
  * JSON lines on stderr (stdout is for command output and --dry-run line protocol); human-readable on

@@ -46,6 +46,15 @@ Exit codes: 0 ok; 1 a query failed; 2 a mistake in the command line, config or s
 3 fetched, but points wait in the disk spool for InfluxDB; 130 interrupted (backfill resumes).
 `;
 
+/** The options each command uses (besides --config); any other is a mistake, not something to ignore. */
+const OPTIONS_OF: Record<Command, readonly string[]> = {
+  run: [],
+  once: ['job', 'dimension', 'interval', 'dry-run'],
+  backfill: ['job', 'dimension', 'interval', 'from', 'to', 'refetch', 'dry-run'],
+  validate: [],
+  plan: ['job', 'dimension', 'interval'],
+};
+
 /** Parses argv strictly: an unknown command or option is a usage error naming it. */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
   let parsed;
@@ -80,6 +89,22 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
       : first;
   if (command !== 'help' && command !== 'version' && !(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS.join(', ')}\n\n${USAGE}`);
+  }
+  if (command !== 'help' && command !== 'version') {
+    const allowed = OPTIONS_OF[command as Command];
+    const unused = Object.keys(values).filter(
+      (option) => option !== 'config' && !(allowed as readonly string[]).includes(option),
+    );
+    if (unused.length > 0)
+      throw new UsageError(
+        `${command} does not take ${unused.map((o) => `--${o}`).join(', ')}` +
+          (allowed.length > 0
+            ? `; it takes ${allowed.map((o) => `--${o}`).join(', ')} (and --config)`
+            : ' (only --config)') +
+          (command === 'run' && unused.includes('dry-run')
+            ? ': use once --dry-run to see what would be written'
+            : ''),
+      );
   }
   return {
     command: command as CommandLine['command'],

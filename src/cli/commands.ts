@@ -89,8 +89,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
   try {
     const outcomes = await Promise.all(queries.map((q) => runFromCheckpoint(q, deps, store)));
-    reportOutcomes(app, outcomes, io, cli.dryRun);
-    return await oneShotExitCode(app, deps, outcomes, io);
+    return await finishOneShot(app, deps, outcomes, io, cli.dryRun);
   } finally {
     await deps.sink.close();
     await store.close();
@@ -99,18 +98,24 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
 
 /**
  * How a one-shot command (once, backfill) ends, once its queries have run:
- * - 2 when InfluxDB refused our credentials (whatever the spool holds: that is the news);
+ * - 2 when Radar or InfluxDB refused our credentials (whatever the spool holds: that is the news);
  * - 1 when a query failed for any reason but a full spool;
  * - 3 when points are left in the spool after giving InfluxDB a moment (safe on disk; the next run
  *   writes them first), or a full spool stopped fetching;
  * - 0 otherwise.
  */
-export async function oneShotExitCode(
+export async function finishOneShot(
   app: App,
   deps: Pipeline,
   outcomes: readonly QueryOutcome[],
   io: Io,
+  dryRun: boolean,
 ): Promise<number> {
+  const refused = deps.client.refusedCredentials;
+  if (refused) {
+    io.stderr.write(`error: ${refused.message}\n`);
+    return EXIT.usage;
+  }
   const delivery = deps.delivery;
   const failed = outcomes.filter((o) => !o.ok && !o.aborted);
   const spoolFull = failed.filter((o) => o.error instanceof SpoolFullError);
@@ -119,6 +124,7 @@ export async function oneShotExitCode(
     await Promise.race([delivery.drain(), sleep(oneShotSpoolWaitMs(app), timeUp.signal)]);
     timeUp.abort();
   }
+  reportOutcomes(app, outcomes, io, dryRun, delivery?.spoolBytes ?? 0);
   const fatal = delivery?.fatalError;
   if (fatal) {
     io.stderr.write(`error: ${fatal.message}\n`);
@@ -134,12 +140,24 @@ export async function oneShotExitCode(
   return delivery && delivery.spoolBytes > 0 ? EXIT.spooled : EXIT.ok;
 }
 
-export function reportOutcomes(app: App, outcomes: QueryOutcome[], io: Io, dryRun: boolean): void {
+/** The run's summary: "points written" only when InfluxDB has them all, not when some wait in the spool. */
+export function reportOutcomes(
+  app: App,
+  outcomes: readonly QueryOutcome[],
+  io: Io,
+  dryRun: boolean,
+  spoolBytes: number,
+): void {
   const failed = outcomes.filter((o) => !o.ok && !o.aborted);
   const points = outcomes.reduce((sum, o) => sum + o.points, 0);
   const windows = outcomes.reduce((sum, o) => sum + o.done.filter((w) => w.fetched).length, 0);
+  const where = dryRun
+    ? 'printed (dry run)'
+    : spoolBytes > 0
+      ? `fetched, not all written: ${spoolBytes} bytes are kept in the spool for InfluxDB`
+      : 'written';
   app.logger.info(
-    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points ${dryRun ? 'printed (dry run)' : 'written'}`,
+    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points ${where}`,
   );
   for (const outcome of failed)
     io.stderr.write(`failed: ${outcome.query.id}: ${outcome.error?.message ?? 'unknown error'}\n`);

@@ -72,6 +72,11 @@ function isEntryPoint(): boolean {
 }
 
 if (isEntryPoint()) {
+  // `radar-netflows once --dry-run | head`: the reader has gone, so there is nobody left to tell.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(EXIT.ok);
+    throw error;
+  });
   const code = await main(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

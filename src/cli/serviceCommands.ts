@@ -11,7 +11,7 @@ import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
 import { parseTimeArg, type CommandLine } from './args.js';
-import { EXIT, oneShotExitCode, reportOutcomes, type Io } from './commands.js';
+import { EXIT, finishOneShot, reportOutcomes, type Io } from './commands.js';
 import { Progress } from './progress.js';
 
 /**
@@ -39,8 +39,6 @@ function onStopSignal(onFirst: (signal: string) => void, io: Io): () => void {
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
-  if (cli.dryRun)
-    throw new UsageError('run has no --dry-run: use once --dry-run to see what would be written');
   const store = await openStateWaiting(app);
   if (!store) return EXIT.ok;
   const metrics = new Metrics();
@@ -54,26 +52,35 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
     app.clock,
     app.logger,
   );
-  daemon.start();
-  stats.start(app.settings.service.statsEveryMs);
   return new Promise((resolve) => {
+    let stopping = false;
+    const stop = async (exitCode: number): Promise<void> => {
+      if (stopping) return;
+      stopping = true;
+      const finished = await daemon.stop();
+      if (!finished)
+        app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
+      await stats.stop();
+      await store.close().catch((error: Error) => app.logger.error(error.message));
+      await deps.sink.close();
+      server?.close();
+      server?.closeAllConnections();
+      removeHandlers();
+      app.logger.info('stopped');
+      resolve(exitCode);
+    };
     const removeHandlers = onStopSignal((signal) => {
       app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
-      void daemon.stop().then(async (finished) => {
-        if (!finished)
-          app.logger.warn(
-            'grace period over: windows still in flight will be fetched again at the next start',
-          );
-        await stats.stop();
-        await store.close().catch((error: Error) => app.logger.error(error.message));
-        await deps.sink.close();
-        server?.close();
-        server?.closeAllConnections();
-        removeHandlers();
-        app.logger.info('stopped');
-        resolve(EXIT.ok);
-      });
+      void stop(EXIT.ok);
     }, io);
+    // No later run can succeed with credentials Radar refused: a supervisor must not restart on this (exit 2).
+    daemon.onFatal = (error) => {
+      app.logger.error(`stopping: ${error.message}`);
+      io.stderr.write(`error: ${error.message}\n`);
+      void stop(EXIT.usage);
+    };
+    daemon.start();
+    stats.start(app.settings.service.statsEveryMs);
   });
 }
 
@@ -110,9 +117,11 @@ async function openStateWaiting(app: App): Promise<StateStore | undefined> {
   }
 }
 
-/** /readyz: InfluxDB answers, the spool has room, and a query succeeded within staleAfter. */
+/**
+ * /readyz: InfluxDB answers, the spool has room, Radar took our credentials, and a query succeeded
+ * within staleAfter (the start itself is no success: a service that has never fetched is not ready).
+ */
 function readinessCheck(app: App, deps: Pipeline, metrics: Metrics): () => Promise<Readiness> {
-  const startedMs = app.clock.nowMs();
   return async () => {
     const checks: Record<string, string> = {};
     checks.influx = await pingVersion({ ...app.settings.influx, timeoutMs: 2000 }).then(
@@ -123,11 +132,16 @@ function readinessCheck(app: App, deps: Pipeline, metrics: Metrics): () => Promi
     checks.spool = deps.delivery?.spoolFull
       ? `full: ${spoolBytes} bytes wait, fetching is paused`
       : `ok (${spoolBytes} bytes waiting)`;
-    const ageMs = app.clock.nowMs() - (metrics.lastSuccessMs ?? startedMs);
+    const refused = deps.client.refusedCredentials;
+    checks.radar = refused ? `credentials refused: ${refused.message}` : 'ok';
+    const lastMs = metrics.lastSuccessMs;
+    const ageMs = lastMs === undefined ? undefined : app.clock.nowMs() - lastMs;
     checks.lastSuccess =
-      ageMs <= app.settings.service.staleAfterMs
-        ? 'ok'
-        : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
+      ageMs === undefined
+        ? 'not yet: no query has succeeded since the start'
+        : ageMs <= app.settings.service.staleAfterMs
+          ? 'ok'
+          : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
     return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };
   };
 }
@@ -179,9 +193,11 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
       interrupt.signal,
     );
     progress.finish();
-    reportOutcomes(app, outcomes, io, cli.dryRun);
-    if (interrupt.signal.aborted) return EXIT.interrupted;
-    return await oneShotExitCode(app, deps, outcomes, io);
+    if (interrupt.signal.aborted) {
+      reportOutcomes(app, outcomes, io, cli.dryRun, deps.delivery?.spoolBytes ?? 0);
+      return EXIT.interrupted;
+    }
+    return await finishOneShot(app, deps, outcomes, io, cli.dryRun);
   } finally {
     removeHandlers();
     await deps.sink.close();

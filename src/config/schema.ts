@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { validate as isValidCron } from 'node-cron';
+import cronLibrary, { validate as isValidCron } from 'node-cron';
 import {
   checkFilterItem,
   DIMENSIONS,
@@ -21,9 +21,43 @@ const nonEmptyName = z
   .max(200, 'must be at most 200 characters')
   .refine((s) => !/[\n\r\t]/.test(s), 'must not contain newlines or tabs');
 
-const cron = z.string().refine((expr) => isValidCron(expr), {
-  message: 'is not a valid cron expression (5 fields, or 6 with seconds first, e.g. "*/15 * * * *")',
+const cron = z.string().superRefine((expr, ctx) => {
+  const problem = cronProblem(expr);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** The largest value of each cron field, seconds first: a step beyond it is a typo, not a schedule. */
+const CRON_FIELD_MAX = [
+  ['second', 59],
+  ['minute', 59],
+  ['hour', 23],
+  ['day of month', 31],
+  ['month', 12],
+  ['day of week', 7],
+] as const;
+
+/** What is wrong with a cron expression, in words; undefined when it is a schedule that fires. */
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  const named = fields.length === 5 ? CRON_FIELD_MAX.slice(1) : CRON_FIELD_MAX;
+  for (const [i, field] of fields.entries()) {
+    for (const step of field.matchAll(/\/(\d+)/g)) {
+      const [name, max] = named[i] ?? ['field', 59];
+      if (Number(step[1]) > max || Number(step[1]) === 0)
+        return `is not a useful cron expression: the step /${step[1]} of the ${name} field is outside 1-${max}`;
+    }
+  }
+  if (isValidCron(expr)) return undefined;
+  try {
+    cronLibrary.createTask(expr, () => undefined);
+  } catch (error) {
+    const reason = (error as Error).message;
+    if (/impossible day of month/.test(reason))
+      return `is a valid cron expression that never fires (${reason})`;
+    return `is not a valid cron expression: ${reason} (5 fields, or 6 with seconds first, e.g. "*/15 * * * *")`;
+  }
+  return 'is not a valid cron expression (5 fields, or 6 with seconds first, e.g. "*/15 * * * *")';
+}
 
 const timezone = z.string().refine(
   (tz) => {
@@ -116,7 +150,10 @@ const radar = z.strictObject({
 
 const influx = z.strictObject({
   url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
-  apiVersion: z.enum(['auto', '1', '2', '3']).optional(),
+  // `apiVersion: 2` is a number in YAML: taken as the same as "2".
+  apiVersion: z
+    .preprocess((v) => (typeof v === 'number' ? String(v) : v), z.enum(['auto', '1', '2', '3']))
+    .optional(),
   database: z.string().min(1).optional(),
   retentionPolicy: z.string().min(1).optional(),
   username: z.string().optional(),

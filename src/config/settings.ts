@@ -103,28 +103,53 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
     if (text !== undefined) windowMs[interval] = parseWindowLength(text) as number;
   }
   const service = config.service ?? {};
-  const radarUrl = splitCredentials(
-    e('RADAR_API_URL') ? 'RADAR_API_URL' : 'radar.url',
-    e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL,
+  // Every mistake in the environment is reported at once, one line each, not the first one only.
+  const problems: string[] = [];
+  const checked = <T>(read: () => T, fallback: T): T => {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push(error.message);
+      return fallback;
+    }
+  };
+  const noUrl = { url: DEFAULT_RADAR_URL, username: undefined, password: undefined };
+  const radarUrl = checked(
+    () =>
+      splitCredentials(
+        e('RADAR_API_URL') ? 'RADAR_API_URL' : 'radar.url',
+        e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL,
+      ),
+    noUrl,
   );
   if (radarUrl.username !== undefined)
-    throw new UsageError(
+    problems.push(
       'RADAR_API_URL / radar.url must not hold credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY)',
     );
   const baseUrl = radarUrl.url;
-  const influxUrl = splitCredentials(
-    e('INFLUX_URL') ? 'INFLUX_URL' : 'influx.url',
-    e('INFLUX_URL') ?? influx.url ?? 'http://localhost:8086',
+  const influxUrl = checked(
+    () =>
+      splitCredentials(
+        e('INFLUX_URL') ? 'INFLUX_URL' : 'influx.url',
+        e('INFLUX_URL') ?? influx.url ?? 'http://localhost:8086',
+      ),
+    noUrl,
   );
   const rateLimitPer5Min = radar.rateLimit ?? 600;
   if (rateLimitPer5Min > CLOUDFLARE_LIMIT_PER_5_MIN && new URL(baseUrl).hostname.endsWith('cloudflare.com')) {
-    throw new UsageError(
+    problems.push(
       `radar.rateLimit ${rateLimitPer5Min} is above Cloudflare's ${CLOUDFLARE_LIMIT_PER_5_MIN} requests per 5 minutes: Cloudflare would block every call for 5 minutes`,
     );
   }
+  const listen = checked(
+    () => parseListen(e('HTTP_LISTEN') ?? service.listen ?? '127.0.0.1:9464'),
+    undefined,
+  );
+  if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return {
     service: {
-      listen: parseListen(e('HTTP_LISTEN') ?? service.listen ?? '127.0.0.1:9464'),
+      listen,
       runOnStart: service.runOnStart ?? true,
       jitterMs: service.jitterMs ?? 0,
       graceMs: service.graceMs ?? 30_000,

@@ -85,13 +85,16 @@ export async function fetchResponse(
   query: Query,
   window: Window,
   deps: PipelineDeps,
+  stop?: AbortSignal,
 ): Promise<FetchedWindow> {
   const range = requestRange(window, deps.clock.nowMs());
   if (!range) return undefined;
   const startedMs = deps.clock.nowMs();
   try {
-    return await deps.client.fetch(buildRequest(query, range), logContext(query, window));
+    return await deps.client.fetch(buildRequest(query, range), logContext(query, window), stop);
   } catch (error) {
+    // Given up for a shutdown: no request failed, nothing to record.
+    if (stop?.aborted) throw error;
     const attempts = error instanceof ServiceError ? (error.attempts ?? 1) : 1;
     await recordFailedFetch(query, window, attempts, deps.clock.nowMs() - startedMs, deps);
     throw error;

@@ -1,5 +1,6 @@
 import type { Query } from '../config/plan.js';
 import { CancelledError, ServiceError } from '../errors.js';
+import { RADAR_CREDENTIALS_REFUSED } from '../radar/client.js';
 import type { Window } from '../windows/grid.js';
 import {
   fetchResponse,
@@ -48,7 +49,7 @@ export async function runQuery(
   const startNext = (): void => {
     if (failed || options.signal?.aborted || started >= windows.length) return;
     const window = windows[started]!;
-    const work = fetchResponse(query, window, deps).then((fetched) =>
+    const work = fetchResponse(query, window, deps, options.signal).then((fetched) =>
       writeWindow(query, window, fetched, deps),
     );
     work.catch(() => (failed = true));
@@ -75,7 +76,9 @@ export async function runQuery(
         return { query, ok: false, aborted: true, done, points };
       deps.observer?.windowFailed();
       const message = error instanceof Error ? error.message : String(error);
-      deps.logger.error(`window failed: ${message}`, {
+      // Refused credentials are told once, by the client and the command; not once per query.
+      const refused = error instanceof ServiceError && error.code === RADAR_CREDENTIALS_REFUSED;
+      deps.logger.log(refused ? 'debug' : 'error', `window failed: ${message}`, {
         ...logContext(query, windows[i]!),
         code: error instanceof ServiceError ? error.code : 'unexpected',
       });

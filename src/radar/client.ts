@@ -11,6 +11,9 @@ import { checkAnswer } from './answerCheck.js';
 import { requestPath, toSearchParams, validateRadarRequest, type RadarRequest } from './request.js';
 import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
 
+/** The code of Radar's refusal of our credentials (401/403): no request can succeed until they change. */
+export const RADAR_CREDENTIALS_REFUSED = 'radar_credentials_refused';
+
 /** Radar said no, or could not be reached. `outcome` is the classifier's verdict. */
 export class RadarApiError extends ServiceError {
   readonly status: number | undefined;
@@ -29,11 +32,13 @@ export class RadarApiError extends ServiceError {
     },
   ) {
     super(
-      fields.outcome === 'throttle'
-        ? 'radar_throttled'
-        : fields.outcome === 'fatal'
-          ? 'radar_refused'
-          : 'radar_unavailable',
+      fields.status === 401 || fields.status === 403
+        ? RADAR_CREDENTIALS_REFUSED
+        : fields.outcome === 'throttle'
+          ? 'radar_throttled'
+          : fields.outcome === 'fatal'
+            ? 'radar_refused'
+            : 'radar_unavailable',
       message,
       {
         retryable: fields.outcome !== 'fatal',
@@ -72,19 +77,38 @@ export class RadarClient {
   private readonly clock: Clock;
   /** Radar refused our credentials: every later request would be refused too, so none is sent. */
   private credentialsRefused: RadarApiError | undefined;
+  private credentialsTold = false;
 
   constructor(private readonly options: RadarClientOptions) {
     this.clock = options.clock ?? systemClock;
   }
 
-  async fetch(request: RadarRequest, context: Record<string, unknown> = {}): Promise<FetchResult> {
+  /** Radar's refusal of our credentials, once it came: every later request fails with it, unsent. */
+  get refusedCredentials(): RadarApiError | undefined {
+    return this.credentialsRefused;
+  }
+
+  /**
+   * One request, retried as needed. `stop` (a shutdown's first step) cancels it while it waits for its
+   * turn or between attempts; a request already on the wire runs on until the client's own signal
+   * (the end of the grace period).
+   */
+  async fetch(
+    request: RadarRequest,
+    context: Record<string, unknown> = {},
+    stop?: AbortSignal,
+  ): Promise<FetchResult> {
     validateRadarRequest(request);
     const startedMs = this.clock.nowMs();
     let attempts = 0;
-    const response = await this.retrying(request, context, () => attempts++).catch((error: unknown) => {
-      if (error instanceof ServiceError) error.attempts = attempts;
-      throw error;
-    });
+    const waits = [this.options.signal, stop].filter((s): s is AbortSignal => s !== undefined);
+    const waitSignal = waits.length > 1 ? AbortSignal.any(waits) : waits[0];
+    const response = await this.retrying(request, context, () => attempts++, waitSignal).catch(
+      (error: unknown) => {
+        if (error instanceof ServiceError) error.attempts = attempts;
+        throw error;
+      },
+    );
     return { response, attempts, durationMs: this.clock.nowMs() - startedMs };
   }
 
@@ -93,12 +117,14 @@ export class RadarClient {
     request: RadarRequest,
     context: Record<string, unknown>,
     counted: () => void,
+    waitSignal: AbortSignal | undefined,
   ): Promise<RadarResponse> {
     const { settings, limiter, logger } = this.options;
     return pRetry(
       async () => {
+        if (this.credentialsRefused) throw this.credentialsRefused;
         counted();
-        await limiter.acquire(this.options.signal);
+        await limiter.acquire(waitSignal);
         try {
           if (this.credentialsRefused) throw this.credentialsRefused;
           const response = await this.attempt(request);
@@ -110,12 +136,17 @@ export class RadarClient {
       },
       {
         retries: settings.retries,
-        ...(this.options.signal ? { signal: this.options.signal } : {}),
+        ...(waitSignal ? { signal: waitSignal } : {}),
         minTimeout: settings.retryDelayMs,
         maxTimeout: 60_000,
         randomize: true,
         shouldRetry: ({ error }) => error instanceof ServiceError && error.retryable,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          // The refusal of our credentials is told once, however many requests it stops.
+          if ((error as ServiceError).code === RADAR_CREDENTIALS_REFUSED) {
+            if (this.credentialsTold) return;
+            this.credentialsTold = true;
+          }
           if (error instanceof RadarApiError && error.outcome === 'throttle') {
             limiter.pauseUntil(this.clock.nowMs() + (error.retryAfterMs ?? settings.throttlePauseMs));
           }
@@ -127,7 +158,7 @@ export class RadarClient {
             {
               ...context,
               attempt: attemptNumber,
-              retriesLeft,
+              ...(retrying ? { retriesLeft } : {}),
               code: (error as ServiceError).code,
             },
           );
@@ -197,8 +228,10 @@ export class RadarClient {
     const what =
       apiMessage ??
       (isRecord(body) ? 'success is not true' : `non-JSON body ${JSON.stringify(answer.body.slice(0, 80))}`);
+    const credentials = status === 401 || status === 403;
     const message = redact(
-      `Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}`,
+      `Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}` +
+        (credentials ? `: ${credentialsHint(this.options.settings.auth)}` : ''),
       secretsOf(this.options.settings.auth),
     );
     const error = new RadarApiError(message, {
@@ -207,7 +240,7 @@ export class RadarClient {
       ...(apiCode !== undefined ? { apiCode } : {}),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
     });
-    if (status === 401 || status === 403) this.credentialsRefused = error;
+    if (credentials) this.credentialsRefused ??= error;
     throw error;
   }
 
@@ -248,6 +281,13 @@ export function parseRetryAfterMs(
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+/** Which variables to check when Radar refuses the credentials. */
+function credentialsHint(auth: RadarAuth | undefined): string {
+  return auth?.kind === 'key'
+    ? 'check CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY (better: an API token in CLOUDFLARE_API_TOKEN)'
+    : 'check CLOUDFLARE_API_TOKEN (an API token with Account > Radar > Read)';
 }
 
 export function authHeaders(auth: RadarAuth | undefined): Record<string, string> {

@@ -57,6 +57,9 @@ export class Daemon {
     this.running.set(job, run);
   }
 
+  /** Called once when a run finds that no later run can succeed (Radar refused the credentials). */
+  onFatal: (error: Error) => void = () => undefined;
+
   private async runJob(queries: readonly Query[]): Promise<void> {
     await Promise.all(
       queries.map(async (query) => {
@@ -73,6 +76,8 @@ export class Daemon {
         }
       }),
     );
+    const refused = this.deps.client.refusedCredentials;
+    if (refused && !this.shutdown.signal.aborted) this.onFatal(refused);
   }
 
   /**

@@ -57,6 +57,40 @@ export class LazyInfluxSink implements PointSink {
   }
 }
 
+/**
+ * What can be known of InfluxDB before the first write: the mistakes the user must fix (none when all
+ * is well, or when InfluxDB cannot be reached now: then points wait in the spool, and `onUnreachable`
+ * says why).
+ */
+export async function checkInflux(
+  settings: InfluxSettings,
+  onUnreachable: (reason: string) => void,
+): Promise<string[]> {
+  const lacksV2Credentials = !settings.bucket || !settings.token;
+  if (settings.apiVersion === '2' || settings.apiVersion === '3')
+    return lacksV2Credentials
+      ? [
+          `influx.apiVersion ${settings.apiVersion} needs INFLUX_BUCKET and INFLUX_TOKEN (or influx.bucket and influx.token)`,
+        ]
+      : [];
+  let version: string;
+  try {
+    version = await pingVersion(settings);
+  } catch (error) {
+    onUnreachable((error as Error).message);
+    return [];
+  }
+  const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
+  if (api !== '1')
+    return lacksV2Credentials
+      ? [
+          `InfluxDB at ${settings.url} is ${version}: set INFLUX_BUCKET and INFLUX_TOKEN${api === '2' && !settings.org ? ' (and INFLUX_ORG)' : ''}`,
+        ]
+      : [];
+  const refusal = await new InfluxV1Sink(settings, version).credentialsRefusal();
+  return refusal === undefined ? [] : [refusal];
+}
+
 /** Opens the sink the settings ask for; `auto` asks the server which API it speaks. */
 export async function connectInflux(settings: InfluxSettings): Promise<PointSink> {
   const version = settings.apiVersion === 'auto' ? await pingVersion(settings) : `${settings.apiVersion}.x`;

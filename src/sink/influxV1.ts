@@ -35,6 +35,16 @@ export class InfluxV1Sink implements PointSink {
     }
   }
 
+  /**
+   * Whether InfluxDB refuses who we say we are: 401 to a harmless query. (A 403 is left to the first
+   * write: a user allowed only to write may not be allowed this query.) Undefined when it does not.
+   */
+  async credentialsRefusal(): Promise<string | undefined> {
+    const answer = await this.post('/query', { q: 'SHOW DATABASES' }, '').catch(() => undefined);
+    if (answer?.statusCode !== 401) return undefined;
+    return this.httpError('refused the credentials', answer.statusCode, answer.body).message;
+  }
+
   private postWrite(body: string) {
     const params: Record<string, string> = { db: this.settings.database, precision: 'ms' };
     if (this.settings.retentionPolicy) params.rp = this.settings.retentionPolicy;

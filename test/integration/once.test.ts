@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { runCli } from '../harness/cli.js';
+import { runCli, startCli } from '../harness/cli.js';
 import { actualTraffic, expectedFromServed } from '../harness/groundTruth.js';
 import type { Served } from '../harness/radarSimulator.js';
 import { useStack } from '../harness/stack.js';
@@ -119,5 +119,25 @@ jobs:
     expect(result.code).toBe(0);
     expect(result.stderr).not.toMatch(/MaxListenersExceededWarning/);
     for (const line of result.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+});
+
+describe('once --dry-run into a pipe that closes', () => {
+  const stack = useStack('once_pipe', { fixedHorizon: true });
+
+  test('ends quietly, like `| head`', async () => {
+    const configFile = stack.writeConfig(`
+jobs:
+  - name: pipe
+    dimensions: [LOCATION, AS]
+    intervals: [15m, 1h]
+    limitPerGroup: 10
+    lookback: 7d
+`);
+    const running = startCli(['once', '--dry-run', '--config', configFile], stack.env());
+    running.child.stdout!.once('data', () => running.child.stdout!.destroy());
+    const result = await running.exited;
+    expect(result.stderr).not.toMatch(/EPIPE|internal error|at .*\.js:\d+/);
+    expect(result.code).toBe(0);
   });
 });

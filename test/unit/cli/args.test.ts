@@ -26,6 +26,14 @@ describe('parseCommandLine', () => {
       dryRun: false,
     });
     expect(parseCommandLine([]).command).toBe('help');
+    expect(() => parseCommandLine(['run', '--job', 'x'])).toThrow(
+      /run does not take --job \(only --config\)/,
+    );
+    expect(() => parseCommandLine(['once', '--from', '2d'])).toThrow(
+      /once does not take --from; it takes --job, --dimension, --interval, --dry-run \(and --config\)/,
+    );
+    expect(() => parseCommandLine(['run', '--dry-run'])).toThrow(/use once --dry-run/);
+    expect(() => parseCommandLine(['validate', '--refetch'])).toThrow(UsageError);
     expect(parseCommandLine(['--version']).command).toBe('version');
   });
 

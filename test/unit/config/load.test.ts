@@ -53,6 +53,29 @@ describe('parseConfigText', () => {
     expect(problems(job('*/15 * * * *', 'UTC'))).toEqual([]);
   });
 
+  test('cron: a step beyond its field is refused; a valid expression that never fires says so', () => {
+    const job = (schedule: string) =>
+      `jobs:\n  - name: w\n    dimensions: [PRODUCT]\n    intervals: [1h]\n    schedule: "${schedule}"\n`;
+    expect(problems(job('*/61 * * * *'))).toEqual([
+      '5:15 jobs[0].schedule: "*/61 * * * *" is not a useful cron expression: the step /61 of the minute field is outside 1-59',
+    ]);
+    expect(problems(job('0 0 31 2 *'))[0]).toMatch(
+      /is a valid cron expression that never fires \(31 2 is an impossible day/,
+    );
+    expect(problems(job('0 25 * * *'))[0]).toMatch(
+      /is not a valid cron expression: 25 is a invalid expression for hour/,
+    );
+    expect(problems(job('*/15 * * * *'))).toEqual([]);
+    expect(problems(job('*/20 * * * * *'))).toEqual([]);
+  });
+
+  test('influx.apiVersion may be written as a YAML number', () => {
+    expect(problems(`influx: { apiVersion: 2 }\n${JOB}`)).toEqual([]);
+    expect(problems(`influx: { apiVersion: 4 }\n${JOB}`)[0]).toMatch(
+      /apiVersion: 4 is not allowed; expected one of/,
+    );
+  });
+
   test('names allowed keys for an unknown top-level key', () => {
     expect(problems(`job: []\n${JOB}`)[0]).toBe(
       '1:1 job: unknown key "job"; allowed keys: radar, influx, state, service, windows, defaults, jobs',

@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { runCli, startCli } from '../harness/cli.js';
+import { freePort } from '../harness/influxd.js';
+import { useStack } from '../harness/stack.js';
+
+const CONFIG = `
+radar: { retryDelayMs: 20 }
+jobs:
+  - name: check
+    schedule: "*/2 * * * * *"
+    dimensions: [LOCATION, PRODUCT]
+    intervals: [1h, 1d]
+    lookback: 2d
+`;
+
+describe('the truth at once: settings checked before the first request', () => {
+  const stack = useStack('startup', { fixedHorizon: true });
+  const { sim } = stack;
+  /** Something that answers /ping like InfluxDB 2.7. */
+  const v2 = http.createServer((_, res) => res.writeHead(204, { 'x-influxdb-version': 'v2.7.4' }).end());
+  let v2Url = '';
+
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => v2.listen(0, '127.0.0.1', resolve));
+    v2Url = `http://127.0.0.1:${(v2.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((resolve) => v2.close(() => resolve())));
+
+  const lines = (text: string) =>
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l !== '');
+
+  test('a wrong Radar token: once exits 2 with one line naming CLOUDFLARE_API_TOKEN, sending no more requests', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const result = await runCli(
+      ['once', '--config', configFile],
+      stack.env({ CLOUDFLARE_API_TOKEN: 'wrong-token-123', LOG_LEVEL: 'warn' }),
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/HTTP 401.*check CLOUDFLARE_API_TOKEN/);
+    expect(lines(result.stderr).length).toBeLessThanOrEqual(3);
+    expect(sim.served.length).toBeLessThanOrEqual(4);
+    expect(result.stderr).not.toContain('wrong-token-123');
+  });
+
+  test('a wrong Radar token under run: the service stops by itself with exit 2', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const daemon = startCli(
+      ['run', '--config', configFile],
+      stack.env({ CLOUDFLARE_API_TOKEN: 'wrong-token-123' }),
+    );
+    const result = await daemon.exited;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/check CLOUDFLARE_API_TOKEN/);
+  });
+
+  test.each([
+    [
+      'INFLUX_URL without a scheme',
+      { INFLUX_URL: 'localhost:8086' },
+      /INFLUX_URL "localhost:8086" is not an http\(s\) URL/,
+    ],
+    [
+      'RADAR_API_URL without a scheme',
+      { RADAR_API_URL: 'api.example.test/client/v4' },
+      /RADAR_API_URL .* is not an http\(s\) URL/,
+    ],
+    [
+      'a bad LOG_LEVEL',
+      { LOG_LEVEL: 'verbose' },
+      /LOG_LEVEL "verbose" is not one of error, warn, info, debug/,
+    ],
+  ])('%s: exit 2 before any request', async (_, env, message) => {
+    const configFile = stack.writeConfig(CONFIG);
+    for (const command of ['once', 'run']) {
+      const result = await runCli([command, '--config', configFile], stack.env(env));
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+    }
+    expect(sim.served).toHaveLength(0);
+  });
+
+  test('InfluxDB 2.x without INFLUX_BUCKET and INFLUX_TOKEN: exit 2 before any request, from /ping or from the config', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const detected = await runCli(['once', '--config', configFile], stack.env({ INFLUX_URL: v2Url }));
+    expect(detected.code).toBe(2);
+    expect(detected.stderr).toMatch(/is v2\.7\.4: set INFLUX_BUCKET and INFLUX_TOKEN \(and INFLUX_ORG\)/);
+    const declared = stack.writeConfig(`influx: { apiVersion: 2 }\n${CONFIG}`, 'declared.yaml');
+    const configured = await runCli(['backfill', '--from', '3d', '--config', declared], stack.env());
+    expect(configured.code).toBe(2);
+    expect(configured.stderr).toMatch(/influx.apiVersion 2 needs INFLUX_BUCKET and INFLUX_TOKEN/);
+    expect(sim.served).toHaveLength(0);
+  });
+
+  test('why InfluxDB cannot take writes is said: a closed port, an unknown host', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const closed = await runCli(
+      ['once', '--config', configFile],
+      stack.env({ INFLUX_URL: `http://127.0.0.1:${await freePort()}` }),
+    );
+    expect(closed.code).toBe(3);
+    expect(closed.stderr).toMatch(/ECONNREFUSED.*points will wait in the spool/);
+    expect(closed.stderr).toMatch(/kept in the spool/);
+    expect(closed.stderr).not.toMatch(/points written/);
+  });
+});
