@@ -12,19 +12,14 @@ import { SpoolFullError } from '../sink/deliveringSink.js';
 import { sleep } from '../util/time.js';
 import { formatDuration } from '../config/duration.js';
 import type { Query } from '../config/plan.js';
-import { runFromCheckpoint } from '../pipeline/scheduledRun.js';
+import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
+import type { WindowObserver } from '../pipeline/fetchWindow.js';
+import { Progress } from './progress.js';
+import { onStopSignal } from './signals.js';
 import type { QueryOutcome } from '../pipeline/runQuery.js';
-import { scheduleBudget } from '../service/budget.js';
+import { scheduleBudget, type Budget } from '../service/budget.js';
 import type { CommandLine } from './args.js';
-
-export interface Io {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream & { isTTY?: boolean };
-  env: NodeJS.ProcessEnv;
-}
-
-/** Exit codes scripts can rely on: 2 is a mistake in the config, the command line or the state directory. */
-export const EXIT = { ok: 0, failed: 1, usage: 2, spooled: 3, interrupted: 130 } as const;
+import { EXIT, type Io } from './io.js';
 
 export function validateCommand(cli: CommandLine, io: Io): number {
   const app = loadApp(cli.config, io.env);
@@ -54,16 +49,18 @@ export function planCommand(cli: CommandLine, io: Io): number {
     `${queries.length} queries; once caught up, about ${Math.round(budget.requestsPerHour)} requests per hour, ` +
       `${budget.requestsPer5Min.toFixed(1)} per 5 minutes on average (limit ${limit}; Cloudflare's is 1200), up to ${budget.burst} due at once\n`,
   );
-  if (budget.requestsPer5Min > limit) {
-    io.stdout.write(
-      `warning: the schedules need more requests than radar.rateLimit allows (${budget.requestsPer5Min.toFixed(1)} > ${limit} per 5 minutes): runs will fall behind\n`,
-    );
-  } else if (budget.burst > limit) {
-    io.stdout.write(
-      `note: ${budget.burst} requests fall due at once, more than the ${limit} per 5 minutes; they are spread over several 5-minute spans\n`,
-    );
-  }
+  const warning = budgetWarning(budget, limit);
+  if (warning) io.stdout.write(`${warning}\n`);
   return EXIT.ok;
+}
+
+/** What plan and run say when the schedules ask for more than the rate limit gives. */
+export function budgetWarning(budget: Budget, limit: number): string | undefined {
+  if (budget.requestsPer5Min > limit)
+    return `warning: the schedules need more requests than radar.rateLimit allows (${budget.requestsPer5Min.toFixed(1)} > ${limit} per 5 minutes): runs will fall behind`;
+  if (budget.burst > limit)
+    return `note: ${budget.burst} requests fall due at once, more than the ${limit} per 5 minutes; they are spread over several 5-minute spans`;
+  return undefined;
 }
 
 function describeFilters(filters: Query['series'][number]['filters']): string {
@@ -87,13 +84,47 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   const queries = selectQueries(app.queries, cli);
   const store = openState(app, cli.dryRun, 'once');
   const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
+  const interrupt = new AbortController();
+  const removeHandlers = onStopSignal((signal) => {
+    io.stderr.write(
+      `\n${signal}: finishing the windows in flight; run once again to carry on from the checkpoints\n`,
+    );
+    interrupt.abort();
+  }, io);
+  const nowMs = app.clock.nowMs();
+  const progress = new Progress(
+    'once',
+    queries.reduce((sum, q) => sum + windowsDue(q, store, nowMs).length, 0),
+    io.stderr,
+    app.clock,
+    { windowsPer5Min: app.settings.radar.rateLimitPer5Min, print: false },
+  );
+  // A long catch-up says how far it is, every half minute, as a log line.
+  const ticker = setInterval(() => app.logger.info(`once: ${progress.line(app.clock.nowMs())}`), 30_000);
+  const counting = { ...deps, observer: countingObserver(progress) };
   try {
-    const outcomes = await Promise.all(queries.map((q) => runFromCheckpoint(q, deps, store)));
+    const outcomes = await Promise.all(
+      queries.map((q) => runFromCheckpoint(q, counting, store, interrupt.signal)),
+    );
+    if (interrupt.signal.aborted) {
+      reportOutcomes(app, outcomes, io, cli.dryRun, deps.delivery?.spoolBytes ?? 0);
+      return EXIT.interrupted;
+    }
     return await finishOneShot(app, deps, outcomes, io, cli.dryRun);
   } finally {
+    clearInterval(ticker);
+    removeHandlers();
     await deps.sink.close();
     await store.close();
   }
+}
+
+function countingObserver(progress: Progress): WindowObserver {
+  return {
+    windowDone: (result) => progress.tick(result.points),
+    windowFailed: () => undefined,
+    windowIncomplete: () => undefined,
+  };
 }
 
 /**

@@ -11,30 +11,11 @@ import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
 import { parseTimeArg, type CommandLine } from './args.js';
-import { EXIT, finishOneShot, reportOutcomes, type Io } from './commands.js';
+import { budgetWarning, finishOneShot, reportOutcomes } from './commands.js';
+import { EXIT, type Io } from './io.js';
+import { scheduleBudget } from '../service/budget.js';
 import { Progress } from './progress.js';
-
-/**
- * Calls `onFirst` on the first SIGTERM/SIGINT; a second one exits at once (the state file is always
- * whole: every save is an atomic rename). Returns a function that removes the handlers.
- */
-function onStopSignal(onFirst: (signal: string) => void, io: Io): () => void {
-  let stopping = false;
-  const handler = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      io.stderr.write(`${signal} again: exiting now; windows in flight will be fetched again next time\n`);
-      process.exit(EXIT.interrupted);
-    }
-    stopping = true;
-    onFirst(signal);
-  };
-  process.on('SIGTERM', handler);
-  process.on('SIGINT', handler);
-  return () => {
-    process.off('SIGTERM', handler);
-    process.off('SIGINT', handler);
-  };
-}
+import { onStopSignal } from './signals.js';
 
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
@@ -79,6 +60,8 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       io.stderr.write(`error: ${error.message}\n`);
       void stop(EXIT.usage);
     };
+    const warning = budgetWarning(scheduleBudget(app.queries), app.settings.radar.rateLimitPer5Min);
+    if (warning) app.logger.warn(warning.replace(/^(warning|note): /, ''));
     daemon.start();
     stats.start(app.settings.service.statsEveryMs);
   });
@@ -178,7 +161,9 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
   const plan = planBackfill(queries, fromMs, toMs, store, cli.refetch);
   io.stderr.write(`${backfillPlanSummary(plan, fromMs, toMs, app.settings.radar.rateLimitPer5Min)}\n`);
   const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
-  const progress = new Progress(plan.totalWindows, io.stderr, app.clock);
+  const progress = new Progress('backfill', plan.totalWindows, io.stderr, app.clock, {
+    windowsPer5Min: app.settings.radar.rateLimitPer5Min,
+  });
   const interrupt = new AbortController();
   const removeHandlers = onStopSignal((signal) => {
     io.stderr.write(`\n${signal}: finishing the windows in flight; run the same command again to resume\n`);

@@ -1,9 +1,19 @@
 import type { Query } from '../config/plan.js';
 import type { StateStore } from '../state/store.js';
-import { windowsCovering, windowStartFor } from '../windows/grid.js';
+import { windowsCovering, windowStartFor, type Window } from '../windows/grid.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps } from './fetchWindow.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
+
+/** Where a query's next run starts: its checkpoint, or `lookback` ago for a new query. */
+function checkpointOf(query: Query, store: StateStore, nowMs: number): number {
+  return store.query(query.id)?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, query.windowMs);
+}
+
+/** The windows a run of the query fetches now: from its checkpoint up to now. */
+export function windowsDue(query: Query, store: StateStore, nowMs: number): Window[] {
+  return windowsCovering(checkpointOf(query, store, nowMs), nowMs, query.windowMs);
+}
 
 /**
  * One scheduled run of a query (also `once`): every window from its checkpoint up to now, oldest
@@ -18,14 +28,14 @@ export async function runFromCheckpoint(
 ): Promise<QueryOutcome> {
   const nowMs = deps.clock.nowMs();
   const saved = store.query(query.id);
-  const fromMs = saved?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, query.windowMs);
+  const fromMs = checkpointOf(query, store, nowMs);
   const state = {
     finalFromMs: saved?.finalFromMs ?? fromMs,
     checkpointMs: fromMs,
     ...(saved?.lastSuccessMs !== undefined ? { lastSuccessMs: saved.lastSuccessMs } : {}),
   };
   let frontierIsFinal = true;
-  const outcome = await runQuery(query, windowsCovering(fromMs, nowMs, query.windowMs), deps, {
+  const outcome = await runQuery(query, windowsDue(query, store, nowMs), deps, {
     parallel: deps.windowsInParallel ?? 1,
     ...(signal ? { signal } : {}),
     onWindow: (result) => {

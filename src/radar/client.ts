@@ -142,6 +142,8 @@ export class RadarClient {
         randomize: true,
         shouldRetry: ({ error }) => error instanceof ServiceError && error.retryable,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
+          // Given up for a shutdown: no request failed.
+          if (waitSignal?.aborted) return;
           // The refusal of our credentials is told once, however many requests it stops.
           if ((error as ServiceError).code === RADAR_CREDENTIALS_REFUSED) {
             if (this.credentialsTold) return;

@@ -61,12 +61,18 @@ export class Daemon {
   onFatal: (error: Error) => void = () => undefined;
 
   private async runJob(queries: readonly Query[]): Promise<void> {
+    const startedMs = this.app.clock.nowMs();
+    const tally = { failed: 0, windows: 0, points: 0 };
     await Promise.all(
       queries.map(async (query) => {
         try {
           const outcome = await runFromCheckpoint(query, this.deps, this.store, this.shutdown.signal);
           if (outcome.ok) this.metrics.querySucceeded(query, this.app.clock.nowMs());
+          else if (!outcome.aborted) tally.failed++;
+          tally.windows += outcome.done.filter((w) => w.fetched).length;
+          tally.points += outcome.points;
         } catch (error) {
+          tally.failed++;
           // State could not be saved, or a bug: the daemon carries on; the next tick tries again.
           this.app.logger.error(`query run failed: ${(error as Error).message}`, {
             job: query.job,
@@ -75,6 +81,12 @@ export class Daemon {
           });
         }
       }),
+    );
+    const job = queries[0]?.job;
+    this.app.logger.log(
+      tally.failed > 0 ? 'warn' : 'info',
+      `job ${job} ran: ${queries.length} queries, ${tally.failed} failed; ${tally.windows} windows, ${tally.points} points, ${this.app.clock.nowMs() - startedMs} ms`,
+      { job },
     );
     const refused = this.deps.client.refusedCredentials;
     if (refused && !this.shutdown.signal.aborted) this.onFatal(refused);

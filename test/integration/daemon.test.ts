@@ -51,6 +51,9 @@ jobs:
     expect(result.code).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
     expect(result.stderr).toMatch(/"message":"stopped"/);
+    expect(result.stderr).toMatch(
+      /"message":"job fast ran: 2 queries, 0 failed; \d+ windows, \d+ points, \d+ ms"/,
+    );
     for (const line of result.stderr.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
     await stack.expectMatchesServed(() => 'fast');
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { runCli, startCli } from '../harness/cli.js';
+import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { freePort } from '../harness/influxd.js';
 import { useStack } from '../harness/stack.js';
 
@@ -94,6 +94,20 @@ describe('the truth at once: settings checked before the first request', () => {
     expect(configured.code).toBe(2);
     expect(configured.stderr).toMatch(/influx.apiVersion 2 needs INFLUX_BUCKET and INFLUX_TOKEN/);
     expect(sim.served).toHaveLength(0);
+  });
+
+  test('run warns at start when the schedules need more requests than the rate limit', async () => {
+    const configFile = stack.writeConfig(
+      CONFIG.replace('retryDelayMs: 20', 'retryDelayMs: 20, rateLimit: 5'),
+    );
+    const daemon = startCli(['run', '--config', configFile], stack.env());
+    await waitFor(
+      'the warning',
+      () => daemon.output().stderr.includes('the schedules need more requests'),
+      10_000,
+    );
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
   });
 
   test('why InfluxDB cannot take writes is said: a closed port, an unknown host', async () => {

@@ -13,7 +13,7 @@ describe('Progress', () => {
   test('plain lines off a TTY, at most one per interval and always the last', () => {
     let now = 0;
     const out = capture(false);
-    const progress = new Progress(4, out.stream, { nowMs: () => now }, 5000);
+    const progress = new Progress('backfill', 4, out.stream, { nowMs: () => now }, { everyMs: 5000 });
     now = 6000;
     progress.tick(10);
     now = 7000;
@@ -30,13 +30,39 @@ describe('Progress', () => {
   test('a bar redrawn in place on a TTY', () => {
     let now = 0;
     const out = capture(true);
-    const progress = new Progress(2, out.stream, { nowMs: () => now });
+    const progress = new Progress('backfill', 2, out.stream, { nowMs: () => now });
     now = 1000;
     progress.tick(1);
     progress.finish();
     expect(out.text()).toBe(
       `\r[${'#'.repeat(15)}${'.'.repeat(15)}] 1/2 windows (50%), 1 points, ETA 1s\x1b[K\n`,
     );
+  });
+
+  test('the ETA follows the rate limit, not the first burst: steady while windows wait for it', () => {
+    let now = 0;
+    const out = capture(false);
+    const progress = new Progress(
+      'backfill',
+      40,
+      out.stream,
+      { nowMs: () => now },
+      {
+        windowsPer5Min: 10,
+        everyMs: 0,
+      },
+    );
+    for (let i = 0; i < 10; i++) progress.tick(1); // the first ten go at once
+    now = 300_000;
+    progress.tick(1);
+    const etas = out
+      .text()
+      .trim()
+      .split('\n')
+      .map((l) => /ETA (\S+)/.exec(l)![1]);
+    // 30 left after the burst: 20 beyond the next span's 10, at 10 per 5 minutes: 10 minutes at least.
+    expect(etas[9]).toBe('10m00s');
+    expect(etas.at(-1)).toBe('13m11s'); // the pace so far, once it is the slower estimate
   });
 
   test('formatEta', () => {
