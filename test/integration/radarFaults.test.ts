@@ -79,25 +79,28 @@ describe('once against a misbehaving Radar', () => {
     await expectAllPoints();
   });
 
-  test('a bad token fails at once with the API message, and the token is never printed', async () => {
+  test('a bad token fails at once with the API message (exit 2), and the token is never printed', async () => {
     const badToken = 'bad-token-SECRET-987654321';
     const result = await runCli(['once', '--config', configFile], {
       ...env(),
       CLOUDFLARE_API_TOKEN: badToken,
       LOG_LEVEL: 'debug',
     });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('Invalid API Token');
+    expect(result.stderr).not.toMatch(/retriesLeft/);
     expect(result.stderr + result.stdout).not.toContain(badToken);
     // Nothing retried, and once Radar refused the token no further request was sent (2 were in flight).
     expect(sim.served.length).toBeLessThanOrEqual(2);
-    // Each window given up is on record for the pipeline dashboard, with its single attempt.
+    // Each window given up is on record for the pipeline dashboard, with its single attempt (none
+    // for those whose request was never sent).
     const failed = await stack.influx.query(
       `SELECT "attempts" FROM radar_fetches WHERE "outcome" = 'failed'`,
       stack.db,
     );
     expect(failed.length).toBeGreaterThanOrEqual(4);
-    expect(failed.every((row) => row.attempts === 1)).toBe(true);
+    expect(failed.every((row) => (row.attempts as number) <= 1)).toBe(true);
+    expect(failed.filter((row) => row.attempts === 1).length).toBe(sim.served.length);
   });
 
   test('the legacy email + key pair authenticates', async () => {
