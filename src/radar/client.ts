@@ -122,11 +122,11 @@ export class RadarClient {
     const { settings, limiter, logger } = this.options;
     return pRetry(
       async () => {
-        if (this.credentialsRefused) throw this.credentialsRefused;
-        counted();
+        if (this.credentialsRefused) throw this.refusedAgain(this.credentialsRefused);
         await limiter.acquire(waitSignal);
         try {
-          if (this.credentialsRefused) throw this.credentialsRefused;
+          if (this.credentialsRefused) throw this.refusedAgain(this.credentialsRefused);
+          counted(); // an attempt is a request sent
           const response = await this.attempt(request);
           this.options.onAttempt?.('ok', false);
           return response;
@@ -167,6 +167,15 @@ export class RadarClient {
         },
       },
     );
+  }
+
+  /** The refusal, for a request not sent because of it: its own object, since each carries its attempts. */
+  private refusedAgain(first: RadarApiError): RadarApiError {
+    return new RadarApiError(first.message, {
+      outcome: first.outcome,
+      ...(first.status !== undefined ? { status: first.status } : {}),
+      ...(first.apiCode !== undefined ? { apiCode: first.apiCode } : {}),
+    });
   }
 
   private async attempt(request: RadarRequest): Promise<RadarResponse> {
