@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Build stage: dev dependencies and the TypeScript compiler.
-FROM node:20-bookworm-slim AS build
+# Node.js 26, the Active LTS line, pinned to one release so that builds are repeatable.
+FROM node:26.10.0-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
@@ -9,7 +10,7 @@ COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: production dependencies and the compiled code only, as the unprivileged node user.
-FROM node:20-bookworm-slim
+FROM node:26.10.0-bookworm-slim
 ENV NODE_ENV=production STATE_DIR=/data HTTP_LISTEN=0.0.0.0:9464
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules

@@ -1,0 +1,60 @@
+import { describe, expect, test } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { ROOT } from '../harness/cli.js';
+import { useStack } from '../harness/stack.js';
+
+const run = promisify(execFile);
+
+/** The environment of a user's shell: this test's node first on the PATH. */
+const shell = { ...process.env, PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}` };
+
+describe('the npm package', () => {
+  const stack = useStack('package', { fixedHorizon: true });
+
+  test('packs, installs from the tarball, and runs from there', async () => {
+    const work = mkdtempSync(join(tmpdir(), 'pack-'));
+    const packed = await run('npm', ['pack', '--json', '--pack-destination', work], {
+      cwd: ROOT,
+      env: shell,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const [{ filename, files }] = JSON.parse(packed.stdout) as [
+      { filename: string; files: { path: string }[] },
+    ];
+    const paths = files.map((f) => f.path);
+    expect(paths).toEqual(expect.arrayContaining(['dist/cli/main.js', 'LICENSE', 'README.md', 'jobs.yaml']));
+    expect(paths.filter((p) => /^(test|scripts|src|\.ci)\/|\.map$|^dist\/grafana\//.test(p))).toEqual([]);
+
+    const prefix = join(work, 'prefix');
+    await run('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', join(work, filename)], {
+      env: shell,
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    const bin = join(prefix, 'bin', 'radar-netflows');
+    const help = await run(bin, ['--help'], { env: shell });
+    expect(help.stdout).toMatch(/^Usage: radar-netflows <command>/);
+    const installed = join(prefix, 'lib', 'node_modules', 'radar-netflows');
+    expect(readdirSync(join(installed, 'node_modules'))).not.toContain('@grafana');
+    const validate = await run(bin, ['validate', '--config', join(installed, 'jobs.yaml')], { env: shell });
+    expect(validate.stdout).toMatch(/jobs.yaml: valid \(\d+ jobs, \d+ queries\)/);
+
+    const configFile = stack.writeConfig(`
+jobs:
+  - name: packed
+    dimensions: [PRODUCT]
+    intervals: [1h]
+    lookback: 2d
+`);
+    const once = await run(bin, ['once', '--dry-run', '--config', configFile], {
+      env: { ...shell, ...stack.env() },
+      maxBuffer: 16 * 1024 * 1024,
+    });
+    expect(once.stdout).toMatch(
+      /^radar_netflows,agg_interval=1h,dimension=PRODUCT,group_key=HTTP,job=packed,/m,
+    );
+  });
+});
