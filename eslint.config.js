@@ -11,4 +11,14 @@ export default tseslint.config(
       'no-console': 'off',
     },
   },
+  {
+    // Type-aware: a promise nobody awaits, or one handed where a plain callback is expected, loses its
+    // rejection (a lost point, or a crash later) without a word.
+    files: ['**/*.ts'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
 );

@@ -12,7 +12,7 @@ import { DeadLetters } from './sink/deadLetters.js';
 import { DeliveringSink } from './sink/deliveringSink.js';
 import { DiskSpool } from './sink/spool.js';
 import { DryRunSink, type PointSink } from './sink/sink.js';
-import { systemClock, type Clock } from './util/time.js';
+import { StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
 import type { PipelineDeps } from './pipeline/fetchWindow.js';
 import { UsageError } from './errors.js';
 import type { Metrics } from './service/metrics.js';
@@ -137,6 +137,7 @@ export async function openPipeline(
     delivery,
     logger: app.logger,
     clock: app.clock,
+    recordTimes: new StrictlyIncreasingTimes(app.clock),
     limiter,
     cancel,
     windowsInParallel: app.settings.radar.concurrency,

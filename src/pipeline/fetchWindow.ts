@@ -17,7 +17,7 @@ import type { DeadLetters } from '../sink/deadLetters.js';
 import type { FetchResult, RadarClient } from '../radar/client.js';
 import type { RadarRequest } from '../radar/request.js';
 import type { PointSink } from '../sink/sink.js';
-import { isoSeconds, type Clock } from '../util/time.js';
+import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
 import { requestRange, type Window } from '../windows/grid.js';
 
 export interface PipelineDeps {
@@ -25,6 +25,8 @@ export interface PipelineDeps {
   sink: PointSink;
   logger: Logger;
   clock: Clock;
+  /** Times of the radar_fetches records: two never share one (they would overwrite each other). */
+  recordTimes: StrictlyIncreasingTimes;
   /** Told of every window written or failed (metrics). */
   observer?: WindowObserver;
   /** Where points that line protocol cannot carry are kept; absent for --dry-run (logged only). */
@@ -127,7 +129,7 @@ export async function writeWindow(
     confidenceLevel: response.meta.confidenceLevel,
     lastUpdatedMs: response.meta.lastUpdatedMs,
     missingBuckets,
-    timeMs: uniqueTimeMs(deps.clock),
+    timeMs: deps.recordTimes.nextMs(),
   });
   const { lines, rejected } = serialize(
     traffic.groups,
@@ -226,15 +228,7 @@ async function recordFailedFetch(
     points: 0,
     confidenceLevel: undefined,
     lastUpdatedMs: undefined,
-    timeMs: uniqueTimeMs(deps.clock),
+    timeMs: deps.recordTimes.nextMs(),
   });
   await deps.sink.write([toLine(point)]).catch(() => undefined);
-}
-
-let lastFetchTimeMs = 0;
-
-/** Strictly increasing times, so two fetch records of one query never share a timestamp (and overwrite). */
-function uniqueTimeMs(clock: Clock): number {
-  lastFetchTimeMs = Math.max(lastFetchTimeMs + 1, clock.nowMs());
-  return lastFetchTimeMs;
 }

@@ -193,7 +193,8 @@ export class RadarClient {
         ...(this.options.signal ? { signal: this.options.signal } : {}),
       });
       // Enforced while reading (and from content-length before), so memory stays bounded whatever Radar sends.
-      pending.on('downloadProgress', ({ transferred, total }) => {
+      // (`on` hands back the same pending request, awaited below.)
+      void pending.on('downloadProgress', ({ transferred, total }) => {
         if (tooLarge || Math.max(transferred, total ?? 0) <= settings.maxResponseBytes) return;
         tooLarge = true;
         pending.cancel();

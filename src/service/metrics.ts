@@ -52,7 +52,7 @@ export class Metrics {
   );
   private readonly points = this.counter(
     'points_written_total',
-    'radar_netflows points acknowledged by InfluxDB',
+    'Points (lines of every measurement) acknowledged by InfluxDB, replays from the spool included',
   );
   private readonly windows = this.counter('windows_total', 'Windows fetched and written, by outcome', [
     'outcome',
@@ -76,7 +76,7 @@ export class Metrics {
   );
   private readonly deadLetters = this.counter(
     'dead_letter_points_total',
-    'Points InfluxDB refused for good, kept in the dead-letter file',
+    'Points kept in the dead-letter file: refused by InfluxDB for good, or not writable as line protocol',
   );
   private readonly lastSuccess = new Gauge({
     name: 'radar_netflows_last_success_timestamp_seconds',
@@ -97,7 +97,12 @@ export class Metrics {
 
   windowDone(result: WindowResult): void {
     this.windows.inc({ outcome: 'ok' });
-    this.count(this.points, 'points_written_total', result.points);
+    // Points line protocol cannot carry were dead-lettered before reaching the sink.
+    if (result.rejected > 0) this.deadLetteredPoints(result.rejected);
+  }
+
+  writtenPoints(points: number): void {
+    this.count(this.points, 'points_written_total', points);
   }
 
   windowIncomplete(): void {

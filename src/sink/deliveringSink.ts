@@ -7,6 +7,8 @@ import { InfluxWriteError, type PointSink } from './sink.js';
 import type { DiskSpool } from './spool.js';
 
 export interface DeliveryObserver {
+  /** Lines InfluxDB acknowledged, replays included. */
+  writtenPoints(points: number): void;
   spooledPoints(points: number): void;
   replayedPoints(points: number): void;
   deadLetteredPoints(points: number): void;
@@ -177,6 +179,7 @@ export class DeliveringSink implements PointSink {
     try {
       await this.inner.write(lines);
       this.fatalError = undefined;
+      this.options.observer?.writtenPoints(lines.length);
     } catch (error) {
       if (!(error instanceof InfluxWriteError)) throw error;
       this.lastWriteError = error.message;
@@ -189,7 +192,11 @@ export class DeliveringSink implements PointSink {
       const named = conflict ? linesInConflict(lines, conflict) : [];
       if (named.length > 0) {
         onRefused(named, error.message);
-        if (conflict?.dropped === named.length) return;
+        if (conflict?.dropped === named.length) {
+          // A partial write: InfluxDB took every other line.
+          this.options.observer?.writtenPoints(lines.length - named.length);
+          return;
+        }
         const rest = lines.filter((line) => !named.includes(line));
         if (rest.length > 0) await this.narrow(rest, onRetryable, onRefused);
         return;

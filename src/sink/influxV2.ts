@@ -9,9 +9,6 @@ import { batches, InfluxWriteError, type PointSink } from './sink.js';
  * InfluxDB 2.x and 3.x: /api/v2/write through @influxdata/influxdb-client. The client's own retry and
  * buffering are off (maxRetries 0, no flush timer): failures come back to us, the one retry layer.
  */
-// The client logs failed writes to the console itself, response bodies included; we report every
-// failure through our own (redacting) logger instead.
-setLogger({ error: () => undefined, warn: () => undefined });
 
 export class InfluxV2Sink implements PointSink {
   readonly description: string;
@@ -28,6 +25,10 @@ export class InfluxV2Sink implements PointSink {
       );
     }
     this.description = `InfluxDB ${version} at ${settings.url}, bucket ${bucket}`;
+    // The client logs failed writes to the console itself, response bodies included; we report every
+    // failure through our own (redacting) logger instead. Its logger is process-wide, so this is done
+    // only by a process that writes to InfluxDB 2.x/3.x, not by importing this module.
+    setLogger({ error: () => undefined, warn: () => undefined });
     this.writeApi = new InfluxDB({ url: settings.url, token, timeout: settings.timeoutMs }).getWriteApi(
       org ?? '',
       bucket,

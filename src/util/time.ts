@@ -26,3 +26,17 @@ export function sleep(delayMs: number, signal?: AbortSignal): Promise<void> {
     }
   });
 }
+
+/**
+ * Strictly increasing times from a clock: records written with one (the radar_fetches points of a
+ * process) never share a timestamp, so none overwrites another.
+ */
+export class StrictlyIncreasingTimes {
+  private lastMs = 0;
+  constructor(private readonly clock: Clock) {}
+
+  nextMs(): number {
+    this.lastMs = Math.max(this.lastMs + 1, this.clock.nowMs());
+    return this.lastMs;
+  }
+}
