@@ -1,9 +1,11 @@
 import { setMaxListeners } from 'node:events';
 import { join } from 'node:path';
 import { loadConfigFile } from './config/load.js';
-import { planQueries, type Query } from './config/plan.js';
+import { planQueries } from './config/plan.js';
+import type { Query } from './model/query.js';
 import type { RawConfig } from './config/schema.js';
-import { requireRadarAuth, resolveSettings, type Settings } from './config/settings.js';
+import { requireRadarAuth, resolveSettings } from './config/settings.js';
+import type { Settings } from './model/settings.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
 import { RateLimiter } from './radar/limiter.js';

@@ -4,7 +4,7 @@
  * functions of a CPU profile (node:inspector).
  */
 import { Session } from 'node:inspector/promises';
-import type { Query } from '../../src/config/plan.js';
+import type { Query } from '../../src/model/query.js';
 import { flattenTraffic, MEASUREMENT } from '../../src/flatten/flatten.js';
 import { appendSeriesLines } from '../../src/flatten/lineProtocol.js';
 import { parseRadarResult } from '../../src/radar/response.js';

@@ -10,8 +10,8 @@ import {
 } from '../app.js';
 import { SpoolFullError } from '../sink/deliveringSink.js';
 import { sleep } from '../util/time.js';
-import { formatDuration } from '../config/duration.js';
-import type { Query } from '../config/plan.js';
+import { formatDuration } from '../util/time.js';
+import type { Query } from '../model/query.js';
 import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
 import type { WindowObserver } from '../pipeline/fetchWindow.js';
 import { Progress } from './progress.js';

@@ -1,4 +1,4 @@
-import { formatDuration } from '../config/duration.js';
+import { formatDuration } from '../util/time.js';
 import type { Clock } from '../util/time.js';
 
 /**

@@ -25,7 +25,7 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const metrics = new Metrics();
   const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
   const server = await listen(app, metrics, readinessCheck(app, deps, metrics));
-  const daemon = new Daemon(app, deps, store, metrics);
+  const daemon = new Daemon({ ...app, service: app.settings.service }, deps, store, metrics);
   const stats = new StatsReporter(
     metrics,
     deps.sink,

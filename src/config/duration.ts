@@ -18,11 +18,3 @@ export function parseWindowLength(text: string): number | undefined {
   const unit = { h: HOUR_MS, d: DAY_MS, w: WEEK_MS }[match[2] as 'h' | 'd' | 'w'];
   return Number(match[1]) * unit;
 }
-
-/** A length for humans: the largest unit that divides it. */
-export function formatDuration(ms: number): string {
-  if (ms % WEEK_MS === 0) return `${ms / WEEK_MS}w`;
-  if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
-  if (ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
-  return `${ms / 60_000}m`;
-}

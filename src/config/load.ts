@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { ServiceError } from '../errors.js';
-import { DIMENSIONS_WITHOUT_LIMIT, INTERVAL_MS, INTERVALS } from '../radar/vocabulary.js';
+import { DIMENSIONS_WITHOUT_LIMIT, INTERVAL_MS, INTERVALS } from '../model/vocabulary.js';
 import { parseWindowLength } from './duration.js';
 import { DEFAULT_SCHEDULE } from './plan.js';
 import { interpolateEnv } from './interpolate.js';

@@ -1,40 +1,8 @@
-import {
-  DIMENSIONS_WITHOUT_LIMIT,
-  type AggInterval,
-  type Dimension,
-  type Filters,
-  type Normalization,
-} from '../radar/vocabulary.js';
+import type { Query, SeriesSpec } from '../model/query.js';
+import { DIMENSIONS_WITHOUT_LIMIT, type Filters } from '../model/vocabulary.js';
 import { parseDateRange } from './duration.js';
 import type { RawConfig, RawJob } from './schema.js';
-import type { Settings } from './settings.js';
-
-/** One named series of a query: its filters go to Radar at the series' position in each array. */
-export interface SeriesSpec {
-  name: string;
-  filters: Filters;
-}
-
-/** The unit of work: one job × dimension × interval, with all its series in one request. */
-export interface Query {
-  /** `job/DIMENSION/interval`: stable, used for checkpoints, logs and metrics. */
-  id: string;
-  job: string;
-  dimension: Dimension;
-  interval: AggInterval;
-  normalization: Normalization;
-  limitPerGroup: number | undefined;
-  /** Several series are requested together (so MIN0_MAX normalizes them together). */
-  series: SeriesSpec[];
-  /** Whether the job named its series; a single unnamed series is called after the job. */
-  namedSeries: boolean;
-  schedule: string;
-  timezone: string;
-  lookbackMs: number;
-  windowMs: number;
-  /** How far past a window's end Radar's data must reach before the window is final. */
-  settleMs: number;
-}
+import type { Settings } from '../model/settings.js';
 
 export const DEFAULT_SCHEDULE = '*/15 * * * *';
 export const DEFAULT_LOOKBACK = '7d';

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import cronLibrary, { validate as isValidCron } from 'node-cron';
-import {
-  checkFilterItem,
-  DIMENSIONS,
-  FILTER_NAMES,
-  INTERVALS,
-  type FilterName,
-  NORMALIZATIONS,
-} from '../radar/vocabulary.js';
+import { checkFilterItem } from '../radar/vocabulary.js';
+import { DIMENSIONS, FILTER_NAMES, INTERVALS, type FilterName, NORMALIZATIONS } from '../model/vocabulary.js';
 import { DATE_RANGE_HINT, parseDateRange, parseWindowLength } from './duration.js';
 
 /**

@@ -1,6 +1,14 @@
 import { RequestError, TimeoutError } from 'got';
-import { PostTimeoutError } from '../sink/httpPost.js';
 import type { Answer } from './classify.js';
+
+/** No complete answer within the time allowed. */
+export class PostTimeoutError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(timeoutMs: number) {
+    super(`no answer within ${timeoutMs} ms`);
+    this.name = 'PostTimeoutError';
+  }
+}
 
 /**
  * What a transport error (got's, or node's own client's) means for the classifier, and a short text

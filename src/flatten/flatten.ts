@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Query } from '../config/plan.js';
+import type { Query } from '../model/query.js';
 import type { RadarAnnotation, RadarResponse } from '../radar/response.js';
-import type { Window } from '../windows/grid.js';
+import type { Window } from '../model/window.js';
 import { IntField, type Point } from './lineProtocol.js';
 
 /** Measurement names of the data model (design.md); dashboards and users rely on them. */

@@ -1,7 +1,8 @@
-import type { Query } from '../config/plan.js';
+import type { Query } from '../model/query.js';
 import type { BackfillCursor, StateStore } from '../state/store.js';
 import { isoSeconds } from '../util/time.js';
-import { windowsCovering, type Window } from '../windows/grid.js';
+import { windowsCovering } from '../windows/grid.js';
+import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps, WindowResult } from './fetchWindow.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';

@@ -1,5 +1,5 @@
-import type { Query } from '../config/plan.js';
-import { formatDuration } from '../config/duration.js';
+import type { Query } from '../model/query.js';
+import { formatDuration } from '../util/time.js';
 import { expectedBuckets } from '../radar/answerCheck.js';
 import { INCOMPLETE_RETRY_MS } from './finality.js';
 import { ServiceError } from '../errors.js';
@@ -18,7 +18,8 @@ import type { FetchResult, RadarClient } from '../radar/client.js';
 import type { RadarRequest } from '../radar/request.js';
 import type { PointSink } from '../sink/sink.js';
 import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
-import { requestRange, type Window } from '../windows/grid.js';
+import { requestRange } from '../windows/grid.js';
+import type { Window } from '../model/window.js';
 
 export interface PipelineDeps {
   client: RadarClient;

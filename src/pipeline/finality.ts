@@ -1,6 +1,6 @@
 import { DAY_MS } from '../util/time.js';
 import { isFinal } from '../windows/grid.js';
-import type { WindowResult } from './fetchWindow.js';
+import type { Window } from '../model/window.js';
 
 /**
  * How long after its end an incomplete window (Radar's answer lacks buckets its lastUpdated says
@@ -11,7 +11,11 @@ import type { WindowResult } from './fetchWindow.js';
 export const INCOMPLETE_RETRY_MS = 2 * DAY_MS;
 
 /** Whether a written window is final: closed, settled by Radar's lastUpdated, and complete (or too old to wait for). */
-export function isWindowFinal(result: WindowResult, nowMs: number, settleMs: number): boolean {
+export function isWindowFinal(
+  result: { window: Window; lastUpdatedMs: number | undefined; missingBuckets: number },
+  nowMs: number,
+  settleMs: number,
+): boolean {
   if (!isFinal(result.window, nowMs, result.lastUpdatedMs, settleMs)) return false;
   return result.missingBuckets === 0 || result.window.endMs + INCOMPLETE_RETRY_MS <= nowMs;
 }

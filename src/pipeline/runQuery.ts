@@ -1,7 +1,7 @@
-import type { Query } from '../config/plan.js';
+import type { Query } from '../model/query.js';
 import { CancelledError, ServiceError } from '../errors.js';
 import { RADAR_CREDENTIALS_REFUSED } from '../radar/client.js';
-import type { Window } from '../windows/grid.js';
+import type { Window } from '../model/window.js';
 import {
   fetchResponse,
   logContext,

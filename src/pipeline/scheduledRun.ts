@@ -1,6 +1,7 @@
-import type { Query } from '../config/plan.js';
+import type { Query } from '../model/query.js';
 import type { StateStore } from '../state/store.js';
-import { windowsCovering, windowStartFor, type Window } from '../windows/grid.js';
+import { windowsCovering, windowStartFor } from '../windows/grid.js';
+import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps } from './fetchWindow.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';

@@ -1,7 +1,7 @@
 import { DAY_MS, isoSeconds } from '../util/time.js';
 import type { RadarRequest } from './request.js';
 import { RadarResponseError, type RadarResponse } from './response.js';
-import { INTERVAL_MS } from './vocabulary.js';
+import { INTERVAL_MS } from '../model/vocabulary.js';
 
 /**
  * Checks an answer against the request it answers, before anything of it is flattened: a point in

@@ -1,7 +1,7 @@
 import got, { type Response } from 'got';
 import pRetry from 'p-retry';
 import type { Logger } from 'winston';
-import type { RadarAuth, RadarSettings } from '../config/settings.js';
+import type { RadarAuth, RadarSettings } from '../model/settings.js';
 import { CancelledError, redact, ServiceError } from '../errors.js';
 import { classifyRadarAnswer, type FailureOutcome } from '../failures/classify.js';
 import { describeTransportError } from '../failures/transportError.js';

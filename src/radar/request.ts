@@ -1,6 +1,6 @@
 import { ServiceError } from '../errors.js';
+import { checkFilterItem } from './vocabulary.js';
 import {
-  checkFilterItem,
   DIMENSIONS,
   DIMENSIONS_WITHOUT_LIMIT,
   FILTER_NAMES,
@@ -10,7 +10,7 @@ import {
   type Dimension,
   type Filters,
   type Normalization,
-} from './vocabulary.js';
+} from '../model/vocabulary.js';
 
 /** One series of a request; its position in `series` is its position in every array parameter. */
 export interface RadarSeriesRequest {

@@ -1,32 +1,7 @@
-import { DAY_MS, HOUR_MS, MINUTE_MS, WEEK_MS } from '../util/time.js';
-
-/** The words of the Radar NetFlows API, in one place (see shared/radar-api.md). */
-export const DIMENSIONS = ['ADM1', 'AS', 'LOCATION', 'PRODUCT'] as const;
-export type Dimension = (typeof DIMENSIONS)[number];
-
-/** Dimensions with few enough values that Radar refuses `limitPerGroup` for them. */
-export const DIMENSIONS_WITHOUT_LIMIT: readonly Dimension[] = ['PRODUCT'];
-
-export const INTERVALS = ['15m', '1h', '1d', '1w'] as const;
-export type AggInterval = (typeof INTERVALS)[number];
-
-export const INTERVAL_MS: Record<AggInterval, number> = {
-  '15m': 15 * MINUTE_MS,
-  '1h': HOUR_MS,
-  '1d': DAY_MS,
-  '1w': WEEK_MS,
-};
-
-export const NORMALIZATIONS = ['PERCENTAGE', 'MIN0_MAX'] as const;
-export type Normalization = (typeof NORMALIZATIONS)[number];
+import type { FilterName } from '../model/vocabulary.js';
 
 export const PRODUCTS = ['HTTP', 'ALL'] as const;
 export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
-
-export const FILTER_NAMES = ['location', 'asn', 'continent', 'geoId', 'product'] as const;
-export type FilterName = (typeof FILTER_NAMES)[number];
-/** Filters of one series: each entry is one item (`US`, `-174`); they are sent comma-joined. */
-export type Filters = Partial<Record<FilterName, string[]>>;
 
 /**
  * ISO 3166-1 alpha-2 codes, plus XK (Kosovo), which Radar uses. Radar answers 400 "Invalid location

@@ -1,5 +1,5 @@
 import cron from 'node-cron';
-import type { Query } from '../config/plan.js';
+import type { Query } from '../model/query.js';
 import { HOUR_MS } from '../util/time.js';
 import { RATE_WINDOW_MS } from '../radar/limiter.js';
 

@@ -1,7 +1,10 @@
 import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { App, Pipeline } from '../app.js';
-import type { Query } from '../config/plan.js';
+import type { Logger } from '../log.js';
+import type { ServiceSettings } from '../model/settings.js';
+import type { PipelineDeps } from '../pipeline/fetchWindow.js';
+import type { Clock } from '../util/time.js';
+import type { Query } from '../model/query.js';
 import { runFromCheckpoint } from '../pipeline/scheduledRun.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
@@ -12,14 +15,25 @@ import type { Metrics } from './metrics.js';
  * previous run still going is skipped and counted. stop() lets the windows in flight finish (no new
  * window starts) within the grace period.
  */
+/** What the daemon runs: the queries, the service settings, and the shared pipeline to run them with. */
+export interface DaemonContext {
+  queries: readonly Query[];
+  service: ServiceSettings;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** The pipeline, and the switch that abandons what is still in flight when the grace period ends. */
+export type DaemonPipeline = PipelineDeps & { cancel: AbortController };
+
 export class Daemon {
   private readonly tasks: ScheduledTask[] = [];
   private readonly running = new Map<string, Promise<void>>();
   private readonly shutdown = new AbortController();
 
   constructor(
-    private readonly app: App,
-    private readonly deps: Pipeline,
+    private readonly app: DaemonContext,
+    private readonly deps: DaemonPipeline,
     private readonly store: StateStore,
     private readonly metrics: Metrics,
   ) {
@@ -28,7 +42,7 @@ export class Daemon {
   }
 
   start(): void {
-    const { service } = this.app.settings;
+    const { service } = this.app;
     for (const [job, queries] of groupByJob(this.app.queries)) {
       const { schedule, timezone } = queries[0]!;
       const task = cron.schedule(schedule, () => this.tick(job, queries), {
@@ -101,15 +115,13 @@ export class Daemon {
     this.shutdown.abort();
     const inFlight = [...this.running.values()];
     if (inFlight.length === 0) return true;
-    this.app.logger.info(
-      `waiting up to ${this.app.settings.service.graceMs} ms for ${inFlight.length} running jobs`,
-    );
+    this.app.logger.info(`waiting up to ${this.app.service.graceMs} ms for ${inFlight.length} running jobs`);
     const graceOver = new AbortController();
     const all = Promise.all(inFlight);
     try {
       const finished = await Promise.race([
         all.then(() => true),
-        sleep(this.app.settings.service.graceMs, graceOver.signal).then(() => false),
+        sleep(this.app.service.graceMs, graceOver.signal).then(() => false),
       ]);
       if (!finished) {
         this.deps.cancel.abort();
@@ -128,7 +140,7 @@ export function groupByJob(queries: readonly Query[]): Map<string, Query[]> {
   return jobs;
 }
 
-function cronLogger(app: App) {
+function cronLogger(app: DaemonContext) {
   const log = (level: string) => (message: string | Error) =>
     app.logger.log(level, `node-cron: ${message instanceof Error ? message.message : message}`);
   return { info: log('debug'), warn: log('warn'), error: log('error'), debug: log('debug') };

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import type { Query } from '../config/plan.js';
+import type { Query } from '../model/query.js';
 import type { FailureOutcome } from '../failures/classify.js';
 import type { WindowResult } from '../pipeline/fetchWindow.js';
 import type { RateLimiter } from '../radar/limiter.js';

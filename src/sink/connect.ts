@@ -1,5 +1,5 @@
 import got from 'got';
-import type { InfluxSettings } from '../config/settings.js';
+import type { InfluxSettings } from '../model/settings.js';
 import { InfluxV1Sink } from './influxV1.js';
 import { InfluxV2Sink } from './influxV2.js';
 import { InfluxWriteError, type PointSink } from './sink.js';

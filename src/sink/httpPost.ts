@@ -1,5 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
+import { PostTimeoutError } from '../failures/transportError.js';
 
 /**
  * A plain HTTP POST for the InfluxDB 1.x write path. The line protocol of a window is the service's
@@ -8,15 +9,6 @@ import https from 'node:https';
  * for less. Radar requests keep using got.
  */
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
-
-/** No complete answer within the time allowed. */
-export class PostTimeoutError extends Error {
-  readonly code = 'ETIMEDOUT';
-  constructor(timeoutMs: number) {
-    super(`no answer within ${timeoutMs} ms`);
-    this.name = 'PostTimeoutError';
-  }
-}
 
 export function postText(
   url: URL,

@@ -1,4 +1,4 @@
-import type { InfluxSettings } from '../config/settings.js';
+import type { InfluxSettings } from '../model/settings.js';
 import { redact } from '../errors.js';
 import { classifyInfluxAnswer } from '../failures/classify.js';
 import { describeTransportError } from '../failures/transportError.js';

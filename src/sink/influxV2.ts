@@ -1,5 +1,5 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
-import type { InfluxSettings } from '../config/settings.js';
+import type { InfluxSettings } from '../model/settings.js';
 import { redact, UsageError } from '../errors.js';
 import { classifyInfluxAnswer } from '../failures/classify.js';
 import { serverReason } from './influxV1.js';

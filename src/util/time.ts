@@ -40,3 +40,11 @@ export class StrictlyIncreasingTimes {
     return this.lastMs;
   }
 }
+
+/** A length for humans: the largest unit that divides it. */
+export function formatDuration(ms: number): string {
+  if (ms % WEEK_MS === 0) return `${ms / WEEK_MS}w`;
+  if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
+  if (ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
+  return `${ms / MINUTE_MS}m`;
+}

@@ -1,13 +1,10 @@
+import type { Window } from '../model/window.js';
+
 /**
  * Windows on a fixed UTC grid: window k of length L covers [k·L, (k+1)·L) counted from the Unix epoch.
  * A timestamp therefore always falls in the same window, whoever asks and whenever, so a closed
  * window's response (and its MIN0_MAX values) can be fetched again and comes out the same.
  */
-export interface Window {
-  startMs: number;
-  /** Exclusive. */
-  endMs: number;
-}
 
 /** Radar floors dateStart/dateEnd to 15 minutes; asking for anything finer is pointless. */
 export const DATE_QUANTUM_MS = 15 * 60_000;

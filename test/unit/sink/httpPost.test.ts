@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describeTransportError } from '../../../src/failures/transportError.js';
-import { postText, PostTimeoutError } from '../../../src/sink/httpPost.js';
+import { PostTimeoutError } from '../../../src/failures/transportError.js';
+import { postText } from '../../../src/sink/httpPost.js';
 
 describe('postText', () => {
   let delayMs = 0;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InfluxSettings } from '../../../src/config/settings.js';
+import type { InfluxSettings } from '../../../src/model/settings.js';
 import { apiFromVersion } from '../../../src/sink/connect.js';
 import { InfluxV2Sink } from '../../../src/sink/influxV2.js';
 import { InfluxWriteError } from '../../../src/sink/sink.js';
