@@ -9,13 +9,15 @@ import type { Settings } from './model/settings.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
 import { RateLimiter } from './radar/limiter.js';
-import { checkInflux, LazyInfluxSink } from './sink/connect.js';
-import { DeadLetters } from './sink/deadLetters.js';
-import { DeliveringSink } from './sink/deliveringSink.js';
-import { DiskSpool } from './sink/spool.js';
-import { DryRunSink, type PointSink } from './sink/sink.js';
+import { checkInflux, LazyInfluxSink } from './sink/influx/connect.js';
+import { DeadLetters } from './sink/influx/deadLetters.js';
+import { DeliveringSink } from './sink/influx/deliveringSink.js';
+import { DiskSpool } from './sink/influx/spool.js';
+import { FileSink } from './sink/file/fileSink.js';
+import { InfluxSink } from './sink/influx/influxSink.js';
+import type { PointSink } from './sink/sink.js';
 import { StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
-import type { PipelineDeps } from './pipeline/fetchWindow.js';
+import type { PipelineDeps } from './pipeline/deps.js';
 import { UsageError } from './errors.js';
 import type { Metrics } from './service/metrics.js';
 import { StateStore } from './state/store.js';
@@ -131,7 +133,10 @@ export async function openPipeline(
   const delivery = options.dryRun
     ? undefined
     : openDelivery(app, metrics, cancel.signal, options.oneShot ? oneShotSpoolWaitMs(app) : undefined);
-  const sink: PointSink = delivery ?? new DryRunSink(options.stdout);
+  // Where sinks are chosen: InfluxDB behind the spool, or line protocol to stdout for --dry-run.
+  const sink: PointSink = delivery
+    ? new InfluxSink(delivery, delivery.deadLetters, app.logger)
+    : new FileSink(options.stdout, app.logger);
   app.logger.info(`writing to ${sink.description}`);
   return {
     client,
@@ -144,7 +149,6 @@ export async function openPipeline(
     cancel,
     windowsInParallel: app.settings.radar.concurrency,
     ...(metrics ? { observer: metrics } : {}),
-    ...(delivery ? { deadLetters: delivery.deadLetters } : {}),
   };
 }
 

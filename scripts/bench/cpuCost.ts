@@ -6,7 +6,7 @@
 import { Session } from 'node:inspector/promises';
 import type { Query } from '../../src/model/query.js';
 import { flattenTraffic, MEASUREMENT } from '../../src/flatten/flatten.js';
-import { appendSeriesLines } from '../../src/flatten/lineProtocol.js';
+import { appendSeriesLines } from '../../src/sink/influx/lineProtocol.js';
 import { parseRadarResult } from '../../src/radar/response.js';
 
 const GROUPS = 50;

@@ -8,12 +8,12 @@ import {
   type App,
   type Pipeline,
 } from '../app.js';
-import { SpoolFullError } from '../sink/deliveringSink.js';
+import { SpoolFullError } from '../sink/influx/deliveringSink.js';
 import { sleep } from '../util/time.js';
 import { formatDuration } from '../util/time.js';
 import type { Query } from '../model/query.js';
 import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
-import type { WindowObserver } from '../pipeline/fetchWindow.js';
+import type { WindowObserver } from '../pipeline/deps.js';
 import { Progress } from './progress.js';
 import { onStopSignal } from './signals.js';
 import type { QueryOutcome } from '../pipeline/runQuery.js';

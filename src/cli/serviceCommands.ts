@@ -5,7 +5,7 @@ import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
 import { Metrics } from '../service/metrics.js';
 import { StatsReporter } from '../service/statsReporter.js';
-import { pingVersion } from '../sink/connect.js';
+import { pingVersion } from '../sink/influx/connect.js';
 import { UsageError } from '../errors.js';
 import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';

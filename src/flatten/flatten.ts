@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Query } from '../model/query.js';
 import type { RadarAnnotation, RadarResponse } from '../radar/response.js';
 import type { Window } from '../model/window.js';
-import { IntField, type Point } from './lineProtocol.js';
+import { IntField, type Point, type TrafficGroup } from '../model/point.js';
 
 /** Measurement names of the data model (design.md); dashboards and users rely on them. */
 export const MEASUREMENT = {
@@ -16,18 +16,6 @@ export const MEASUREMENT = {
  * point without its `group_key` would mix with every other group's.
  */
 export const EMPTY_GROUP_KEY = '(empty)';
-
-/**
- * The points of one series × group key, in columns: every point shares the tags (so line protocol
- * escapes them once per group) and differs only in time and value.
- */
-export interface TrafficGroup {
-  tags: Record<string, string>;
-  timesMs: number[];
-  /** The same times as text, converted once per series rather than once per point (a quarter of the CPU of serialising). */
-  timeTexts: string[];
-  values: number[];
-}
 
 export interface FlattenResult {
   groups: TrafficGroup[];
@@ -62,7 +50,14 @@ export function flattenTraffic(query: Query, window: Window, response: RadarResp
         agg_interval: query.interval,
         normalization: query.normalization,
       };
-      const group: TrafficGroup = { tags, timesMs: [], timeTexts: [], values: [] };
+      const group: TrafficGroup = {
+        measurement: MEASUREMENT.traffic,
+        field: 'value',
+        tags,
+        timesMs: [],
+        timeTexts: [],
+        values: [],
+      };
       for (let i = 0; i < timestampsMs.length; i++) {
         const timeMs = timestampsMs[i]!;
         const value = column[i]!;
@@ -79,16 +74,6 @@ export function flattenTraffic(query: Query, window: Window, response: RadarResp
     }
   });
   return { groups, pointCount, outsideWindow, nulls };
-}
-
-/** A group as separate points (for dead letters and tests). */
-export function groupPoints(group: TrafficGroup): Point[] {
-  return group.timesMs.map((timeMs, i) => ({
-    measurement: MEASUREMENT.traffic,
-    tags: group.tags,
-    fields: { value: group.values[i]! },
-    timeMs,
-  }));
 }
 
 /** Radar's annotations, one point each, keyed by a short hash so that events starting together all survive. */

@@ -4,7 +4,7 @@ import { isoSeconds } from '../util/time.js';
 import { windowsCovering } from '../windows/grid.js';
 import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
-import type { PipelineDeps, WindowResult } from './fetchWindow.js';
+import type { PipelineDeps, WindowResult } from './deps.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
 
 export interface BackfillItem {

@@ -2,13 +2,9 @@ import type { Query } from '../model/query.js';
 import { CancelledError, ServiceError } from '../errors.js';
 import { RADAR_CREDENTIALS_REFUSED } from '../radar/client.js';
 import type { Window } from '../model/window.js';
-import {
-  fetchResponse,
-  logContext,
-  writeWindow,
-  type PipelineDeps,
-  type WindowResult,
-} from './fetchWindow.js';
+import { writeWindow } from './deliver.js';
+import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
+import { fetchResponse } from './fetch.js';
 
 export interface QueryOutcome {
   query: Query;

@@ -3,7 +3,7 @@ import type { StateStore } from '../state/store.js';
 import { windowsCovering, windowStartFor } from '../windows/grid.js';
 import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
-import type { PipelineDeps } from './fetchWindow.js';
+import type { PipelineDeps } from './deps.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
 
 /** Where a query's next run starts: its checkpoint, or `lookback` ago for a new query. */

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
 import type { ServiceSettings } from '../model/settings.js';
-import type { PipelineDeps } from '../pipeline/fetchWindow.js';
+import type { PipelineDeps } from '../pipeline/deps.js';
 import type { Clock } from '../util/time.js';
 import type { Query } from '../model/query.js';
 import { runFromCheckpoint } from '../pipeline/scheduledRun.js';

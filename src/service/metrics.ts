@@ -1,7 +1,7 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Query } from '../model/query.js';
 import type { FailureOutcome } from '../failures/classify.js';
-import type { WindowResult } from '../pipeline/fetchWindow.js';
+import type { WindowResult } from '../pipeline/deps.js';
 import type { RateLimiter } from '../radar/limiter.js';
 
 /** The service's counts, as plain numbers; named as the fields of the radar_service points. */

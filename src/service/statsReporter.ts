@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { IntField, toLine, type Point } from '../flatten/lineProtocol.js';
+import { IntField, type Point } from '../model/point.js';
 import type { Logger } from '../log.js';
 import type { PointSink } from '../sink/sink.js';
 import type { Clock } from '../util/time.js';
@@ -45,7 +45,7 @@ export class StatsReporter {
 
   private async report(): Promise<void> {
     try {
-      await this.sink.write([toLine(this.point())]);
+      await this.sink.write({ groups: [], points: [this.point()] });
     } catch (error) {
       this.logger.warn(`could not write service stats: ${(error as Error).message}`);
     }

@@ -1,40 +1,27 @@
-import { ServiceError } from '../errors.js';
-import type { FailureOutcome } from '../failures/classify.js';
+import type { PointBatch } from '../model/point.js';
+
+/** What a sink could not take: points no encoding can carry, kept aside (dead letters) or logged. */
+export interface WriteReport {
+  /** Points refused, in all. */
+  refused: number;
+  /** Of those, points of the batch's groups (traffic). */
+  refusedFromGroups: number;
+}
 
 /**
- * Where points go. The contract: write() resolves only once every line is acknowledged by the
- * database, and rejects with an InfluxWriteError saying what to do about it otherwise.
+ * Where points go: InfluxDB (`influx/`), or a stream of line protocol (`file/`, for --dry-run). The
+ * contract: write() resolves once the points are delivered or safely kept, and says which it could
+ * not take at all; it rejects when points are not kept (the window is then fetched again).
+ * `context` (job, dimension, window) goes into any log line about the batch.
  */
 export interface PointSink {
-  write(lines: readonly string[]): Promise<void>;
+  write(batch: PointBatch, context?: Record<string, string>): Promise<WriteReport>;
   close(): Promise<void>;
-  /** For logs: "InfluxDB 1.6.7 at http://…/ database radar". Never holds credentials. */
+  /** For logs. Never holds credentials. */
   readonly description: string;
 }
 
-export class InfluxWriteError extends ServiceError {
-  readonly outcome: FailureOutcome;
-  readonly status: number | undefined;
-  constructor(message: string, outcome: FailureOutcome, status?: number, cause?: unknown) {
-    super(`influx_${outcome}`, message, { retryable: outcome === 'retry' || outcome === 'throttle', cause });
-    this.outcome = outcome;
-    this.status = status;
-  }
-}
-
-/** Splits lines into batches of at most `size`. */
+/** Splits items into batches of at most `size`. */
 export function* batches<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
-}
-
-/** `--dry-run`: line protocol to a stream, nothing sent anywhere. */
-export class DryRunSink implements PointSink {
-  readonly description = 'dry run (line protocol to stdout)';
-  constructor(private readonly out: NodeJS.WritableStream) {}
-
-  async write(lines: readonly string[]): Promise<void> {
-    if (lines.length > 0) this.out.write(lines.join('\n') + '\n');
-  }
-
-  async close(): Promise<void> {}
 }

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { makeQuery } from '../../fixtures/query.js';
 import { flattenTraffic, MEASUREMENT } from '../../../src/flatten/flatten.js';
-import { appendSeriesLines } from '../../../src/flatten/lineProtocol.js';
+import { appendSeriesLines } from '../../../src/sink/influx/lineProtocol.js';
 import { parseRadarResult } from '../../../src/radar/response.js';
 import { parseLine } from '../../harness/lineProtocolParser.js';
 

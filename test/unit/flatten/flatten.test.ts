@@ -5,9 +5,9 @@ import {
   fetchPoint,
   flattenAnnotations,
   flattenTraffic,
-  groupPoints,
 } from '../../../src/flatten/flatten.js';
-import { IntField } from '../../../src/flatten/lineProtocol.js';
+import { groupPoints } from '../../../src/model/point.js';
+import { IntField } from '../../../src/model/point.js';
 import type { RadarResponse } from '../../../src/radar/response.js';
 
 const H = 3_600_000;

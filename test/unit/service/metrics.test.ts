@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../src/log.js';
 import { Metrics } from '../../../src/service/metrics.js';
-import { DeadLetters } from '../../../src/sink/deadLetters.js';
-import { DeliveringSink } from '../../../src/sink/deliveringSink.js';
-import { InfluxWriteError, type PointSink } from '../../../src/sink/sink.js';
-import { DiskSpool } from '../../../src/sink/spool.js';
+import { DeadLetters } from '../../../src/sink/influx/deadLetters.js';
+import { DeliveringSink } from '../../../src/sink/influx/deliveringSink.js';
+import { InfluxWriteError, type LineWriter } from '../../../src/sink/influx/lineWriter.js';
+import { DiskSpool } from '../../../src/sink/influx/spool.js';
 
-class SwitchableInflux implements PointSink {
+class SwitchableInflux implements LineWriter {
   readonly description = 'switchable';
   down = true;
   async write(): Promise<void> {

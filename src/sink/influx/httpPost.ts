@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { PostTimeoutError } from '../failures/transportError.js';
+import { PostTimeoutError } from '../../failures/transportError.js';
 
 /**
  * A plain HTTP POST for the InfluxDB 1.x write path. The line protocol of a window is the service's

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { StorageError } from '../errors.js';
-import { appendDurably } from '../state/durableFile.js';
+import { StorageError } from '../../errors.js';
+import { appendDurably } from '../../state/durableFile.js';
 
 /**
  * An append-only disk queue of line protocol: numbered segment files in one directory. Appends are

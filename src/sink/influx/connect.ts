@@ -1,8 +1,8 @@
 import got from 'got';
-import type { InfluxSettings } from '../model/settings.js';
+import type { InfluxSettings } from '../../model/settings.js';
 import { InfluxV1Sink } from './influxV1.js';
 import { InfluxV2Sink } from './influxV2.js';
-import { InfluxWriteError, type PointSink } from './sink.js';
+import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 
 /** Which write API a server speaks, from the version /ping reports ("1.6.7~rc0", "v2.7.4", "3.0.1"). */
 export function apiFromVersion(version: string): '1' | '2' | '3' {
@@ -34,9 +34,9 @@ export async function pingVersion(settings: InfluxSettings): Promise<string> {
  * The InfluxDB sink, connected at the first write rather than at start: a service started while
  * InfluxDB is down spools its points and carries on; the API is detected once the server answers.
  */
-export class LazyInfluxSink implements PointSink {
-  private connected: PointSink | undefined;
-  private connecting: Promise<PointSink> | undefined;
+export class LazyInfluxSink implements LineWriter {
+  private connected: LineWriter | undefined;
+  private connecting: Promise<LineWriter> | undefined;
 
   constructor(private readonly settings: InfluxSettings) {}
 
@@ -92,7 +92,7 @@ export async function checkInflux(
 }
 
 /** Opens the sink the settings ask for; `auto` asks the server which API it speaks. */
-export async function connectInflux(settings: InfluxSettings): Promise<PointSink> {
+export async function connectInflux(settings: InfluxSettings): Promise<LineWriter> {
   const version = settings.apiVersion === 'auto' ? await pingVersion(settings) : `${settings.apiVersion}.x`;
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
   if (api === '1') return new InfluxV1Sink(settings, version);

@@ -1,9 +1,9 @@
-import { CancelledError, ServiceError } from '../errors.js';
-import type { Logger } from '../log.js';
-import { sleep } from '../util/time.js';
+import { CancelledError, ServiceError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { sleep } from '../../util/time.js';
 import type { DeadLetters } from './deadLetters.js';
 import { linesInConflict, parseFieldConflict } from './fieldConflict.js';
-import { InfluxWriteError, type PointSink } from './sink.js';
+import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 import type { DiskSpool } from './spool.js';
 
 export interface DeliveryObserver {
@@ -45,7 +45,7 @@ export class SpoolFullError extends ServiceError {
  * long, or a shutdown. While anything is spooled, new points queue behind it, so InfluxDB receives
  * them in order.
  */
-export class DeliveringSink implements PointSink {
+export class DeliveringSink implements LineWriter {
   readonly description: string;
   /** InfluxDB's last fatal answer (credentials, permissions): no retry can mend it, every write fails. */
   fatalError: InfluxWriteError | undefined;
@@ -58,7 +58,7 @@ export class DeliveringSink implements PointSink {
   private gaveUpOnRoom = false;
 
   constructor(
-    private readonly inner: PointSink,
+    private readonly inner: LineWriter,
     private readonly spool: DiskSpool,
     readonly deadLetters: DeadLetters,
     private readonly logger: Logger,

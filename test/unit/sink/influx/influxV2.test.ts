@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { InfluxSettings } from '../../../src/model/settings.js';
-import { apiFromVersion } from '../../../src/sink/connect.js';
-import { InfluxV2Sink } from '../../../src/sink/influxV2.js';
-import { InfluxWriteError } from '../../../src/sink/sink.js';
+import type { InfluxSettings } from '../../../../src/model/settings.js';
+import { apiFromVersion } from '../../../../src/sink/influx/connect.js';
+import { InfluxV2Sink } from '../../../../src/sink/influx/influxV2.js';
+import { InfluxWriteError } from '../../../../src/sink/influx/lineWriter.js';
 
 /** A stand-in for InfluxDB 2.x's /api/v2/write that records what it was sent. */
 describe('InfluxV2Sink', () => {

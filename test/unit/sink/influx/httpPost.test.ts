@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { describeTransportError } from '../../../src/failures/transportError.js';
-import { PostTimeoutError } from '../../../src/failures/transportError.js';
-import { postText } from '../../../src/sink/httpPost.js';
+import { describeTransportError } from '../../../../src/failures/transportError.js';
+import { PostTimeoutError } from '../../../../src/failures/transportError.js';
+import { postText } from '../../../../src/sink/influx/httpPost.js';
 
 describe('postText', () => {
   let delayMs = 0;

@@ -1,16 +1,17 @@
 import { HttpError, InfluxDB, setLogger, type WriteApi } from '@influxdata/influxdb-client';
-import type { InfluxSettings } from '../model/settings.js';
-import { redact, UsageError } from '../errors.js';
-import { classifyInfluxAnswer } from '../failures/classify.js';
+import type { InfluxSettings } from '../../model/settings.js';
+import { redact, UsageError } from '../../errors.js';
+import { classifyInfluxAnswer } from '../../failures/classify.js';
 import { serverReason } from './influxV1.js';
-import { batches, InfluxWriteError, type PointSink } from './sink.js';
+import { batches } from '../sink.js';
+import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 
 /**
  * InfluxDB 2.x and 3.x: /api/v2/write through @influxdata/influxdb-client. The client's own retry and
  * buffering are off (maxRetries 0, no flush timer): failures come back to us, the one retry layer.
  */
 
-export class InfluxV2Sink implements PointSink {
+export class InfluxV2Sink implements LineWriter {
   readonly description: string;
   private readonly writeApi: WriteApi;
 

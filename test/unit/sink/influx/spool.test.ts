@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DiskSpool } from '../../../src/sink/spool.js';
+import { DiskSpool } from '../../../../src/sink/influx/spool.js';
 
 const dir = () => join(mkdtempSync(join(tmpdir(), 'spool-')), 'spool');
 

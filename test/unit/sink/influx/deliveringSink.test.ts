@@ -2,15 +2,19 @@ import { describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type Logger } from '../../../src/log.js';
-import { DeadLetters } from '../../../src/sink/deadLetters.js';
-import { DeliveringSink, SpoolFullError, type DeliveryOptions } from '../../../src/sink/deliveringSink.js';
-import { CancelledError } from '../../../src/errors.js';
-import { InfluxWriteError, type PointSink } from '../../../src/sink/sink.js';
-import { DiskSpool } from '../../../src/sink/spool.js';
+import { createLogger, type Logger } from '../../../../src/log.js';
+import { DeadLetters } from '../../../../src/sink/influx/deadLetters.js';
+import {
+  DeliveringSink,
+  SpoolFullError,
+  type DeliveryOptions,
+} from '../../../../src/sink/influx/deliveringSink.js';
+import { CancelledError } from '../../../../src/errors.js';
+import { InfluxWriteError, type LineWriter } from '../../../../src/sink/influx/lineWriter.js';
+import { DiskSpool } from '../../../../src/sink/influx/spool.js';
 
 /** A database stand-in: down or up on demand, refusing lines that contain "bad" as InfluxDB 1.x does. */
-class FakeInflux implements PointSink {
+class FakeInflux implements LineWriter {
   readonly description = 'fake';
   down = false;
   fatal = false;
@@ -158,7 +162,7 @@ function dirOf(dead: DeadLetters): string {
 }
 
 /** InfluxDB 1.x with a string field where an integer is stored: a partial write naming the conflict. */
-class ConflictInflux implements PointSink {
+class ConflictInflux implements LineWriter {
   readonly description = 'conflict';
   writes = 0;
   async write(lines: readonly string[]): Promise<void> {

@@ -1,19 +1,5 @@
-import { ServiceError } from '../errors.js';
-
-/** An integer field (`123i`); plain numbers are always written as floats. */
-export class IntField {
-  constructor(readonly value: number) {}
-}
-
-export type FieldValue = number | string | boolean | IntField;
-
-export interface Point {
-  measurement: string;
-  /** Written in key order; empty values are left out (InfluxDB has no empty tags). */
-  tags: Record<string, string>;
-  fields: Record<string, FieldValue>;
-  timeMs: number;
-}
+import { ServiceError } from '../../errors.js';
+import { groupPoints, IntField, type FieldValue, type Point, type PointBatch } from '../../model/point.js';
 
 /** A name or tag value that line protocol cannot carry. */
 export class LineProtocolError extends ServiceError {
@@ -137,4 +123,45 @@ export function toLine(point: Point): string {
   if (!Number.isSafeInteger(point.timeMs))
     throw new LineProtocolError(`time ${point.timeMs} is not an integer`);
   return `${line} ${point.timeMs}`;
+}
+
+/** A batch as line protocol; the points it cannot carry are handed back with the first reason. */
+export interface EncodedBatch {
+  lines: string[];
+  refused: Point[];
+  refusedFromGroups: number;
+  firstError: LineProtocolError | undefined;
+}
+
+export function encodeBatch(batch: PointBatch): EncodedBatch {
+  const encoded: EncodedBatch = { lines: [], refused: [], refusedFromGroups: 0, firstError: undefined };
+  const refuse = (points: Point[], error: unknown): void => {
+    if (!(error instanceof LineProtocolError)) throw error;
+    encoded.firstError ??= error;
+    encoded.refused.push(...points);
+  };
+  for (const group of batch.groups) {
+    try {
+      appendSeriesLines(
+        encoded.lines,
+        group.measurement,
+        group.tags,
+        group.field,
+        group.timeTexts,
+        group.values,
+      );
+    } catch (error) {
+      const points = groupPoints(group);
+      refuse(points, error);
+      encoded.refusedFromGroups += points.length;
+    }
+  }
+  for (const point of batch.points) {
+    try {
+      encoded.lines.push(toLine(point));
+    } catch (error) {
+      refuse([point], error);
+    }
+  }
+  return encoded;
 }

@@ -1,7 +1,8 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { IntField, LineProtocolError, toLine, type Point } from '../../../src/flatten/lineProtocol.js';
-import { parseLine } from '../../harness/lineProtocolParser.js';
+import { LineProtocolError, toLine } from '../../../../src/sink/influx/lineProtocol.js';
+import { IntField, type Point } from '../../../../src/model/point.js';
+import { parseLine } from '../../../harness/lineProtocolParser.js';
 
 /** Strings rich in what line protocol must escape: , = space " \ newlines, unicode, long runs. */
 const hostile = fc.oneof(

@@ -1,12 +1,13 @@
-import type { InfluxSettings } from '../model/settings.js';
-import { redact } from '../errors.js';
-import { classifyInfluxAnswer } from '../failures/classify.js';
-import { describeTransportError } from '../failures/transportError.js';
+import type { InfluxSettings } from '../../model/settings.js';
+import { redact } from '../../errors.js';
+import { classifyInfluxAnswer } from '../../failures/classify.js';
+import { describeTransportError } from '../../failures/transportError.js';
 import { postText } from './httpPost.js';
-import { batches, InfluxWriteError, type PointSink } from './sink.js';
+import { batches } from '../sink.js';
+import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 
 /** InfluxDB 1.x: POST /write?db=&rp=&precision=ms, user and password by basic auth. */
-export class InfluxV1Sink implements PointSink {
+export class InfluxV1Sink implements LineWriter {
   readonly description: string;
 
   constructor(

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { IntField, LineProtocolError, toLine } from '../../../src/flatten/lineProtocol.js';
+import { LineProtocolError, toLine } from '../../../../src/sink/influx/lineProtocol.js';
+import { IntField } from '../../../../src/model/point.js';
 
 const point = (
   tags: Record<string, string>,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { StorageError } from '../errors.js';
-import { appendDurably } from '../state/durableFile.js';
+import { StorageError } from '../../errors.js';
+import { appendDurably } from '../../state/durableFile.js';
 
 /**
  * Points InfluxDB refuses for good (a field type conflict, a malformed line) with the server's reason,

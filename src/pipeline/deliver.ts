@@ -1,0 +1,74 @@
+import { fetchPoint, flattenAnnotations, flattenTraffic } from '../flatten/flatten.js';
+import type { Query } from '../model/query.js';
+import type { Window } from '../model/window.js';
+import { expectedBuckets } from '../radar/answerCheck.js';
+import type { FetchResult } from '../radar/client.js';
+import { formatDuration } from '../util/time.js';
+import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
+import type { FetchedWindow } from './fetch.js';
+import { INCOMPLETE_RETRY_MS } from './finality.js';
+
+/**
+ * The writing half: flattens the answer and writes it with its annotations and its `radar_fetches`
+ * point. Resolves only once the sink acknowledged (or spooled) the points.
+ */
+export async function writeWindow(
+  query: Query,
+  window: Window,
+  fetched: FetchedWindow,
+  deps: PipelineDeps,
+): Promise<WindowResult> {
+  if (!fetched)
+    return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined, missingBuckets: 0 };
+  const context = logContext(query, window);
+  const { response, attempts, durationMs } = fetched;
+  const traffic = flattenTraffic(query, window, response);
+  const missingBuckets = missingBucketsOf(query, window, fetched, deps.clock.nowMs());
+  const record = fetchPoint({
+    query,
+    window,
+    outcome: 'ok',
+    attempts,
+    durationMs,
+    points: traffic.pointCount,
+    confidenceLevel: response.meta.confidenceLevel,
+    lastUpdatedMs: response.meta.lastUpdatedMs,
+    missingBuckets,
+    timeMs: deps.recordTimes.nextMs(),
+  });
+  const report = await deps.sink.write(
+    { groups: traffic.groups, points: [...flattenAnnotations(response.meta.annotations), record] },
+    context,
+  );
+  const written = traffic.pointCount - report.refusedFromGroups;
+  deps.logger.debug(`wrote ${written} points`, { ...context, attempts, durationMs });
+  if (missingBuckets > 0) {
+    deps.observer?.windowIncomplete();
+    deps.logger.warn(
+      `window incomplete: Radar's answer lacks ${missingBuckets} buckets that its lastUpdated says exist; ` +
+        `written, and fetched again until complete or ${formatDuration(INCOMPLETE_RETRY_MS)} past its end`,
+      context,
+    );
+  }
+  return {
+    window,
+    fetched: true,
+    points: written,
+    rejected: report.refused,
+    lastUpdatedMs: response.meta.lastUpdatedMs,
+    missingBuckets,
+  };
+}
+
+/** For a closed window: how many buckets Radar should have had but did not send (the fewest of any series). */
+function missingBucketsOf(query: Query, window: Window, fetched: FetchResult, nowMs: number): number {
+  if (window.endMs > nowMs) return 0;
+  const { response } = fetched;
+  const expected = expectedBuckets(query.interval, window.startMs, window.endMs, response.meta.lastUpdatedMs);
+  const present = Math.min(
+    ...response.series.map(
+      (s) => s.timestampsMs.filter((t) => t >= window.startMs && t < window.endMs).length,
+    ),
+  );
+  return Math.max(0, expected - present);
+}

@@ -1,0 +1,51 @@
+import type { Logger } from '../log.js';
+import type { Query } from '../model/query.js';
+import type { Window } from '../model/window.js';
+import type { RadarClient } from '../radar/client.js';
+import type { PointSink } from '../sink/sink.js';
+import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
+
+/**
+ * What the steps of a window share: fetch (fetch.ts; Radar's client checks the answer against the
+ * window), flatten and deliver (deliver.ts), checkpoint (finality.ts, scheduledRun.ts, backfill.ts).
+ */
+export interface PipelineDeps {
+  client: RadarClient;
+  sink: PointSink;
+  logger: Logger;
+  clock: Clock;
+  /** Times of the radar_fetches records: two never share one (they would overwrite each other). */
+  recordTimes: StrictlyIncreasingTimes;
+  /** Told of every window written or failed (metrics). */
+  observer?: WindowObserver;
+  /** Windows of one query fetched and written at once (catch-up and backfill); the rate limiter still rules. */
+  windowsInParallel?: number;
+}
+
+export interface WindowObserver {
+  windowDone(result: WindowResult): void;
+  windowFailed(): void;
+  windowIncomplete(): void;
+}
+
+export interface WindowResult {
+  window: Window;
+  /** False when nothing of the window exists yet (it opens after the last 15-minute mark). */
+  fetched: boolean;
+  points: number;
+  /** Points the sink could not take at all (line protocol cannot carry them): kept aside, never written. */
+  rejected: number;
+  /** Radar's `meta.lastUpdated`: how far its data reaches. */
+  lastUpdatedMs: number | undefined;
+  /** Buckets a closed window's answer lacks: such a window is not final yet (see finality.ts). */
+  missingBuckets: number;
+}
+
+export function logContext(query: Query, window: Window): Record<string, string> {
+  return {
+    job: query.job,
+    dimension: query.dimension,
+    interval: query.interval,
+    window: `${isoSeconds(window.startMs)}/${isoSeconds(window.endMs)}`,
+  };
+}

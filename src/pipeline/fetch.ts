@@ -1,0 +1,71 @@
+import { ServiceError } from '../errors.js';
+import { fetchPoint } from '../flatten/flatten.js';
+import type { Query } from '../model/query.js';
+import type { Window } from '../model/window.js';
+import type { FetchResult } from '../radar/client.js';
+import type { RadarRequest } from '../radar/request.js';
+import { isoSeconds } from '../util/time.js';
+import { requestRange } from '../windows/grid.js';
+import { logContext, type PipelineDeps } from './deps.js';
+
+/** The request for one window of a query: every series over the same range. */
+export function buildRequest(query: Query, range: { startMs: number; endMs: number }): RadarRequest {
+  return {
+    dimension: query.dimension,
+    aggInterval: query.interval,
+    normalization: query.normalization,
+    ...(query.limitPerGroup !== undefined ? { limitPerGroup: query.limitPerGroup } : {}),
+    series: query.series.map((s) => ({
+      ...(query.namedSeries ? { name: s.name } : {}),
+      dateStart: isoSeconds(range.startMs),
+      dateEnd: isoSeconds(range.endMs),
+      filters: s.filters,
+    })),
+  };
+}
+
+/** A window's answer from Radar, not yet written; undefined when nothing of the window exists yet. */
+export type FetchedWindow = FetchResult | undefined;
+
+/** The network half of a window: the request, with retries. Records a failed fetch before rejecting. */
+export async function fetchResponse(
+  query: Query,
+  window: Window,
+  deps: PipelineDeps,
+  stop?: AbortSignal,
+): Promise<FetchedWindow> {
+  const range = requestRange(window, deps.clock.nowMs());
+  if (!range) return undefined;
+  const startedMs = deps.clock.nowMs();
+  try {
+    return await deps.client.fetch(buildRequest(query, range), logContext(query, window), stop);
+  } catch (error) {
+    // Given up for a shutdown: no request failed, nothing to record.
+    if (stop?.aborted) throw error;
+    const attempts = error instanceof ServiceError ? (error.attempts ?? 1) : 1;
+    await recordFailedFetch(query, window, attempts, deps.clock.nowMs() - startedMs, deps);
+    throw error;
+  }
+}
+
+/** A failed request still leaves its trace for the pipeline dashboard, if the database takes it. */
+async function recordFailedFetch(
+  query: Query,
+  window: Window,
+  attempts: number,
+  durationMs: number,
+  deps: PipelineDeps,
+): Promise<void> {
+  const point = fetchPoint({
+    query,
+    window,
+    outcome: 'failed',
+    attempts,
+    durationMs,
+    points: 0,
+    confidenceLevel: undefined,
+    lastUpdatedMs: undefined,
+    timeMs: deps.recordTimes.nextMs(),
+  });
+  await deps.sink.write({ groups: [], points: [point] }).catch(() => undefined);
+}
