@@ -92,6 +92,7 @@ export interface Pipeline extends PipelineDeps {
 
 /** How long a one-shot command waits for InfluxDB to take what the spool holds, at a full spool and at the end. */
 export function oneShotSpoolWaitMs(app: App): number {
+  // Three write attempts' worth, and never less than 2 s however short the timeout.
   return Math.max(3 * app.settings.influx.timeoutMs, 2000);
 }
 

@@ -140,6 +140,7 @@ export function backfillPlanSummary(
   toMs: number,
   ratePer5Min: number,
 ): string {
+  // The first span's requests go at once; every further span of requests waits 5 minutes.
   const minutes = Math.max(0, Math.ceil(plan.totalWindows / ratePer5Min) - 1) * 5;
   return (
     `backfill ${isoSeconds(fromMs)} → ${isoSeconds(toMs)}: ${plan.totalWindows} windows (one request each) of ${plan.items.length} queries` +

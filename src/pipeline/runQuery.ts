@@ -38,7 +38,7 @@ export async function runQuery(
   deps: PipelineDeps,
   options: RunOptions = {},
 ): Promise<QueryOutcome> {
-  const parallel = Math.max(1, options.parallel ?? 1);
+  const parallel = Math.max(1, options.parallel ?? 1); // 0 would start nothing and never end
   const results: (Promise<WindowResult> | undefined)[] = [];
   let started = 0;
   let failed = false;

@@ -86,6 +86,7 @@ export class RateLimiter {
     const now = this.clock.nowMs();
     while (this.starts.length > 0 && this.starts[0]! <= now - RATE_WINDOW_MS) this.starts.shift();
     if (now < this.pausedUntilMs) return this.pausedUntilMs - now;
+    // The oldest start leaves the span once it is more than RATE_WINDOW_MS old: 1 ms past that.
     if (this.starts.length >= this.limit) return this.starts[0]! + RATE_WINDOW_MS - now + 1;
     if (this.inFlight >= this.concurrency) return Infinity;
     return 0;

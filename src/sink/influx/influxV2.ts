@@ -37,6 +37,7 @@ export class InfluxV2Sink implements LineWriter {
       {
         maxRetries: 0,
         flushInterval: 0,
+        // One more than we ever hand it at once: the client never flushes on its own, only when told.
         batchSize: settings.batchSize + 1,
         maxBufferLines: settings.batchSize * 2,
       },
