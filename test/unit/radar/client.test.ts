@@ -88,10 +88,15 @@ describe('RadarClient', () => {
       { status: 401, body: '{"success":false,"errors":[{"code":1000,"message":"Invalid API Token"}]}' },
     ]);
     const { radar: c } = client(radar.url);
-    const first = await c.fetch(REQUEST).catch((e: Error) => e);
+    const refusal = (): Promise<Error> =>
+      c.fetch(REQUEST).then(
+        () => new Error('expected a refusal'),
+        (e: Error) => e,
+      );
+    const first = await refusal();
     expect(first.message).toMatch(/HTTP 401 \(code 1000\): Invalid API Token: check CLOUDFLARE_API_TOKEN/);
     expect(first.message).not.toContain('secret-token-123');
-    const second = await c.fetch(REQUEST).catch((e: Error) => e);
+    const second = await refusal();
     expect(second).not.toBe(first);
     expect(second.message).toBe(first.message);
     expect(radar.seen).toHaveLength(1);
