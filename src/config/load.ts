@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ServiceError } from '../errors.js';
 import { DIMENSIONS_WITHOUT_LIMIT, INTERVAL_MS, INTERVALS } from '../model/vocabulary.js';
 import { parseWindowLength } from './duration.js';
@@ -108,7 +108,8 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
           : `a ${issue.expected}`;
     return [at(issue.path, `${where}: expected ${expected}, got ${got}`)];
   }
-  if (issue.code === 'custom' && /^".*" is /.test(issue.message)) {
+  // A rule whose message already quotes the value (`"XX" is not …`) says so in its params.
+  if (issue.code === 'custom' && (issue.params as { quotesValue?: boolean } | undefined)?.quotesValue) {
     return [at(issue.path, `${where}: ${issue.message}`)];
   }
   return [at(issue.path, `${where}:${shown} ${issue.message}`)];
@@ -119,27 +120,24 @@ function allowedKeysHint(path: readonly PropertyKey[]): string {
   return keys ? `; allowed keys: ${keys.join(', ')}` : '';
 }
 
-/** The keys the schema allows in the mapping at `path`, found by walking the schema itself. */
+/** The keys the schema allows in the mapping at `path`, from the schema's JSON Schema (zod's public API). */
 function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
-  let schema: unknown = configSchema;
+  let node: JsonSchemaNode | undefined = configJsonSchema();
   for (const segment of path) {
-    schema = unwrap(schema);
-    const def = (schema as { def: { type: string } }).def;
-    if (def.type === 'object') schema = (schema as { shape: Record<string, unknown> }).shape[String(segment)];
-    else if (def.type === 'array') schema = (schema as { element: unknown }).element;
-    else return undefined;
+    node = typeof segment === 'number' ? node?.items : node?.properties?.[String(segment)];
   }
-  schema = unwrap(schema);
-  const shape = (schema as { shape?: Record<string, unknown> } | undefined)?.shape;
-  return shape ? Object.keys(shape) : undefined;
+  return node?.properties ? Object.keys(node.properties) : undefined;
 }
 
-function unwrap(schema: unknown): unknown {
-  let current = schema as { def: { type: string; innerType?: unknown; in?: unknown } } | undefined;
-  while (current && (current.def.type === 'optional' || current.def.type === 'pipe')) {
-    current = (current.def.type === 'optional' ? current.def.innerType : current.def.in) as typeof current;
-  }
-  return current;
+interface JsonSchemaNode {
+  properties?: Record<string, JsonSchemaNode>;
+  items?: JsonSchemaNode;
+}
+
+let jsonSchema: JsonSchemaNode | undefined;
+function configJsonSchema(): JsonSchemaNode {
+  jsonSchema ??= z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchemaNode;
+  return jsonSchema;
 }
 
 /** Whether a cron expression fires more than once in some hour (its minute or second field is not one number). */

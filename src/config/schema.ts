@@ -77,7 +77,13 @@ function filterList(filter: FilterName) {
   return z.array(z.union([z.string(), z.number()]).transform(String)).superRefine((items, ctx) => {
     items.forEach((item, index) => {
       const expected = checkFilterItem(filter, item);
-      if (expected) ctx.addIssue({ code: 'custom', path: [index], message: `"${item}" is not ${expected}` });
+      if (expected)
+        ctx.addIssue({
+          code: 'custom',
+          path: [index],
+          message: `"${item}" is not ${expected}`,
+          params: { quotesValue: true },
+        });
     });
   });
 }
@@ -107,7 +113,12 @@ const uniqueList = <T extends z.ZodType>(item: T) =>
     .superRefine((items, ctx) => {
       items.forEach((value, index) => {
         if (items.indexOf(value) !== index)
-          ctx.addIssue({ code: 'custom', path: [index], message: `"${String(value)}" is listed twice` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [index],
+            message: `"${String(value)}" is listed twice`,
+            params: { quotesValue: true },
+          });
       });
     });
 
