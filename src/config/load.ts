@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ServiceError } from '../errors.js';
-import { DIMENSIONS_WITHOUT_LIMIT, INTERVAL_MS, INTERVALS } from '../model/vocabulary.js';
-import { parseWindowLength } from './duration.js';
+import { DIMENSIONS_WITHOUT_LIMIT } from '../model/vocabulary.js';
 import { DEFAULT_SCHEDULE } from './plan.js';
 import { interpolateEnv } from './interpolate.js';
 import { formatPath, positionOf, type ConfigPath } from './positions.js';
@@ -198,15 +197,5 @@ function crossCheck(config: RawConfig): { path: ConfigPath; message: string }[] 
       });
     }
   });
-  for (const interval of INTERVALS) {
-    const text = config.windows?.[interval];
-    const lengthMs = text === undefined ? undefined : parseWindowLength(text);
-    if (lengthMs !== undefined && lengthMs % INTERVAL_MS[interval] !== 0) {
-      problems.push({
-        path: ['windows', interval],
-        message: `windows.${interval}: "${text}" is not a whole number of ${interval} buckets`,
-      });
-    }
-  }
   return problems;
 }

@@ -1,11 +1,12 @@
 import type { Query, SeriesSpec } from '../model/query.js';
 import { DIMENSIONS_WITHOUT_LIMIT, type Filters } from '../model/vocabulary.js';
-import { parseDateRange } from './duration.js';
+import { DAY_MS } from '../util/time.js';
 import type { RawConfig, RawJob } from './schema.js';
 import type { Settings } from '../model/settings.js';
 
 export const DEFAULT_SCHEDULE = '*/15 * * * *';
-export const DEFAULT_LOOKBACK = '7d';
+/** A new query starts this long ago: a week (7d). */
+export const DEFAULT_LOOKBACK_MS = 7 * DAY_MS;
 
 /** Expands every enabled job into its queries, in the order of jobs.yaml. */
 export function planQueries(config: RawConfig, settings: Settings): Query[] {
@@ -21,7 +22,7 @@ function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[]
     ? job.series.map((s) => ({ name: s.name, filters: { ...baseFilters, ...s.filters } }))
     : [{ name: job.name, filters: baseFilters }];
   const limit = job.limitPerGroup ?? defaults.limitPerGroup;
-  const lookback = job.lookback ?? defaults.lookback ?? DEFAULT_LOOKBACK;
+  const lookbackMs = job.lookback ?? defaults.lookback ?? DEFAULT_LOOKBACK_MS;
   return job.dimensions.flatMap((dimension) =>
     job.intervals.map((interval) => ({
       id: `${job.name}/${dimension}/${interval}`,
@@ -34,7 +35,7 @@ function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[]
       namedSeries: job.series !== undefined,
       schedule: job.schedule ?? defaults.schedule ?? DEFAULT_SCHEDULE,
       timezone: job.timezone ?? defaults.timezone ?? 'UTC',
-      lookbackMs: parseDateRange(lookback) as number,
+      lookbackMs,
       windowMs: settings.windowMs[interval],
       settleMs: settings.settleMs,
     })),

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import cronLibrary, { validate as isValidCron } from 'node-cron';
 import { checkFilterItem } from '../radar/vocabulary.js';
-import { DIMENSIONS, FILTER_NAMES, INTERVALS, type FilterName, NORMALIZATIONS } from '../model/vocabulary.js';
+import {
+  DIMENSIONS,
+  FILTER_NAMES,
+  INTERVAL_MS,
+  INTERVALS,
+  NORMALIZATIONS,
+  type AggInterval,
+  type FilterName,
+} from '../model/vocabulary.js';
 import { DATE_RANGE_HINT, parseDateRange, parseWindowLength } from './duration.js';
 
 /**
@@ -65,13 +73,38 @@ const timezone = z.string().refine(
   { message: 'is not an IANA time zone such as UTC or Europe/Lisbon' },
 );
 
-const lookback = z
-  .string()
-  .refine((s) => parseDateRange(s) !== undefined, { message: `is not a date range: use ${DATE_RANGE_HINT}` });
+/**
+ * A duration written as text, checked and turned into milliseconds in the same pass: what the rest of
+ * the program reads is the number, never the text again. `problem` may refuse a well-formed one.
+ */
+function duration(
+  parse: (text: string) => number | undefined,
+  expected: string,
+  problem?: (ms: number, text: string) => string | undefined,
+) {
+  return z.string().transform((text, ctx) => {
+    const ms = parse(text);
+    const refusal = ms === undefined ? undefined : problem?.(ms, text);
+    if (ms !== undefined && refusal === undefined) return ms;
+    ctx.issues.push({
+      code: 'custom',
+      input: text,
+      message: refusal ?? expected,
+      ...(refusal ? { params: { quotesValue: true } } : {}),
+    });
+    return z.NEVER;
+  });
+}
 
-const windowLength = z.string().refine((s) => parseWindowLength(s) !== undefined, {
-  message: 'is not a window length such as 6h, 1d or 7d',
-});
+const lookback = duration(parseDateRange, `is not a date range: use ${DATE_RANGE_HINT}`);
+
+const windowLength = duration(parseWindowLength, 'is not a window length such as 6h, 1d or 7d');
+
+/** A grid window of an interval: a whole number of its buckets. */
+const windowOf = (interval: AggInterval) =>
+  duration(parseWindowLength, 'is not a window length such as 6h, 1d or 7d', (ms, text) =>
+    ms % INTERVAL_MS[interval] === 0 ? undefined : `"${text}" is not a whole number of ${interval} buckets`,
+  );
 
 function filterList(filter: FilterName) {
   return z.array(z.union([z.string(), z.number()]).transform(String)).superRefine((items, ctx) => {
@@ -197,10 +230,10 @@ export const configSchema = z.strictObject({
   service: service.optional(),
   windows: z
     .strictObject({
-      '15m': windowLength.optional(),
-      '1h': windowLength.optional(),
-      '1d': windowLength.optional(),
-      '1w': windowLength.optional(),
+      '15m': windowOf('15m').optional(),
+      '1h': windowOf('1h').optional(),
+      '1d': windowOf('1d').optional(),
+      '1w': windowOf('1w').optional(),
       settle: windowLength.optional(),
     })
     .optional(),

@@ -1,6 +1,5 @@
 import type { RadarAuth, RadarSettings, Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
-import { parseWindowLength } from './duration.js';
 import type { RawConfig } from './schema.js';
 import { INTERVALS, type AggInterval } from '../model/vocabulary.js';
 import { DAY_MS, HOUR_MS } from '../util/time.js';
@@ -41,8 +40,8 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
   const key = e('CLOUDFLARE_API_KEY') ?? radar.key;
   const windowMs = { ...DEFAULT_WINDOW_MS };
   for (const interval of INTERVALS) {
-    const text = config.windows?.[interval];
-    if (text !== undefined) windowMs[interval] = parseWindowLength(text) as number;
+    const lengthMs = config.windows?.[interval];
+    if (lengthMs !== undefined) windowMs[interval] = lengthMs;
   }
   const service = config.service ?? {};
   // Every mistake in the environment is reported at once, one line each, not the first one only.
@@ -95,8 +94,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       runOnStart: service.runOnStart ?? true,
       jitterMs: service.jitterMs ?? 0,
       graceMs: service.graceMs ?? 30_000,
-      staleAfterMs:
-        service.staleAfter === undefined ? HOUR_MS : (parseWindowLength(service.staleAfter) as number),
+      staleAfterMs: service.staleAfter ?? HOUR_MS,
       statsEveryMs: service.statsEveryMs ?? 60_000,
     },
     radar: {
@@ -126,8 +124,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
     stateDir: e('STATE_DIR') ?? config.state?.dir ?? './data',
     spoolMaxBytes: (config.state?.spoolMaxMB ?? 1024) * 1024 * 1024,
     windowMs,
-    settleMs:
-      config.windows?.settle === undefined ? HOUR_MS : (parseWindowLength(config.windows.settle) as number),
+    settleMs: config.windows?.settle ?? HOUR_MS,
   };
 }
 

@@ -1,5 +1,5 @@
 import { ServiceError } from '../errors.js';
-import { checkFilterItem } from './vocabulary.js';
+import { checkFilterItem, MAX_DATE_RANGE } from './vocabulary.js';
 import {
   DIMENSIONS,
   DIMENSIONS_WITHOUT_LIMIT,
@@ -90,7 +90,7 @@ function seriesDurationMs(
       fail(`series ${i}: dateRange "${series.dateRange}" is not <n>d or <n>w, optionally with "control"`);
     const n = Number(match[1]);
     const unit = match[2]!.toLowerCase();
-    if ((unit === 'd' && n > 364) || (unit === 'w' && n > 52))
+    if (n > MAX_DATE_RANGE[unit as 'd' | 'w'])
       fail(`series ${i}: dateRange "${series.dateRange}" is longer than a year`);
     return n * (unit === 'd' ? 1 : 7) * 86_400_000;
   }

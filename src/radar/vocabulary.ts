@@ -1,5 +1,8 @@
 import type { FilterName } from '../model/vocabulary.js';
 
+/** The longest `dateRange` Radar accepts (`<n>d` or `<n>w`): a year. */
+export const MAX_DATE_RANGE = { d: 364, w: 52 } as const;
+
 export const PRODUCTS = ['HTTP', 'ALL'] as const;
 export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
 
