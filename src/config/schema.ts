@@ -6,6 +6,7 @@ import {
   FILTER_NAMES,
   INTERVAL_MS,
   INTERVALS,
+  MIN_LIMIT_PER_GROUP,
   NORMALIZATIONS,
   type AggInterval,
   type FilterName,
@@ -128,7 +129,10 @@ const filters = z.strictObject(
   >,
 );
 
-const limitPerGroup = z.number().int('must be a whole number').min(2, 'must be at least 2');
+const limitPerGroup = z
+  .number()
+  .int('must be a whole number')
+  .min(MIN_LIMIT_PER_GROUP, `must be at least ${MIN_LIMIT_PER_GROUP}`);
 
 const jobSettings = {
   schedule: cron.optional(),

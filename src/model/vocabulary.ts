@@ -8,6 +8,9 @@ export type Dimension = (typeof DIMENSIONS)[number];
 /** Dimensions with few enough values that Radar refuses `limitPerGroup` for them. */
 export const DIMENSIONS_WITHOUT_LIMIT: readonly Dimension[] = ['PRODUCT'];
 
+/** The smallest `limitPerGroup` Radar accepts. */
+export const MIN_LIMIT_PER_GROUP = 2;
+
 export const INTERVALS = ['15m', '1h', '1d', '1w'] as const;
 export type AggInterval = (typeof INTERVALS)[number];
 

@@ -5,6 +5,7 @@ import {
   DIMENSIONS_WITHOUT_LIMIT,
   FILTER_NAMES,
   INTERVALS,
+  MIN_LIMIT_PER_GROUP,
   NORMALIZATIONS,
   type AggInterval,
   type Dimension,
@@ -54,8 +55,10 @@ export function validateRadarRequest(request: RadarRequest): void {
     fail(`normalization "${request.normalization}" is not one of ${NORMALIZATIONS.join(', ')}`);
   }
   if (request.limitPerGroup !== undefined) {
-    if (!Number.isInteger(request.limitPerGroup) || request.limitPerGroup < 2)
-      fail(`limitPerGroup ${request.limitPerGroup} must be a whole number of at least 2`);
+    if (!Number.isInteger(request.limitPerGroup) || request.limitPerGroup < MIN_LIMIT_PER_GROUP)
+      fail(
+        `limitPerGroup ${request.limitPerGroup} must be a whole number of at least ${MIN_LIMIT_PER_GROUP}`,
+      );
     if (DIMENSIONS_WITHOUT_LIMIT.includes(request.dimension))
       fail(`limitPerGroup is not accepted for ${request.dimension}`);
   }
