@@ -107,11 +107,13 @@ export async function openPipeline(
   },
 ): Promise<Pipeline> {
   requireRadarAuth(app.settings.radar);
+  let influxVersion: string | undefined;
   if (!options.dryRun) {
-    const problems = await checkInflux(app.settings.influx, (reason) =>
+    const checked = await checkInflux(app.settings.influx, (reason) =>
       app.logger.warn(`${reason}: points will wait in the spool until it answers`),
     );
-    if (problems.length > 0) throw new UsageError(problems.join('\n'));
+    if (checked.problems.length > 0) throw new UsageError(checked.problems.join('\n'));
+    influxVersion = checked.version;
   }
   const { metrics } = options;
   const cancel = new AbortController();
@@ -133,7 +135,12 @@ export async function openPipeline(
   });
   const delivery = options.dryRun
     ? undefined
-    : openDelivery(app, metrics, cancel.signal, options.oneShot ? oneShotSpoolWaitMs(app) : undefined);
+    : openDelivery(app, {
+        metrics,
+        signal: cancel.signal,
+        influxVersion,
+        fullSpoolWaitMs: options.oneShot ? oneShotSpoolWaitMs(app) : undefined,
+      });
   // Where sinks are chosen: InfluxDB behind the spool, or line protocol to stdout for --dry-run.
   const sink: PointSink = delivery
     ? new InfluxSink(delivery, delivery.deadLetters, app.logger)
@@ -156,13 +163,18 @@ export async function openPipeline(
 /** InfluxDB behind the disk spool and the dead-letter file, both in the state directory. */
 function openDelivery(
   app: App,
-  metrics: Metrics | undefined,
-  signal: AbortSignal,
-  fullSpoolWaitMs: number | undefined,
+  options: {
+    metrics: Metrics | undefined;
+    signal: AbortSignal;
+    /** What InfluxDB's /ping said at start, if it answered. */
+    influxVersion: string | undefined;
+    fullSpoolWaitMs: number | undefined;
+  },
 ): DeliveringSink {
   const { stateDir, spoolMaxBytes } = app.settings;
+  const { metrics, signal, fullSpoolWaitMs } = options;
   const delivery = new DeliveringSink(
-    new LazyInfluxSink(app.settings.influx),
+    new LazyInfluxSink(app.settings.influx, options.influxVersion),
     new DiskSpool(join(stateDir, 'spool')),
     new DeadLetters(join(stateDir, 'dead-letters.jsonl')),
     app.logger,

@@ -106,11 +106,10 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
     const outcomes = await Promise.all(
       queries.map((q) => runFromCheckpoint(q, counting, store, interrupt.signal)),
     );
-    if (interrupt.signal.aborted) {
-      reportOutcomes(app, outcomes, io, cli.dryRun, deps.delivery?.spoolBytes ?? 0);
-      return EXIT.interrupted;
-    }
-    return await finishOneShot(app, deps, outcomes, io, cli.dryRun);
+    return await finishOneShot(app, deps, outcomes, io, {
+      dryRun: cli.dryRun,
+      interrupted: interrupt.signal.aborted,
+    });
   } finally {
     clearInterval(ticker);
     removeHandlers();
@@ -129,6 +128,7 @@ function countingObserver(progress: Progress): WindowObserver {
 
 /**
  * How a one-shot command (once, backfill) ends, once its queries have run:
+ * - 130 when Ctrl-C stopped it (after the summary of what it did);
  * - 2 when Radar or InfluxDB refused our credentials (whatever the spool holds: that is the news);
  * - 1 when a query failed for any reason but a full spool;
  * - 3 when points are left in the spool after giving InfluxDB a moment (safe on disk; the next run
@@ -140,8 +140,12 @@ export async function finishOneShot(
   deps: Pipeline,
   outcomes: readonly QueryOutcome[],
   io: Io,
-  dryRun: boolean,
+  { dryRun, interrupted }: { dryRun: boolean; interrupted: boolean },
 ): Promise<number> {
+  if (interrupted) {
+    reportOutcomes(app, outcomes, io, dryRun, deps.delivery?.spoolBytes ?? 0);
+    return EXIT.interrupted;
+  }
   const refused = deps.client.refusedCredentials;
   if (refused) {
     io.stderr.write(`error: ${refused.message}\n`);

@@ -11,7 +11,7 @@ import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
 import { parseTimeArg, type CommandLine } from './args.js';
-import { budgetWarning, finishOneShot, reportOutcomes } from './commands.js';
+import { budgetWarning, finishOneShot } from './commands.js';
 import { EXIT, type Io } from './io.js';
 import { scheduleBudget } from '../service/budget.js';
 import { Progress } from './progress.js';
@@ -20,7 +20,7 @@ import { onStopSignal } from './signals.js';
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
-  const store = await openStateWaiting(app);
+  const store = await openStateWaiting(app, io);
   if (!store) return EXIT.ok;
   const metrics = new Metrics();
   const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
@@ -75,11 +75,9 @@ const LOCK_POLL_MS = 5000;
  * for it rather than exiting: under a supervisor, exiting would mean a restart loop or giving up.
  * Undefined when SIGTERM/SIGINT came while waiting.
  */
-async function openStateWaiting(app: App): Promise<StateStore | undefined> {
+async function openStateWaiting(app: App, io: Io): Promise<StateStore | undefined> {
   const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  const removeHandlers = onStopSignal(() => stop.abort(), io);
   try {
     for (let waited = false; ; waited = true) {
       try {
@@ -95,8 +93,7 @@ async function openStateWaiting(app: App): Promise<StateStore | undefined> {
       }
     }
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    removeHandlers();
   }
 }
 
@@ -178,11 +175,10 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
       interrupt.signal,
     );
     progress.finish();
-    if (interrupt.signal.aborted) {
-      reportOutcomes(app, outcomes, io, cli.dryRun, deps.delivery?.spoolBytes ?? 0);
-      return EXIT.interrupted;
-    }
-    return await finishOneShot(app, deps, outcomes, io, cli.dryRun);
+    return await finishOneShot(app, deps, outcomes, io, {
+      dryRun: cli.dryRun,
+      interrupted: interrupt.signal.aborted,
+    });
   } finally {
     removeHandlers();
     await deps.sink.close();

@@ -86,9 +86,13 @@ export async function runBackfill(
             isWindowFinal(result, deps.clock.nowMs(), query.settleMs),
             plan.refetch,
           );
-          await store.setBackfillCursor(query.id, cursor);
-          if (cursor.finalUntilMs > cursor.fromMs)
-            await mergeFinalRange(store, query.id, cursor.fromMs, cursor.finalUntilMs);
+          // Both changes are made before either is awaited, so they share one write of the state file.
+          await Promise.all([
+            store.setBackfillCursor(query.id, cursor),
+            cursor.finalUntilMs > cursor.fromMs
+              ? mergeFinalRange(store, query.id, cursor.fromMs, cursor.finalUntilMs)
+              : undefined,
+          ]);
           onWindow(result);
         },
       });

@@ -38,7 +38,11 @@ export class LazyInfluxSink implements LineWriter {
   private connected: LineWriter | undefined;
   private connecting: Promise<LineWriter> | undefined;
 
-  constructor(private readonly settings: InfluxSettings) {}
+  /** `knownVersion`: what /ping said at start (checkInflux), so that it is not asked again. */
+  constructor(
+    private readonly settings: InfluxSettings,
+    private readonly knownVersion?: string,
+  ) {}
 
   get description(): string {
     return this.connected?.description ?? `InfluxDB at ${this.settings.url}`;
@@ -47,7 +51,9 @@ export class LazyInfluxSink implements LineWriter {
   async write(lines: readonly string[]): Promise<void> {
     const sink =
       this.connected ??
-      (await (this.connecting ??= connectInflux(this.settings).finally(() => (this.connecting = undefined))));
+      (await (this.connecting ??= connectInflux(this.settings, this.knownVersion).finally(
+        () => (this.connecting = undefined),
+      )));
     this.connected = sink;
     await sink.write(lines);
   }
@@ -60,40 +66,51 @@ export class LazyInfluxSink implements LineWriter {
 /**
  * What can be known of InfluxDB before the first write: the mistakes the user must fix (none when all
  * is well, or when InfluxDB cannot be reached now: then points wait in the spool, and `onUnreachable`
- * says why).
+ * says why), and the version /ping reported, if it answered.
  */
 export async function checkInflux(
   settings: InfluxSettings,
   onUnreachable: (reason: string) => void,
-): Promise<string[]> {
+): Promise<{ problems: string[]; version?: string }> {
   const lacksV2Credentials = !settings.bucket || !settings.token;
   if (settings.apiVersion === '2' || settings.apiVersion === '3')
-    return lacksV2Credentials
-      ? [
-          `influx.apiVersion ${settings.apiVersion} needs INFLUX_BUCKET and INFLUX_TOKEN (or influx.bucket and influx.token)`,
-        ]
-      : [];
+    return {
+      problems: lacksV2Credentials
+        ? [
+            `influx.apiVersion ${settings.apiVersion} needs INFLUX_BUCKET and INFLUX_TOKEN (or influx.bucket and influx.token)`,
+          ]
+        : [],
+    };
   let version: string;
   try {
     version = await pingVersion(settings);
   } catch (error) {
     onUnreachable((error as Error).message);
-    return [];
+    return { problems: [] };
   }
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
   if (api !== '1')
-    return lacksV2Credentials
-      ? [
-          `InfluxDB at ${settings.url} is ${version}: set INFLUX_BUCKET and INFLUX_TOKEN${api === '2' && !settings.org ? ' (and INFLUX_ORG)' : ''}`,
-        ]
-      : [];
+    return {
+      version,
+      problems: lacksV2Credentials
+        ? [
+            `InfluxDB at ${settings.url} is ${version}: set INFLUX_BUCKET and INFLUX_TOKEN${api === '2' && !settings.org ? ' (and INFLUX_ORG)' : ''}`,
+          ]
+        : [],
+    };
   const refusal = await new InfluxV1Sink(settings, version).credentialsRefusal();
-  return refusal === undefined ? [] : [refusal];
+  return { version, problems: refusal === undefined ? [] : [refusal] };
 }
 
-/** Opens the sink the settings ask for; `auto` asks the server which API it speaks. */
-export async function connectInflux(settings: InfluxSettings): Promise<LineWriter> {
-  const version = settings.apiVersion === 'auto' ? await pingVersion(settings) : `${settings.apiVersion}.x`;
+/**
+ * Opens the sink the settings ask for; `auto` asks the server which API it speaks, unless its
+ * answer is already known.
+ */
+export async function connectInflux(settings: InfluxSettings, knownVersion?: string): Promise<LineWriter> {
+  const version =
+    settings.apiVersion === 'auto'
+      ? (knownVersion ?? (await pingVersion(settings)))
+      : `${settings.apiVersion}.x`;
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
   if (api === '1') return new InfluxV1Sink(settings, version);
   return new InfluxV2Sink(settings, version);

@@ -197,7 +197,8 @@ export class DeliveringSink implements LineWriter {
           this.options.observer?.writtenPoints(lines.length - named.length);
           return;
         }
-        const rest = lines.filter((line) => !named.includes(line));
+        const refused = new Set(named);
+        const rest = lines.filter((line) => !refused.has(line));
         if (rest.length > 0) await this.narrow(rest, onRetryable, onRefused);
         return;
       }
