@@ -1,7 +1,7 @@
 import type { Query } from '../model/query.js';
 import type { BackfillCursor, StateStore } from '../state/store.js';
 import { isoSeconds } from '../util/time.js';
-import { windowsCovering } from '../windows/grid.js';
+import { windowsCovering, withoutRange } from '../windows/grid.js';
 import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps, WindowResult } from './deps.js';
@@ -38,15 +38,16 @@ export function planBackfill(
     const all = windowsCovering(fromMs, toMs, query.windowMs);
     const saved = store.query(query.id);
     const cursor = store.backfillCursor(query.id);
-    const doneByCursor = (w: Window): boolean =>
-      cursor !== undefined &&
-      (!refetch || cursor.refetch) &&
-      w.startMs >= cursor.fromMs &&
-      w.endMs <= cursor.nextMs;
-    const windows = all.filter((w) => {
-      const alreadyFinal =
-        !refetch && saved !== undefined && w.startMs >= saved.finalFromMs && w.endMs <= saved.checkpointMs;
-      return !alreadyFinal && !doneByCursor(w);
+    // What is already done: the final range, and what an interrupted backfill of the query finished.
+    // Made on another grid (`windows:` changed since), either may cover part of a window: only the
+    // rest of it is fetched.
+    const done = [
+      ...(!refetch && saved ? [{ fromMs: saved.finalFromMs, toMs: saved.checkpointMs }] : []),
+      ...(cursor && (!refetch || cursor.refetch) ? [{ fromMs: cursor.fromMs, toMs: cursor.nextMs }] : []),
+    ];
+    const windows = all.flatMap((w) => {
+      const rest = done.reduce<Window | undefined>((left, range) => left && withoutRange(left, range), w);
+      return rest ? [rest] : [];
     });
     skippedWindows += all.length - windows.length;
     return { query, windows };

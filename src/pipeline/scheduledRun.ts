@@ -1,6 +1,6 @@
 import type { Query } from '../model/query.js';
 import type { StateStore } from '../state/store.js';
-import { windowsCovering, windowStartFor } from '../windows/grid.js';
+import { windowsFrom, windowStartFor } from '../windows/grid.js';
 import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps } from './deps.js';
@@ -11,9 +11,12 @@ function checkpointOf(query: Query, store: StateStore, nowMs: number): number {
   return store.query(query.id)?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, query.windowMs);
 }
 
-/** The windows a run of the query fetches now: from its checkpoint up to now. */
+/**
+ * The windows a run of the query fetches now: from its checkpoint up to now. After `windows:` changed,
+ * the first one runs from the checkpoint to the new grid's next line (see windowsFrom).
+ */
 export function windowsDue(query: Query, store: StateStore, nowMs: number): Window[] {
-  return windowsCovering(checkpointOf(query, store, nowMs), nowMs, query.windowMs);
+  return windowsFrom(checkpointOf(query, store, nowMs), nowMs, query.windowMs);
 }
 
 /**

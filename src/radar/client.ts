@@ -5,7 +5,7 @@ import type { RadarAuth, RadarSettings } from '../model/settings.js';
 import { CancelledError, redact, ServiceError } from '../errors.js';
 import { classifyRadarAnswer, type FailureOutcome } from '../failures/classify.js';
 import { describeTransportError } from '../failures/transportError.js';
-import { systemClock, type Clock } from '../util/time.js';
+import { DAY_MS, formatDuration, systemClock, type Clock } from '../util/time.js';
 import type { RateLimiter } from './limiter.js';
 import { checkAnswer } from './answerCheck.js';
 import { requestPath, toSearchParams, validateRadarRequest, type RadarRequest } from './request.js';
@@ -241,9 +241,13 @@ export class RadarClient {
       apiMessage ??
       (isRecord(body) ? 'success is not true' : `non-JSON body ${JSON.stringify(answer.body.slice(0, 80))}`);
     const credentials = status === 401 || status === 403;
+    const hint = credentials
+      ? `: ${credentialsHint(this.options.settings.auth)}`
+      : rangeRefused(status, apiCode, what)
+        ? `: ${windowHint(request)}`
+        : '';
     const message = redact(
-      `Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}` +
-        (credentials ? `: ${credentialsHint(this.options.settings.auth)}` : ''),
+      `Radar answered HTTP ${status}${apiCode !== undefined ? ` (code ${apiCode})` : ''}: ${what}${hint}`,
       secretsOf(this.options.settings.auth),
     );
     const error = new RadarApiError(message, {
@@ -293,6 +297,32 @@ export function parseRetryAfterMs(
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
+}
+
+/**
+ * Whether Radar refused the size of the window: a 400 about the date range or interval (its wording is
+ * not documented, so any mention of the range counts), or 422 "query above max cost" (code 2002).
+ */
+function rangeRefused(status: number, apiCode: number | undefined, message: string): boolean {
+  if (status === 422 || apiCode === 2002) return true;
+  return status === 400 && /range|date|interval|too (long|large|big|wide)|span|period/i.test(message);
+}
+
+/** The fix for a window Radar will not answer: a smaller `windows:` entry for the interval. */
+function windowHint(request: RadarRequest): string {
+  const series = request.series[0];
+  const spanMs =
+    series?.dateStart !== undefined && series.dateEnd !== undefined
+      ? Date.parse(series.dateEnd) - Date.parse(series.dateStart)
+      : undefined;
+  const known = spanMs !== undefined && spanMs > 0;
+  // Half the window, in whole days: still few requests, and clear of whatever limit was crossed.
+  const smaller = known ? `${Math.max(1, Math.floor(spanMs / 2 / DAY_MS))}d` : '1d';
+  return (
+    `Radar may not answer ${request.aggInterval} data for a window this large` +
+    `${known ? ` (this request spans ${formatDuration(spanMs)})` : ''}; ` +
+    `set a smaller window for ${request.aggInterval} under \`windows:\` in jobs.yaml, e.g. \`windows: { ${request.aggInterval}: ${smaller} }\``
+  );
 }
 
 /** Which variables to check when Radar refuses the credentials. */

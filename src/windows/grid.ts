@@ -23,6 +23,32 @@ export function windowsCovering(fromMs: number, toMs: number, windowMs: number):
 }
 
 /**
+ * The windows from `fromMs` up to `toMs`, the first starting at `fromMs` itself: a checkpoint that is
+ * not on the grid (the grid changed under it: `windows:` was edited) starts a shortened first window
+ * up to the next grid line, so nothing before it is fetched again and nothing after it is skipped.
+ */
+export function windowsFrom(fromMs: number, toMs: number, windowMs: number): Window[] {
+  const windows = windowsCovering(fromMs, toMs, windowMs);
+  if (windows[0] && windows[0].startMs < fromMs) windows[0] = { startMs: fromMs, endMs: windows[0].endMs };
+  return windows;
+}
+
+/**
+ * What of `window` is still to fetch when `done` (a range already fetched) is taken away: nothing when
+ * `done` holds all of it; the part before or after `done` when `done` covers one end of it (the range
+ * was made on another grid); the whole window when `done` lies strictly inside it, because one request
+ * for the window costs less than two for the pieces on either side.
+ */
+export function withoutRange(window: Window, done: { fromMs: number; toMs: number }): Window | undefined {
+  const { startMs, endMs } = window;
+  if (done.toMs <= startMs || done.fromMs >= endMs) return window; // disjoint
+  if (done.fromMs <= startMs && done.toMs >= endMs) return undefined; // all of it
+  if (done.fromMs <= startMs) return { startMs: done.toMs, endMs };
+  if (done.toMs >= endMs) return { startMs, endMs: done.fromMs };
+  return window;
+}
+
+/**
  * What to ask Radar for a window: all of it once it has closed; for the open window, up to now
  * (floored to Radar's 15 minutes). Undefined when nothing of the window exists yet.
  */

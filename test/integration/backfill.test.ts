@@ -8,8 +8,10 @@ import { useStack } from '../harness/stack.js';
 const WEEK = 7 * 86_400_000;
 const FROM = '2025-06-01T05:00:00Z';
 const TO = '2026-06-01T05:00:00Z';
+// 7-day windows for 1h data (the default is 28 days): enough windows in a year to kill a backfill halfway.
 const CONFIG = `
 radar: { retryDelayMs: 20 }
+windows: { 1h: 7d }
 jobs:
   - name: year
     dimensions: [AS]

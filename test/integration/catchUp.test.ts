@@ -8,6 +8,8 @@ import { useStack } from '../harness/stack.js';
 const DAY = 86_400_000;
 const CONFIG = `
 radar: { retryDelayMs: 20 }
+# Windows of a day: the last days, open to late data, are several windows to fetch again.
+windows: { 15m: 1d, 1h: 1d }
 jobs:
   - name: late
     dimensions: [LOCATION, AS]

@@ -15,9 +15,10 @@ jobs:
     intervals: [1d]
     lookback: 7d
 `;
-/** Hourly data in 7-day windows, for closed windows. */
+/** Hourly data in 7-day windows (15m data in 1-day windows), for closed windows. */
 const HOURLY = `
 radar: { retries: 1, retryDelayMs: 20, concurrency: 1 }
+windows: { 15m: 1d, 1h: 7d }
 jobs:
   - name: ans
     dimensions: [PRODUCT]

@@ -111,7 +111,7 @@ describe('validate', () => {
     );
     const result = await runCli(['plan', '--config', file], {});
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^busy\/AS\/15m +busy +PERCENTAGE +- +\*\/10 \* \* \* \* \* +1d +1w$/m);
+    expect(result.stdout).toMatch(/^busy\/AS\/15m +busy +PERCENTAGE +- +\*\/10 \* \* \* \* \* +1w +1w$/m);
     expect(result.stdout).toMatch(/4 queries; once caught up, about 1\d\d\d requests per hour/);
     expect(result.stdout).toMatch(
       /warning: the schedules need more requests than radar.rateLimit allows \(1\d\d\.\d > 50 per 5 minutes\)/,

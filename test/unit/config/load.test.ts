@@ -164,7 +164,7 @@ describe('resolveSettings', () => {
       url: 'http://localhost:8086',
       apiVersion: 'auto',
     });
-    expect(settings.windowMs['15m']).toBe(86_400_000);
+    expect(settings.windowMs['15m']).toBe(7 * 86_400_000);
   });
 
   test('the email + key pair is used when there is no token', () => {
@@ -194,7 +194,7 @@ describe('planQueries', () => {
       limitPerGroup: 5,
       normalization: 'MIN0_MAX',
       lookbackMs: 14 * 86_400_000,
-      windowMs: 86_400_000,
+      windowMs: 7 * 86_400_000,
       namedSeries: false,
       series: [{ name: 'w', filters: { product: ['HTTP'] } }],
     });

@@ -64,6 +64,31 @@ describe('RadarClient', () => {
     expect(result.response.series[0]!.timestampsMs).toHaveLength(2);
   });
 
+  test('a 400 refusing the range names windows: as the fix, with a smaller window; not retried', async () => {
+    const radar = await scriptedRadar([
+      {
+        status: 400,
+        body: '{"success":false,"errors":[{"code":2001,"message":"Date range too long for aggInterval 15m"}],"result":{}}',
+      },
+    ]);
+    const wide: RadarRequest = {
+      dimension: 'AS',
+      aggInterval: '15m',
+      series: [{ dateStart: '2026-08-01T00:00:00Z', dateEnd: '2026-08-15T00:00:00Z' }],
+    };
+    const error = await client(radar.url).radar.fetch(wide).catch((e: unknown) => e as Error);
+    expect(error.message).toContain('Date range too long');
+    expect(error.message).toContain('(this request spans 2w)');
+    expect(error.message).toContain('`windows: { 15m: 7d }`');
+    expect(radar.seen).toHaveLength(1);
+    // Other refusals do not get the hint.
+    const other = await scriptedRadar([
+      { status: 400, body: '{"success":false,"errors":[{"code":2001,"message":"Invalid location codes"}]}' },
+    ]);
+    const plain = await client(other.url).radar.fetch(wide).catch((e: unknown) => e as Error);
+    expect(plain.message).not.toContain('windows:');
+  });
+
   test('a 429 pauses every request until retry-after, not only its own', async () => {
     const radar = await scriptedRadar([
       {

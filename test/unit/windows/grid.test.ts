@@ -1,5 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { requestRange, windowsCovering, windowStartFor } from '../../../src/windows/grid.js';
+import {
+  requestRange,
+  windowsCovering,
+  windowsFrom,
+  windowStartFor,
+  withoutRange,
+} from '../../../src/windows/grid.js';
 
 const D = 86_400_000;
 
@@ -16,6 +22,25 @@ describe('window grid', () => {
     ]);
     expect(windowsCovering(D, D + 1, D)).toEqual([{ startMs: D, endMs: 2 * D }]);
     expect(windowsCovering(D, D, D)).toEqual([]);
+  });
+
+  test('windowsFrom starts at an off-grid checkpoint and follows the grid from its next line', () => {
+    expect(windowsFrom(8 * D, 15 * D, 7 * D)).toEqual([
+      { startMs: 8 * D, endMs: 14 * D },
+      { startMs: 14 * D, endMs: 21 * D },
+    ]);
+    expect(windowsFrom(7 * D, 8 * D, 7 * D)).toEqual([{ startMs: 7 * D, endMs: 14 * D }]);
+  });
+
+  test('withoutRange keeps what a done range leaves of a window: none, one end, or all of it', () => {
+    const w = { startMs: 7 * D, endMs: 14 * D };
+    expect(withoutRange(w, { fromMs: 0, toMs: 7 * D })).toBe(w);
+    expect(withoutRange(w, { fromMs: 6 * D, toMs: 15 * D })).toBeUndefined();
+    expect(withoutRange(w, { fromMs: 7 * D, toMs: 14 * D })).toBeUndefined();
+    expect(withoutRange(w, { fromMs: 5 * D, toMs: 9 * D })).toEqual({ startMs: 9 * D, endMs: 14 * D });
+    expect(withoutRange(w, { fromMs: 10 * D, toMs: 20 * D })).toEqual({ startMs: 7 * D, endMs: 10 * D });
+    // Strictly inside: one request for the whole window beats two for the pieces.
+    expect(withoutRange(w, { fromMs: 9 * D, toMs: 10 * D })).toBe(w);
   });
 
   test('a year at 1h on 7-day windows takes 53 or 54 requests, depending on the grid', () => {
