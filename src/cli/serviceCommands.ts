@@ -13,7 +13,7 @@ import { sleep } from '../util/time.js';
 import { parseTimeArg, type CommandLine } from './args.js';
 import { budgetWarning, finishOneShot } from './commands.js';
 import { EXIT, type Io } from './io.js';
-import { scheduleBudget } from '../service/budget.js';
+import { scheduleBudget, stalenessLimitMs } from '../service/budget.js';
 import { Progress } from './progress.js';
 import { onStopSignal } from './signals.js';
 
@@ -99,9 +99,10 @@ async function openStateWaiting(app: App, io: Io): Promise<StateStore | undefine
 
 /**
  * /readyz: InfluxDB answers, the spool has room, Radar took our credentials, and a query succeeded
- * within staleAfter (the start itself is no success: a service that has never fetched is not ready).
+ * within staleAfter, or twice the most frequent schedule's period if that is longer (the start itself is no success: a service that has never fetched is not ready).
  */
 function readinessCheck(app: App, deps: Pipeline, metrics: Metrics): () => Promise<Readiness> {
+  const staleMs = stalenessLimitMs(app.queries, app.settings.service.staleAfterMs);
   return async () => {
     const checks: Record<string, string> = {};
     checks.influx = await pingVersion({ ...app.settings.influx, timeoutMs: 2000 }).then(
@@ -119,7 +120,7 @@ function readinessCheck(app: App, deps: Pipeline, metrics: Metrics): () => Promi
     checks.lastSuccess =
       ageMs === undefined
         ? 'not yet: no query has succeeded since the start'
-        : ageMs <= app.settings.service.staleAfterMs
+        : ageMs <= staleMs
           ? 'ok'
           : `stale: no query succeeded for ${Math.round(ageMs / 1000)} s`;
     return { ready: Object.values(checks).every((c) => c.startsWith('ok')), checks };

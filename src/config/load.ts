@@ -177,9 +177,17 @@ function crossCheck(config: RawConfig): { path: ConfigPath; message: string }[] 
         });
       } else seriesNames.set(series.name, s);
     });
-    const schedule = job.schedule ?? config.defaults?.schedule ?? DEFAULT_SCHEDULE;
+    const schedule =
+      job.schedule ??
+      config.defaults?.schedule ??
+      job.intervals.map((interval) => DEFAULT_SCHEDULE[interval]).find(firesMoreThanHourly);
     const timezone = job.timezone ?? config.defaults?.timezone;
-    if (timezone !== undefined && firesMoreThanHourly(schedule) && observesDst(timezone)) {
+    if (
+      timezone !== undefined &&
+      schedule !== undefined &&
+      firesMoreThanHourly(schedule) &&
+      observesDst(timezone)
+    ) {
       problems.push({
         path: ['jobs', j, job.timezone !== undefined ? 'timezone' : 'schedule'],
         message:

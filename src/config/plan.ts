@@ -1,10 +1,24 @@
 import type { Query, SeriesSpec } from '../model/query.js';
-import { DIMENSIONS_WITHOUT_LIMIT, type Filters } from '../model/vocabulary.js';
+import { DIMENSIONS_WITHOUT_LIMIT, type AggInterval, type Filters } from '../model/vocabulary.js';
 import { DAY_MS } from '../util/time.js';
 import type { RawConfig, RawJob } from './schema.js';
 import type { Settings } from '../model/settings.js';
 
-export const DEFAULT_SCHEDULE = '*/15 * * * *';
+/**
+ * When a query runs if its job does not say: as often as its interval adds a bucket, no more.
+ * - 15m: every 15 minutes, each new bucket as soon as it exists.
+ * - 1h: hourly.
+ * - 1d and 1w: every 6 hours. A day's bucket is written within 6 hours of the day's end (plus
+ *   Radar's delay and the settle margin), and the open bucket's value is refreshed 4 times a day.
+ *   Every 15 minutes, as before, re-fetched the whole 364-day window 96 times a day to add one
+ *   bucket: 8 of the shipped jobs.yaml's 19 queries rewrote about 9,300 points per run for it.
+ */
+export const DEFAULT_SCHEDULE: Record<AggInterval, string> = {
+  '15m': '*/15 * * * *',
+  '1h': '0 * * * *',
+  '1d': '0 */6 * * *',
+  '1w': '0 */6 * * *',
+};
 /** A new query starts this long ago: a week (7d). */
 export const DEFAULT_LOOKBACK_MS = 7 * DAY_MS;
 
@@ -33,7 +47,7 @@ function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[]
       limitPerGroup: DIMENSIONS_WITHOUT_LIMIT.includes(dimension) ? undefined : limit,
       series,
       namedSeries: job.series !== undefined,
-      schedule: job.schedule ?? defaults.schedule ?? DEFAULT_SCHEDULE,
+      schedule: job.schedule ?? defaults.schedule ?? DEFAULT_SCHEDULE[interval],
       timezone: job.timezone ?? defaults.timezone ?? 'UTC',
       lookbackMs,
       windowMs: settings.windowMs[interval],

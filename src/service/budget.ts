@@ -24,6 +24,16 @@ export function requestsPerRun(query: Query): number {
   return 1 + Math.min(1, query.settleMs / query.windowMs);
 }
 
+/**
+ * How long the service may go without any query succeeding while nothing is wrong: twice the period
+ * of its most frequent schedule (a service of daily data alone, run every 6 hours, is not stale after
+ * an hour), and never less than `staleAfterMs`.
+ */
+export function stalenessLimitMs(queries: readonly Query[], staleAfterMs: number): number {
+  const fastest = Math.max(0, ...queries.map((q) => runsPerHour(q.schedule, q.timezone)));
+  return fastest > 0 ? Math.max(staleAfterMs, (2 * HOUR_MS) / fastest) : staleAfterMs;
+}
+
 export interface Budget {
   requestsPerHour: number;
   /** Average requests in a 5-minute span; runs that fire together can briefly need more. */

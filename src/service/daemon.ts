@@ -11,9 +11,10 @@ import { sleep } from '../util/time.js';
 import type { Metrics } from './metrics.js';
 
 /**
- * `radar-netflows run`: one cron schedule per job. Runs of a job never overlap: a tick that finds the
- * previous run still going is skipped and counted. stop() lets the windows in flight finish (no new
- * window starts) within the grace period.
+ * `radar-netflows run`: one cron schedule per job and schedule (a job's intervals may run on different
+ * schedules: see DEFAULT_SCHEDULE). Runs of one never overlap: a tick that finds the previous run still
+ * going is skipped and counted. stop() lets the windows in flight finish (no new window starts)
+ * within the grace period.
  */
 /** What the daemon runs: the queries, the service settings, and the shared pipeline to run them with. */
 export interface DaemonContext {
@@ -43,38 +44,42 @@ export class Daemon {
 
   start(): void {
     const { service } = this.app;
-    for (const [job, queries] of groupByJob(this.app.queries)) {
-      const { schedule, timezone } = queries[0]!;
-      const task = cron.schedule(schedule, () => this.tick(job, queries), {
-        name: job,
+    for (const [name, queries] of groupBySchedule(this.app.queries)) {
+      const { job, schedule, timezone } = queries[0]!;
+      const task = cron.schedule(schedule, () => this.tick(name, queries), {
+        name,
         timezone,
         ...(service.jitterMs > 0 ? { maxRandomDelay: service.jitterMs } : {}),
         logger: cronLogger(this.app),
       });
       this.tasks.push(task);
-      this.app.logger.info(`scheduled job ${job}: "${schedule}" (${timezone}), ${queries.length} queries`, {
+      this.app.logger.info(`scheduled job ${name}: "${schedule}" (${timezone}), ${queries.length} queries`, {
         job,
       });
-      if (service.runOnStart) this.tick(job, queries);
+      if (service.runOnStart) this.tick(name, queries);
     }
   }
 
-  /** Starts a run of the job unless one is still going. Never throws: failures are logged per window. */
-  tick(job: string, queries: readonly Query[]): void {
+  /**
+   * Starts a run of the queries `name` stands for (see groupBySchedule) unless one is still going.
+   * Never throws: failures are logged per window.
+   */
+  tick(name: string, queries: readonly Query[]): void {
     if (this.shutdown.signal.aborted) return;
-    if (this.running.has(job)) {
+    const job = queries[0]?.job ?? name;
+    if (this.running.has(name)) {
       this.metrics.tickSkipped(job);
-      this.app.logger.warn('previous run still going: tick skipped', { job });
+      this.app.logger.warn(`previous run of ${name} still going: tick skipped`, { job });
       return;
     }
-    const run = this.runJob(queries).finally(() => this.running.delete(job));
-    this.running.set(job, run);
+    const run = this.runJob(name, queries).finally(() => this.running.delete(name));
+    this.running.set(name, run);
   }
 
   /** Called once when a run finds that no later run can succeed (Radar refused the credentials). */
   onFatal: (error: Error) => void = () => undefined;
 
-  private async runJob(queries: readonly Query[]): Promise<void> {
+  private async runJob(name: string, queries: readonly Query[]): Promise<void> {
     const startedMs = this.app.clock.nowMs();
     const tally = { failed: 0, windows: 0, points: 0 };
     await Promise.all(
@@ -99,7 +104,7 @@ export class Daemon {
     const job = queries[0]?.job;
     this.app.logger.log(
       tally.failed > 0 ? 'warn' : 'info',
-      `job ${job} ran: ${queries.length} queries, ${tally.failed} failed; ${tally.windows} windows, ${tally.points} points, ${this.app.clock.nowMs() - startedMs} ms`,
+      `job ${name} ran: ${queries.length} queries, ${tally.failed} failed; ${tally.windows} windows, ${tally.points} points, ${this.app.clock.nowMs() - startedMs} ms`,
       { job },
     );
     const refused = this.deps.client.refusedCredentials;
@@ -134,10 +139,30 @@ export class Daemon {
   }
 }
 
-export function groupByJob(queries: readonly Query[]): Map<string, Query[]> {
-  const jobs = new Map<string, Query[]>();
-  for (const query of queries) jobs.set(query.job, [...(jobs.get(query.job) ?? []), query]);
-  return jobs;
+/**
+ * The queries that run together: those of one job on one schedule (and time zone). Named after the
+ * job alone when all its queries share the schedule, else after the job and the intervals, e.g.
+ * `world 1d,1w`.
+ */
+export function groupBySchedule(queries: readonly Query[]): Map<string, Query[]> {
+  const groups = new Map<string, Query[]>();
+  for (const query of queries) {
+    const key = `${query.job}\u0000${query.schedule}\u0000${query.timezone}`;
+    groups.set(key, [...(groups.get(key) ?? []), query]);
+  }
+  const jobsSplit = new Set<string>();
+  const seen = new Set<string>();
+  for (const [first] of groups.values()) {
+    if (seen.has(first!.job)) jobsSplit.add(first!.job);
+    seen.add(first!.job);
+  }
+  const named = new Map<string, Query[]>();
+  for (const group of groups.values()) {
+    const { job } = group[0]!;
+    const intervals = [...new Set(group.map((q) => q.interval))].join(',');
+    named.set(jobsSplit.has(job) ? `${job} ${intervals}` : job, group);
+  }
+  return named;
 }
 
 function cronLogger(app: DaemonContext) {

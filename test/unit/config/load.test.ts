@@ -51,6 +51,11 @@ describe('parseConfigText', () => {
     expect(problems(job('5 * * * *', 'Europe/Lisbon'))).toEqual([]);
     expect(problems(job('*/15 * * * *', 'Asia/Kolkata'))).toEqual([]);
     expect(problems(job('*/15 * * * *', 'UTC'))).toEqual([]);
+    // Without a schedule, the intervals' own decide: 15m data runs every 15 minutes.
+    const bare = (intervals: string) =>
+      `jobs:\n  - { name: w, dimensions: [PRODUCT], intervals: [${intervals}], timezone: Europe/Lisbon }\n`;
+    expect(problems(bare('1h, 1d'))).toEqual([]);
+    expect(problems(bare('15m, 1d'))).toHaveLength(1);
   });
 
   test('cron: a step beyond its field is refused; a valid expression that never fires says so', () => {
@@ -199,6 +204,26 @@ describe('planQueries', () => {
       series: [{ name: 'w', filters: { product: ['HTTP'] } }],
     });
     expect(queries[2]!.limitPerGroup).toBeUndefined();
+  });
+
+  test('a query runs as often as its interval adds a bucket, unless the job or defaults say otherwise', () => {
+    const config = parseConfigText(
+      'jobs:\n  - { name: a, dimensions: [PRODUCT], intervals: [15m, 1h, 1d, 1w] }\n' +
+        '  - { name: b, dimensions: [PRODUCT], intervals: [15m, 1d], schedule: "*/5 * * * *" }\n',
+      'f',
+      {},
+    );
+    const schedules = Object.fromEntries(
+      planQueries(config, resolveSettings(config, {})).map((q) => [q.id, q.schedule]),
+    );
+    expect(schedules).toEqual({
+      'a/PRODUCT/15m': '*/15 * * * *',
+      'a/PRODUCT/1h': '0 * * * *',
+      'a/PRODUCT/1d': '0 */6 * * *',
+      'a/PRODUCT/1w': '0 */6 * * *',
+      'b/PRODUCT/15m': '*/5 * * * *',
+      'b/PRODUCT/1d': '*/5 * * * *',
+    });
   });
 
   test('named series inherit the job filters and override them per filter', () => {

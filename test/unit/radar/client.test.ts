@@ -76,7 +76,9 @@ describe('RadarClient', () => {
       aggInterval: '15m',
       series: [{ dateStart: '2026-08-01T00:00:00Z', dateEnd: '2026-08-15T00:00:00Z' }],
     };
-    const error = await client(radar.url).radar.fetch(wide).catch((e: unknown) => e as Error);
+    const error = (await client(radar.url)
+      .radar.fetch(wide)
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toContain('Date range too long');
     expect(error.message).toContain('(this request spans 2w)');
     expect(error.message).toContain('`windows: { 15m: 7d }`');
@@ -85,7 +87,9 @@ describe('RadarClient', () => {
     const other = await scriptedRadar([
       { status: 400, body: '{"success":false,"errors":[{"code":2001,"message":"Invalid location codes"}]}' },
     ]);
-    const plain = await client(other.url).radar.fetch(wide).catch((e: unknown) => e as Error);
+    const plain = (await client(other.url)
+      .radar.fetch(wide)
+      .catch((e: unknown) => e)) as Error;
     expect(plain.message).not.toContain('windows:');
   });
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../../src/log.js';
 import type { RadarClient } from '../../../src/radar/client.js';
-import { Daemon } from '../../../src/service/daemon.js';
+import { Daemon, groupBySchedule } from '../../../src/service/daemon.js';
 import { Metrics } from '../../../src/service/metrics.js';
 import { StateStore } from '../../../src/state/store.js';
 import { StrictlyIncreasingTimes, systemClock } from '../../../src/util/time.js';
@@ -104,5 +104,23 @@ describe('Daemon', () => {
     expect(await daemon.stop()).toBe(false);
     expect(Date.now() - startedMs).toBeLessThan(2000);
     expect(metrics.totals.windows_failed_total).toBe(0);
+  });
+
+  test('queries run together per job and schedule, named after the job, with the intervals when it is split', () => {
+    const q = (job: string, interval: '15m' | '1h' | '1d', schedule: string) =>
+      makeQuery({ id: `${job}/${interval}`, job, interval, schedule });
+    const groups = groupBySchedule([
+      q('world', '15m', '*/15 * * * *'),
+      q('world', '1d', '0 */6 * * *'),
+      q('world', '1h', '0 * * * *'),
+      q('eu', '1h', '0 * * * *'),
+      q('eu', '1d', '0 * * * *'),
+    ]);
+    expect([...groups].map(([name, queries]) => [name, queries.map((x) => x.id)])).toEqual([
+      ['world 15m', ['world/15m']],
+      ['world 1d', ['world/1d']],
+      ['world 1h', ['world/1h']],
+      ['eu', ['eu/1h', 'eu/1d']],
+    ]);
   });
 });
