@@ -16,6 +16,7 @@ import { DiskSpool } from './sink/influx/spool.js';
 import { FileSink } from './sink/file/fileSink.js';
 import { InfluxSink } from './sink/influx/influxSink.js';
 import type { PointSink } from './sink/sink.js';
+import { DeliveredBuckets } from './pipeline/unchanged.js';
 import { StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { UsageError } from './errors.js';
@@ -156,6 +157,7 @@ export async function openPipeline(
     limiter,
     cancel,
     windowsInParallel: app.settings.radar.concurrency,
+    delivered: new DeliveredBuckets(app.clock),
     ...(metrics ? { observer: metrics } : {}),
   };
 }

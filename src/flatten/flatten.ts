@@ -109,7 +109,10 @@ export interface FetchRecord {
   outcome: 'ok' | 'failed';
   attempts: number;
   durationMs: number;
+  /** Points sent to be written: those of the answer, less any unchanged since the last fetch of the window. */
   points: number;
+  /** Points of the answer left out because they were written before with the same value. */
+  unchanged?: number;
   confidenceLevel: number | undefined;
   lastUpdatedMs: number | undefined;
   /** Buckets a closed window's answer lacks (see expectedBuckets); 0 when complete. */
@@ -129,6 +132,7 @@ export function fetchPoint(record: FetchRecord): Point {
     },
     fields: {
       points: new IntField(record.points),
+      ...(record.unchanged !== undefined ? { unchanged: new IntField(record.unchanged) } : {}),
       attempts: new IntField(record.attempts),
       duration_ms: new IntField(record.durationMs),
       window_start_ms: new IntField(record.window.startMs),

@@ -6,7 +6,7 @@ import type { FetchResult } from '../radar/client.js';
 import { formatDuration } from '../util/time.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
 import type { FetchedWindow } from './fetch.js';
-import { INCOMPLETE_RETRY_MS } from './finality.js';
+import { INCOMPLETE_RETRY_MS, isWindowFinal } from './finality.js';
 
 /**
  * The writing half: flattens the answer and writes it with its annotations and its `radar_fetches`
@@ -24,24 +24,34 @@ export async function writeWindow(
   const { response, attempts, durationMs } = fetched;
   const traffic = flattenTraffic(query, window, response);
   const missingBuckets = missingBucketsOf(query, window, fetched, deps.clock.nowMs());
+  // A window fetched before (the open one, run after run) writes only its new or changed buckets.
+  const { groups, unchanged } = deps.delivered?.changedOnly(query.id, window, traffic.groups) ?? {
+    groups: traffic.groups,
+    unchanged: 0,
+  };
   const record = fetchPoint({
     query,
     window,
     outcome: 'ok',
     attempts,
     durationMs,
-    points: traffic.pointCount,
+    points: traffic.pointCount - unchanged,
+    ...(deps.delivered ? { unchanged } : {}),
     confidenceLevel: response.meta.confidenceLevel,
     lastUpdatedMs: response.meta.lastUpdatedMs,
     missingBuckets,
     timeMs: deps.recordTimes.nextMs(),
   });
   const report = await deps.sink.write(
-    { groups: traffic.groups, points: [...flattenAnnotations(response.meta.annotations), record] },
+    { groups, points: [...flattenAnnotations(response.meta.annotations), record] },
     context,
   );
-  const written = traffic.pointCount - report.refusedFromGroups;
-  deps.logger.debug(`wrote ${written} points`, { ...context, attempts, durationMs });
+  const written = traffic.pointCount - unchanged - report.refusedFromGroups;
+  deps.logger.debug(`wrote ${written} points${unchanged > 0 ? ` (${unchanged} unchanged left out)` : ''}`, {
+    ...context,
+    attempts,
+    durationMs,
+  });
   if (missingBuckets > 0) {
     deps.observer?.windowIncomplete();
     deps.logger.warn(
@@ -50,7 +60,7 @@ export async function writeWindow(
       context,
     );
   }
-  return {
+  const result = {
     window,
     fetched: true,
     points: written,
@@ -58,6 +68,10 @@ export async function writeWindow(
     lastUpdatedMs: response.meta.lastUpdatedMs,
     missingBuckets,
   };
+  // Remembered only now that the sink has the points; a final window is not fetched again.
+  if (isWindowFinal(result, deps.clock.nowMs(), query.settleMs)) deps.delivered?.forget(query.id, window);
+  else deps.delivered?.remember(query.id, window, traffic.groups, unchanged === 0);
+  return result;
 }
 
 /** For a closed window: how many buckets Radar should have had but did not send (the fewest of any series). */

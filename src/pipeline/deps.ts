@@ -3,6 +3,7 @@ import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
 import type { RadarClient } from '../radar/client.js';
 import type { PointSink } from '../sink/sink.js';
+import type { DeliveredBuckets } from './unchanged.js';
 import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
 
 /**
@@ -18,6 +19,8 @@ export interface PipelineDeps {
   recordTimes: StrictlyIncreasingTimes;
   /** Told of every window written or failed (metrics). */
   observer?: WindowObserver;
+  /** What the windows fetched again were last written with: a run writes only new or changed buckets. */
+  delivered?: DeliveredBuckets;
   /** Windows of one query fetched and written at once (catch-up and backfill); the rate limiter still rules. */
   windowsInParallel?: number;
 }

@@ -8,6 +8,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import {
   annotationsFor,
   buildSeries,
+  type TrafficAdjustment,
   formatValue,
   INTERVAL_MS,
   iso,
@@ -86,6 +87,8 @@ export class RadarSimulator {
   /** Data exists up to here (exclusive); tests move it to play late data. Default: now. */
   dataUntilMs: () => number = () => Date.now();
   token = 'sim-token-0123456789';
+  /** Changes raw traffic before it is cut and normalized: outages, revised values. */
+  adjust: TrafficAdjustment | undefined = undefined;
   /** Delay before every answer, to make long work observable (and killable) halfway. */
   responseDelayMs = 0;
   /** Benchmarks: keep no bodies in `served` (memory), and answer repeated requests from a cache (CPU). */
@@ -300,7 +303,9 @@ export class RadarSimulator {
     }
     const asks = this.seriesAsks(params, interval);
     const horizonMs = this.dataUntilMs();
-    const built = asks.map((ask) => buildSeries(ask, dimension, INTERVAL_MS[interval]!, horizonMs, limit));
+    const built = asks.map((ask) =>
+      buildSeries(ask, dimension, INTERVAL_MS[interval]!, horizonMs, limit, this.adjust),
+    );
     normalize(built, normalization);
     const result: Record<string, unknown> = {
       meta: {

@@ -115,6 +115,15 @@ export function bucketsOf(startMs: number, endMs: number, intervalMs: number, ho
   return out;
 }
 
+/**
+ * A change to a group's raw traffic before the top-N cut and normalization: an outage (a group's traffic
+ * near zero for some hours), or a value Radar revised.
+ */
+export type TrafficAdjustment = (
+  bucket: { dimension: string; groupKey: string; timeMs: number; intervalMs: number },
+  value: number,
+) => number;
+
 /** One series' raw values, cut to the top `limit` groups over the range with the rest summed as `other`. */
 export function buildSeries(
   ask: SeriesAsk,
@@ -122,11 +131,14 @@ export function buildSeries(
   intervalMs: number,
   horizonMs: number,
   limit: number | undefined,
+  adjust: TrafficAdjustment = (_, value) => value,
 ): Built {
   const timestamps = bucketsOf(ask.startMs, ask.endMs, intervalMs, horizonMs);
   const all = GROUP_KEYS[dimension]!.map((key) => ({
     key,
-    values: timestamps.map((t) => rawTraffic(ask.seed, key, t)),
+    values: timestamps.map((t) =>
+      adjust({ dimension, groupKey: key, timeMs: t, intervalMs }, rawTraffic(ask.seed, key, t)),
+    ),
   }));
   all.sort((a, b) => sum(b.values) - sum(a.values) || a.key.localeCompare(b.key));
   const groups = new Map<string, number[]>();

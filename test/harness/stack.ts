@@ -82,6 +82,7 @@ export function useStack(
     stack.case++;
     sim.served.length = 0;
     sim.responseDelayMs = 0;
+    sim.adjust = undefined;
   });
   afterAll(async () => {
     await Promise.all([influx.destroy(), sim.stop()]);
