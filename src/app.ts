@@ -17,6 +17,7 @@ import { FileSink } from './sink/file/fileSink.js';
 import { InfluxSink } from './sink/influx/influxSink.js';
 import type { PointSink } from './sink/sink.js';
 import { DeliveredBuckets } from './pipeline/unchanged.js';
+import { Semaphore } from './util/semaphore.js';
 import { StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { UsageError } from './errors.js';
@@ -157,6 +158,7 @@ export async function openPipeline(
     limiter,
     cancel,
     windowsInParallel: app.settings.radar.concurrency,
+    windowSlots: new Semaphore(app.settings.radar.concurrency),
     delivered: new DeliveredBuckets(app.clock),
     ...(metrics ? { observer: metrics } : {}),
   };

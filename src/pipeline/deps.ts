@@ -4,6 +4,7 @@ import type { Window } from '../model/window.js';
 import type { RadarClient } from '../radar/client.js';
 import type { PointSink } from '../sink/sink.js';
 import type { DeliveredBuckets } from './unchanged.js';
+import type { Semaphore } from '../util/semaphore.js';
 import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
 
 /**
@@ -21,6 +22,12 @@ export interface PipelineDeps {
   observer?: WindowObserver;
   /** What the windows fetched again were last written with: a run writes only new or changed buckets. */
   delivered?: DeliveredBuckets;
+  /**
+   * Windows under way (fetched, not yet written) over all queries together: what bounds memory, since
+   * a window's answer, points and line protocol live until it is written (a 7-day window of 15m data
+   * with 20 groups is about 13,000 points). Unset: no bound beyond windowsInParallel per query.
+   */
+  windowSlots?: Semaphore;
   /** Windows of one query fetched and written at once (catch-up and backfill); the rate limiter still rules. */
   windowsInParallel?: number;
 }

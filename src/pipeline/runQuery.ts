@@ -45,9 +45,20 @@ export async function runQuery(
   const startNext = (): void => {
     if (failed || options.signal?.aborted || started >= windows.length) return;
     const window = windows[started]!;
-    const work = fetchResponse(query, window, deps, options.signal).then((fetched) =>
-      writeWindow(query, window, fetched, deps),
-    );
+    const slots = deps.windowSlots;
+    const work = (async () => {
+      await slots?.acquire(options.signal);
+      try {
+        return await writeWindow(
+          query,
+          window,
+          await fetchResponse(query, window, deps, options.signal),
+          deps,
+        );
+      } finally {
+        slots?.release();
+      }
+    })();
     work.catch(() => (failed = true));
     results[started++] = work;
   };

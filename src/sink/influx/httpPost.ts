@@ -12,10 +12,10 @@ const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Age
 
 export function postText(
   url: URL,
-  body: string,
+  body: string | Buffer,
   options: { headers: Record<string, string>; timeoutMs: number },
 ): Promise<{ statusCode: number; body: string }> {
-  const payload = Buffer.from(body);
+  const payload = typeof body === 'string' ? Buffer.from(body) : body;
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
     const request = client.request(

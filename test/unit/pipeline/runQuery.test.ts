@@ -6,6 +6,7 @@ import { runQuery } from '../../../src/pipeline/runQuery.js';
 import type { FetchResult, RadarClient } from '../../../src/radar/client.js';
 import type { RadarRequest } from '../../../src/radar/request.js';
 import { ServiceError } from '../../../src/errors.js';
+import { Semaphore } from '../../../src/util/semaphore.js';
 import { StrictlyIncreasingTimes } from '../../../src/util/time.js';
 import { makeQuery } from '../../fixtures/query.js';
 
@@ -96,5 +97,46 @@ describe('runQuery', () => {
     expect(outcome).toMatchObject({ ok: false, aborted: true });
     expect(outcome.done).toHaveLength(1);
     expect(started).toEqual([0]);
+  });
+
+  test('windowSlots bound the windows under way over all queries together', async () => {
+    const { deps } = fakeDeps({ delayMs: () => 5 });
+    let underWay = 0;
+    let most = 0;
+    const write = deps.sink.write.bind(deps.sink);
+    const fetch = deps.client.fetch.bind(deps.client);
+    deps.client.fetch = async (...args) => {
+      most = Math.max(most, ++underWay);
+      return fetch(...args);
+    };
+    deps.sink.write = async (batch) => {
+      const report = await write(batch);
+      underWay--;
+      return report;
+    };
+    deps.windowSlots = new Semaphore(3);
+    const outcomes = await Promise.all(
+      ['a', 'b', 'c'].map((job) =>
+        runQuery(makeQuery({ id: `${job}/AS/1h`, job }), windows, deps, { parallel: 4 }),
+      ),
+    );
+    expect(outcomes.every((o) => o.ok)).toBe(true);
+    expect(most).toBe(3);
+  });
+
+  test('a shutdown while a window waits for a slot cancels it: not a failure', async () => {
+    const { deps } = fakeDeps({ delayMs: () => 20 });
+    deps.windowSlots = new Semaphore(1);
+    const stop = new AbortController();
+    const first = runQuery(makeQuery({ id: 'a/AS/1h', job: 'a' }), windows, deps, { signal: stop.signal });
+    const second = runQuery(makeQuery({ id: 'b/AS/1h', job: 'b' }), windows, deps, { signal: stop.signal });
+    setTimeout(() => stop.abort(), 5);
+    const outcomes = await Promise.all([first, second]);
+    expect(outcomes.map((o) => [o.ok, o.aborted])).toEqual([
+      [false, true],
+      [false, true],
+    ]);
+    expect(outcomes[0]!.done).toHaveLength(1);
+    expect(outcomes[1]!.done).toHaveLength(0);
   });
 });

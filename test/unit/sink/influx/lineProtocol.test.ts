@@ -1,3 +1,4 @@
+import { linesPayload } from '../../../../src/sink/influx/influxV1.js';
 import { describe, expect, test } from '@jest/globals';
 import { LineProtocolError, toLine } from '../../../../src/sink/influx/lineProtocol.js';
 import { IntField } from '../../../../src/model/point.js';
@@ -52,5 +53,17 @@ describe('toLine', () => {
   test('refuses non-finite numbers and points without fields', () => {
     expect(() => toLine(point({ job: 'w' }, { value: NaN }))).toThrow(/not a finite number/);
     expect(() => toLine(point({ job: 'w' }, {}))).toThrow(/has no fields/);
+  });
+});
+
+describe('linesPayload', () => {
+  test('is the lines joined by newlines, in UTF-8, whatever characters they hold', () => {
+    const lines = ['m,k=v f=1 1', 'm,k=Zürich\\ 東京 f=2 2', 'm,k=😀 f=3 3', ''];
+    expect(linesPayload(lines).toString('utf8')).toBe(lines.join('\n'));
+    expect(linesPayload([]).length).toBe(0);
+    const wide = Array.from({ length: 200 }, (_, i) =>
+      i % 3 === 0 ? `m,k=東京${'😀'.repeat(i)} f=1 ${i}` : `m f=${i} 1`,
+    );
+    expect(linesPayload(wide).toString('utf8')).toBe(wide.join('\n'));
   });
 });
