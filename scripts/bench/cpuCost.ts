@@ -83,17 +83,26 @@ export async function measureCpu(
   return { pointsPerSecond: points / cpuSeconds, topFunctions: topSelfTime(profile) };
 }
 
-interface ProfileNode {
+export interface ProfileNode {
   id: number;
   hitCount?: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-function topSelfTime(profile: { nodes: ProfileNode[] }): { name: string; selfPercent: number }[] {
+/**
+ * The functions with the most self time in a CPU profile, as a share of the samples; `(idle)` (waiting
+ * for I/O) is left out of the total when `busyOnly`.
+ */
+export function topSelfTime(
+  profile: { nodes: ProfileNode[] },
+  count = 8,
+  busyOnly = false,
+): { name: string; selfPercent: number }[] {
   const hits = new Map<string, number>();
   let total = 0;
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
+    if (busyOnly && functionName === '(idle)') continue;
     const file = url.split('/').slice(-2).join('/');
     const name = `${functionName || '(anonymous)'}${file ? ` (${file}:${lineNumber + 1})` : ''}`;
     hits.set(name, (hits.get(name) ?? 0) + (node.hitCount ?? 0));
@@ -101,7 +110,7 @@ function topSelfTime(profile: { nodes: ProfileNode[] }): { name: string; selfPer
   }
   return [...hits]
     .sort((a, b) => b[1] - a[1])
-    .slice(0, 8)
+    .slice(0, count)
     .map(([name, n]) => ({ name, selfPercent: Math.round((n / total) * 1000) / 10 }));
 }
 

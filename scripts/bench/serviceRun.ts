@@ -4,25 +4,35 @@
  * connection settings come from the environment, as for the CLI. Prints JSON results.
  *   backfill: planBackfill + runBackfill over [from, to), as `radar-netflows backfill` does.
  *   runs:     `runs` scheduled runs of every query in a row, as the daemon's ticks do.
+ *   day:      a simulated day of scheduled runs from `from` (a clock the run moves, and the simulator's
+ *             data horizon with it, through SIM_CONTROL): first a catch-up run of every query, then
+ *             every 15 minutes the queries whose schedule fires then. Reports the cost per tick.
+ *             `before: true` runs without the memory of delivered buckets (the code before it).
  */
 import v8 from 'node:v8';
 import { loadApp, openPipeline } from '../../src/app.js';
 import { planBackfill, runBackfill } from '../../src/pipeline/backfill.js';
 import { runFromCheckpoint } from '../../src/pipeline/scheduledRun.js';
+import { runsPerHour } from '../../src/service/budget.js';
 import { StateStore } from '../../src/state/store.js';
 
 interface Args {
-  mode: 'backfill' | 'runs';
+  mode: 'backfill' | 'runs' | 'day';
   config: string;
   from?: number;
   to?: number;
   runs?: number;
+  before?: boolean;
 }
 
 const args = JSON.parse(process.argv[2]!) as Args;
-const app = loadApp(args.config, { ...process.env, LOG_LEVEL: 'error' });
+/** The real clock, unless a simulated day moves it. */
+let simulatedNowMs: number | undefined;
+const clock = { nowMs: () => simulatedNowMs ?? Date.now() };
+const app = loadApp(args.config, { ...process.env, LOG_LEVEL: 'error' }, clock);
 const store = StateStore.open(app.settings.stateDir);
-const deps = await openPipeline(app, { dryRun: false, stdout: process.stdout, oneShot: false });
+const opened = await openPipeline(app, { dryRun: false, stdout: process.stdout, oneShot: false });
+const deps = args.before ? { ...opened, delivered: undefined } : opened;
 const gc = (globalThis as { gc?: () => void }).gc;
 const rssMB = (): number => {
   gc?.();
@@ -37,6 +47,8 @@ if (args.mode === 'backfill') {
   const outcomes = await runBackfill(plan, deps, store, (result) => (points += result.points));
   if (!outcomes.every((o) => o.ok))
     throw new Error(`backfill failed: ${outcomes.find((o) => !o.ok)?.error?.message}`);
+} else if (args.mode === 'day') {
+  Object.assign(samples, await simulatedDay(args.from!));
 } else {
   for (let run = 1; run <= args.runs!; run++) {
     const outcomes = await Promise.all(app.queries.map((q) => runFromCheckpoint(q, deps, store)));
@@ -63,3 +75,49 @@ process.stdout.write(
     ...samples,
   })}\n`,
 );
+
+/** Whether a schedule fires at `timeMs`: the schedules measured here fire every n minutes from the hour. */
+function firesAt(schedule: string, timeMs: number): boolean {
+  const periodMinutes = Math.round(60 / runsPerHour(schedule, 'UTC'));
+  return Math.floor(timeMs / 60_000) % periodMinutes === 0;
+}
+
+async function simulatedDay(fromMs: number): Promise<Record<string, number>> {
+  const control = process.env.SIM_CONTROL!;
+  const simulator = async (path: string) =>
+    (await (await fetch(`${control}${path}`, { method: 'POST' })).json()) as {
+      bytes: number;
+      requests: number;
+    };
+  const at = async (timeMs: number) => {
+    simulatedNowMs = timeMs;
+    await simulator(`/horizon?ms=${timeMs}`);
+  };
+  await at(fromMs);
+  await Promise.all(app.queries.map((q) => runFromCheckpoint(q, deps, store)));
+  const before = await simulator('/stats');
+  const cpuBefore = process.cpuUsage();
+  let ticks = 0;
+  let written = 0;
+  let runs = 0;
+  for (let timeMs = fromMs + 15 * 60_000; timeMs <= fromMs + 24 * 3_600_000; timeMs += 15 * 60_000) {
+    await at(timeMs);
+    ticks++;
+    const due = app.queries.filter((q) => firesAt(q.schedule, timeMs));
+    runs += due.length;
+    const outcomes = await Promise.all(due.map((q) => runFromCheckpoint(q, deps, store)));
+    if (!outcomes.every((o) => o.ok))
+      throw new Error(`a scheduled run failed: ${outcomes.find((o) => !o.ok)?.error?.message}`);
+    written += outcomes.reduce((n, o) => n + o.points, 0);
+  }
+  const cpu = process.cpuUsage(cpuBefore);
+  const after = await simulator('/stats');
+  return {
+    ticks,
+    queryRunsPerTick: runs / ticks,
+    requestsPerTick: (after.requests - before.requests) / ticks,
+    bytesPerTick: (after.bytes - before.bytes) / ticks,
+    pointsPerTick: written / ticks,
+    cpuSecondsPerTick: (cpu.user + cpu.system) / 1e6 / ticks,
+  };
+}

@@ -32,6 +32,8 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
     () => deps.delivery?.spoolBytes ?? 0,
     app.clock,
     app.logger,
+    app.queries,
+    app.settings.service.staleAfterMs,
   );
   return new Promise((resolve) => {
     let stopping = false;

@@ -87,11 +87,15 @@ export class Daemon {
         try {
           const outcome = await runFromCheckpoint(query, this.deps, this.store, this.shutdown.signal);
           if (outcome.ok) this.metrics.querySucceeded(query, this.app.clock.nowMs());
-          else if (!outcome.aborted) tally.failed++;
+          else if (!outcome.aborted) {
+            tally.failed++;
+            this.metrics.queryFailed(query);
+          }
           tally.windows += outcome.done.filter((w) => w.fetched).length;
           tally.points += outcome.points;
         } catch (error) {
           tally.failed++;
+          this.metrics.queryFailed(query);
           // State could not be saved, or a bug: the daemon carries on; the next tick tries again.
           this.app.logger.error(`query run failed: ${(error as Error).message}`, {
             job: query.job,

@@ -18,6 +18,12 @@ export interface Totals {
   skipped_ticks_total: number;
 }
 
+export interface QueryStatus {
+  lastSuccessMs?: number;
+  /** Scheduled runs that failed since the last success (or since the start). */
+  failedRunsInARow: number;
+}
+
 /**
  * The service's Prometheus metrics (served at /metrics), one registry per process. Every count is
  * also kept in `totals`, which StatsReporter writes to InfluxDB (prom-client reads values back only
@@ -25,6 +31,7 @@ export interface Totals {
  */
 export class Metrics {
   readonly registry = new Registry();
+  private readonly queries = new Map<string, QueryStatus>();
   readonly totals: Totals = {
     requests_total: 0,
     retries_total: 0,
@@ -116,6 +123,21 @@ export class Metrics {
   querySucceeded(query: Query, atMs: number): void {
     this.lastSuccess.set({ query: query.id }, atMs / 1000);
     this.lastSuccessMs = Math.max(this.lastSuccessMs ?? 0, atMs);
+    this.queries.set(query.id, { lastSuccessMs: atMs, failedRunsInARow: 0 });
+  }
+
+  /** A scheduled run of the query failed (not one cut short by a shutdown). */
+  queryFailed(query: Query): void {
+    const status = this.queries.get(query.id);
+    this.queries.set(query.id, {
+      ...(status?.lastSuccessMs !== undefined ? { lastSuccessMs: status.lastSuccessMs } : {}),
+      failedRunsInARow: (status?.failedRunsInARow ?? 0) + 1,
+    });
+  }
+
+  /** Each query's last success and the runs that failed since, for the pipeline alert rules. */
+  queryStatus(queryId: string): QueryStatus {
+    return this.queries.get(queryId) ?? { failedRunsInARow: 0 };
   }
 
   tickSkipped(job: string): void {

@@ -3,6 +3,8 @@ import { IntField, type Point } from '../model/point.js';
 import type { Logger } from '../log.js';
 import type { PointSink } from '../sink/sink.js';
 import type { Clock } from '../util/time.js';
+import type { Query } from '../model/query.js';
+import { stalenessLimitMs } from './budget.js';
 import type { Metrics } from './metrics.js';
 
 export const SERVICE_MEASUREMENT = 'radar_service';
@@ -11,10 +13,18 @@ export const SERVICE_MEASUREMENT = 'radar_service';
  * Writes the service's own counters to InfluxDB as `radar_service` points, so that the pipeline
  * dashboard can show retries, 429s, the spool and dead letters with InfluxQL alone (no Prometheus
  * needed). Counters are totals since the process started; dashboards take their differences.
+ *
+ * With them, one point per query (tagged job, dimension, agg_interval): how long since its last
+ * successful run (`since_success_s`, counted from the start when it has none yet), how long that may
+ * be before it counts as stale (`stale_after_s`: service.staleAfter, or twice the query's schedule
+ * period if longer) and how many scheduled runs failed in a row (`failed_runs`). The pipeline alert
+ * rules read them: InfluxQL has no notion of "now" to compare a last-success time with.
  */
 export class StatsReporter {
   private timer: NodeJS.Timeout | undefined;
   private readonly instance = hostname();
+  private readonly startedMs: number;
+  private readonly staleAfterMs: Map<string, number>;
 
   constructor(
     private readonly metrics: Metrics,
@@ -22,7 +32,12 @@ export class StatsReporter {
     private readonly spoolBytes: () => number,
     private readonly clock: Clock,
     private readonly logger: Logger,
-  ) {}
+    private readonly queries: readonly Query[] = [],
+    staleAfterMs = 0,
+  ) {
+    this.startedMs = clock.nowMs();
+    this.staleAfterMs = new Map(queries.map((q) => [q.id, stalenessLimitMs([q], staleAfterMs)]));
+  }
 
   start(everyMs: number): void {
     this.timer = setInterval(() => void this.report(), everyMs);
@@ -43,9 +58,34 @@ export class StatsReporter {
     };
   }
 
+  /** One point per query: its staleness and failures (see the class comment). */
+  queryPoints(): Point[] {
+    const nowMs = this.clock.nowMs();
+    return this.queries.map((query) => {
+      const status = this.metrics.queryStatus(query.id);
+      return {
+        measurement: SERVICE_MEASUREMENT,
+        tags: {
+          instance: this.instance,
+          job: query.job,
+          dimension: query.dimension,
+          agg_interval: query.interval,
+        },
+        fields: {
+          since_success_s: new IntField(
+            Math.round((nowMs - (status.lastSuccessMs ?? this.startedMs)) / 1000),
+          ),
+          stale_after_s: new IntField(Math.round(this.staleAfterMs.get(query.id)! / 1000)),
+          failed_runs: new IntField(status.failedRunsInARow),
+        },
+        timeMs: nowMs,
+      };
+    });
+  }
+
   private async report(): Promise<void> {
     try {
-      await this.sink.write({ groups: [], points: [this.point()] });
+      await this.sink.write({ groups: [], points: [this.point(), ...this.queryPoints()] });
     } catch (error) {
       this.logger.warn(`could not write service stats: ${(error as Error).message}`);
     }

@@ -19,6 +19,10 @@ export class Influxd {
    */
   constructor(readonly options: { auth?: { user: string; password: string } } = {}) {}
   private process: ChildProcess | undefined;
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.process?.pid;
+  }
   private readonly dir = mkdtempSync(join(tmpdir(), 'influxd-'));
   url = '';
   private httpPort = 0;

@@ -93,6 +93,8 @@ export class RadarSimulator {
   responseDelayMs = 0;
   /** Benchmarks: keep no bodies in `served` (memory), and answer repeated requests from a cache (CPU). */
   recordBodies = true;
+  /** Bytes of every answer sent (benchmarks: what a run reads from Radar). */
+  bytesServed = 0;
   private readonly cache: Map<string, string> | undefined;
 
   constructor(options: { cacheResponses?: boolean } = {}) {
@@ -154,7 +156,9 @@ export class RadarSimulator {
     this.served.push(record);
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+      const text = JSON.stringify(body);
+      this.bytesServed += Buffer.byteLength(text);
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
     };
     const fail = (status: number, code: number, message: string, headers?: Record<string, string>): void =>
       send(status, { success: false, errors: [{ code, message }], messages: [], result: null }, headers);
@@ -163,9 +167,12 @@ export class RadarSimulator {
     if (authError) return fail(authError.status, authError.code, authError.message);
     const fault = this.nextFault();
     if (fault) record.fault = fault.kind;
-    const cached = fault ? undefined : this.cache?.get(req.url ?? '');
+    // The answer depends on the data horizon too (lastUpdated, the newest buckets).
+    const cacheKey = `${this.dataUntilMs()} ${req.url ?? ''}`;
+    const cached = fault ? undefined : this.cache?.get(cacheKey);
     if (cached !== undefined) {
       record.status = 200;
+      this.bytesServed += Buffer.byteLength(cached);
       return void res.writeHead(200, { 'content-type': 'application/json' }).end(cached);
     }
     if (fault?.kind === 'status') {
@@ -188,7 +195,7 @@ export class RadarSimulator {
     const body = { success: true, errors: [], messages: [], result };
     if (fault) return this.sendFaulty(fault, body, res, record);
     if (this.recordBodies) record.body = body;
-    if (this.cache) this.cache.set(req.url ?? '', JSON.stringify(body));
+    if (this.cache) this.cache.set(cacheKey, JSON.stringify(body));
     send(200, body);
   }
 
