@@ -35,7 +35,8 @@ export class Semaphore {
 
   release(): void {
     const next = this.waiters.shift();
-    if (next) next.start(); // the slot passes straight to the next waiter
+    if (next)
+      next.start(); // the slot passes straight to the next waiter
     else this.held--;
   }
 
