@@ -11,7 +11,7 @@ import {
   type AggInterval,
   type FilterName,
 } from '../model/vocabulary.js';
-import { DATE_RANGE_HINT, parseDateRange, parseWindowLength } from './duration.js';
+import { DATE_RANGE_HINT, parseDateRange, parseDuration, parseWindowLength } from './duration.js';
 
 /**
  * The shape of jobs.yaml. Objects are strict (an unknown key is an error, usually a typo), and each
@@ -218,7 +218,7 @@ const service = z.strictObject({
   runOnStart: z.boolean().optional(),
   jitterMs: z.number().int().min(0).max(3_600_000).optional(),
   graceMs: z.number().int().min(0).max(3_600_000).optional(),
-  staleAfter: windowLength.optional(),
+  staleAfter: duration(parseDuration, 'is not a length of time such as 90s, 30m, 1h or 1d').optional(),
   statsEveryMs: z.number().int().min(100).max(3_600_000).optional(),
 });
 

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { renderAlerting } from './alertProvisioning.js';
 import { pipelineDashboard } from './pipelineDashboard.js';
 import { trafficDashboard } from './trafficDashboard.js';
 
@@ -11,15 +12,29 @@ export function renderDashboards(): Record<string, string> {
   };
 }
 
-/** `npm run dashboards`: regenerates grafana/dashboards/ (a test fails when they are out of date). */
-export function writeDashboards(dir: string): string[] {
+/** Writes files into `dir`; returns their paths. */
+function writeAll(dir: string, files: Record<string, string>): string[] {
   mkdirSync(dir, { recursive: true });
-  return Object.entries(renderDashboards()).map(([name, text]) => {
+  return Object.entries(files).map(([name, text]) => {
     writeFileSync(join(dir, name), text);
     return join(dir, name);
   });
 }
 
+/** `npm run dashboards`: regenerates grafana/dashboards/ (a test fails when they are out of date). */
+export function writeDashboards(dir: string): string[] {
+  return writeAll(dir, renderDashboards());
+}
+
+/** `npm run dashboards` also regenerates the alerting provisioning files (tested the same way). */
+export function writeAlerting(dir: string): string[] {
+  return writeAll(dir, renderAlerting());
+}
+
 if (process.argv[1]?.endsWith('generate.js')) {
-  for (const file of writeDashboards(process.argv[2] ?? 'grafana/dashboards')) console.log(`wrote ${file}`);
+  const written = [
+    ...writeDashboards(process.argv[2] ?? 'grafana/dashboards'),
+    ...writeAlerting(process.argv[3] ?? 'grafana/provisioning/alerting'),
+  ];
+  for (const file of written) console.log(`wrote ${file}`);
 }

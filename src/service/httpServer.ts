@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
+import { logAlertNotification, MAX_ALERT_BODY_BYTES } from './alertLog.js';
 import type { Metrics } from './metrics.js';
 
 export interface Readiness {
@@ -10,8 +11,8 @@ export interface Readiness {
 
 /**
  * /healthz: the process answers. /readyz: InfluxDB reachable and a recent success (503 otherwise, with
- * the reasons). /metrics: Prometheus text. Nothing else is served; bind it to loopback unless a
- * scraper elsewhere needs it.
+ * the reasons). /metrics: Prometheus text. POST /alerts: Grafana's notifications, logged (alertLog.ts).
+ * Nothing else is served; bind it to loopback unless a scraper (or Grafana) elsewhere needs it.
  */
 export async function startHttpServer(
   listen: { host: string; port: number },
@@ -20,6 +21,7 @@ export async function startHttpServer(
   logger: Logger,
 ): Promise<http.Server> {
   const server = http.createServer((req, res) => {
+    if (req.method === 'POST' && req.url?.split('?')[0] === '/alerts') return receiveAlerts(req, res, logger);
     void route(req.url ?? '/')
       .then(({ status, type, body }) => res.writeHead(status, { 'content-type': type }).end(body))
       .catch((error: unknown) =>
@@ -35,7 +37,11 @@ export async function startHttpServer(
     }
     if (path === '/metrics')
       return { status: 200, type: metrics.registry.contentType, body: await metrics.registry.metrics() };
-    return { status: 404, type: 'text/plain', body: 'not found: try /healthz, /readyz or /metrics\n' };
+    return {
+      status: 404,
+      type: 'text/plain',
+      body: 'not found: try /healthz, /readyz, /metrics or POST /alerts\n',
+    };
   }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -44,4 +50,25 @@ export async function startHttpServer(
   const address = server.address() as AddressInfo;
   logger.info(`health and metrics on http://${address.address}:${address.port}/metrics`);
   return server;
+}
+
+/** Reads a notification (bounded in size) and logs its alerts: 204, or 400/413 saying what is wrong. */
+function receiveAlerts(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_ALERT_BODY_BYTES) {
+      res.writeHead(413, { 'content-type': 'text/plain' }).end(`over ${MAX_ALERT_BODY_BYTES} bytes\n`);
+      req.destroy();
+    } else chunks.push(chunk);
+  });
+  req.on('end', () => {
+    try {
+      logAlertNotification(Buffer.concat(chunks).toString('utf8'), logger);
+      res.writeHead(204).end();
+    } catch (error) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);
+    }
+  });
 }

@@ -87,6 +87,8 @@ export class RadarSimulator {
   /** Data exists up to here (exclusive); tests move it to play late data. Default: now. */
   dataUntilMs: () => number = () => Date.now();
   token = 'sim-token-0123456789';
+  /** Requests for these dimensions are answered 500, for as long as they are in the set. */
+  readonly refuseDimensions = new Set<string>();
   /** Changes raw traffic before it is cut and normalized: outages, revised values. */
   adjust: TrafficAdjustment | undefined = undefined;
   /** Delay before every answer, to make long work observable (and killable) halfway. */
@@ -165,6 +167,7 @@ export class RadarSimulator {
     if (!match) return fail(400, 7000, 'No route for that URI');
     const authError = this.checkAuth(req);
     if (authError) return fail(authError.status, authError.code, authError.message);
+    if (this.refuseDimensions.has(record.dimension)) return fail(500, 2000, 'Internal error');
     const fault = this.nextFault();
     if (fault) record.fault = fault.kind;
     // The answer depends on the data horizon too (lastUpdated, the newest buckets).

@@ -83,6 +83,7 @@ export function useStack(
     sim.served.length = 0;
     sim.responseDelayMs = 0;
     sim.adjust = undefined;
+    sim.refuseDimensions.clear();
   });
   afterAll(async () => {
     await Promise.all([influx.destroy(), sim.stop()]);

@@ -44,6 +44,24 @@ jobs:
     expect(metrics).toMatch(/radar_netflows_points_written_total [1-9]/);
     expect(metrics).toMatch(/radar_netflows_last_success_timestamp_seconds\{query="fast\/LOCATION\/1h"\} \d/);
     expect((await fetch(`${base}/other`)).status).toBe(404);
+    // Grafana's notifications, when no webhook is set: logged, one line per alert.
+    const notification = {
+      receiver: 'radar-netflows',
+      status: 'firing',
+      alerts: [
+        {
+          status: 'firing',
+          labels: { alertname: 'Share drop (15m data)', group_key: 'DE', __alert_rule_uid__: 'x' },
+          annotations: { summary: 'DE (LOCATION, job fast): share dropped' },
+        },
+        { status: 'resolved', labels: { alertname: 'New dead letters' }, annotations: {} },
+      ],
+    };
+    const posted = await fetch(`${base}/alerts`, { method: 'POST', body: JSON.stringify(notification) });
+    expect(posted.status).toBe(204);
+    const bad = await fetch(`${base}/alerts`, { method: 'POST', body: 'not json' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toMatch(/not JSON: expected a Grafana webhook notification/);
 
     const stoppedAt = Date.now();
     daemon.child.kill('SIGTERM');
@@ -51,6 +69,23 @@ jobs:
     expect(result.code).toBe(0);
     expect(Date.now() - stoppedAt).toBeLessThan(5000);
     expect(result.stderr).toMatch(/"message":"stopped"/);
+    const alertLines = result.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => String(line.message).startsWith('alert '));
+    expect(alertLines.map(({ level, message, alert }) => ({ level, message, alert }))).toEqual([
+      {
+        level: 'warn',
+        message: 'alert firing: DE (LOCATION, job fast): share dropped',
+        alert: { alertname: 'Share drop (15m data)', group_key: 'DE' },
+      },
+      {
+        level: 'info',
+        message: 'alert resolved: New dead letters',
+        alert: { alertname: 'New dead letters' },
+      },
+    ]);
     expect(result.stderr).toMatch(
       /"message":"job fast ran: 2 queries, 0 failed; \d+ windows, \d+ points, \d+ ms"/,
     );

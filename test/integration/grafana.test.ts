@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderDashboards } from '../../src/grafana/generate.js';
+import { renderAlerting, type ProvisionedGroup } from '../../src/grafana/alertProvisioning.js';
 import { DATASOURCE } from '../../src/grafana/influxql.js';
 import { ROOT, runCli, startCli, waitFor } from '../harness/cli.js';
 import { Influxd } from '../harness/influxd.js';
@@ -53,6 +54,64 @@ describe('Grafana dashboards', () => {
     for (const { file } of dashboards) {
       expect(readFileSync(join(ROOT, 'grafana/dashboards', file), 'utf8')).toBe(renderDashboards()[file]);
     }
+  });
+
+  test('the committed alerting files are what the TypeScript generates (run npm run dashboards)', () => {
+    const files = renderAlerting();
+    expect(Object.keys(files).sort()).toEqual(
+      readdirSync(join(ROOT, 'grafana/provisioning/alerting')).sort(),
+    );
+    for (const [file, text] of Object.entries(files))
+      expect(readFileSync(join(ROOT, 'grafana/provisioning/alerting', file), 'utf8')).toBe(text);
+  });
+
+  test('alert rules: raw InfluxQL on the shipped datasource, every step refers to an earlier one, no $ where Grafana expands variables', () => {
+    const { groups } = parse(
+      readFileSync(join(ROOT, 'grafana/provisioning/alerting/radar-netflows-rules.yaml'), 'utf8'),
+    ) as { groups: ProvisionedGroup[] };
+    const uids = new Set<string>();
+    for (const rule of groups.flatMap((g) => g.rules)) {
+      expect(uids.has(rule.uid)).toBe(false);
+      uids.add(rule.uid);
+      const seen = new Set<string>();
+      for (const step of rule.data) {
+        if (step.datasourceUid === '__expr__') {
+          const refs = [
+            ...String(step.model.expression).matchAll(/\$(\w+)/g),
+            ...(step.model.type === 'math' ? [] : [[, String(step.model.expression)]]),
+          ].map((m) => m[1]!);
+          for (const ref of refs) expect([rule.uid, ref, seen.has(ref)]).toEqual([rule.uid, ref, true]);
+        } else {
+          expect(step.datasourceUid).toBe(DATASOURCE.uid);
+          expect(step.model).toMatchObject({ rawQuery: true, datasource: DATASOURCE });
+          expect(step.relativeTimeRange!.from).toBeGreaterThan(step.relativeTimeRange!.to);
+        }
+        seen.add(step.refId);
+      }
+      expect(seen.has(rule.condition)).toBe(true);
+      // Labels are expanded as environment variables when provisioned; annotations are not, in every
+      // Grafana version, so neither holds a $.
+      expect(JSON.stringify([rule.labels, rule.annotations])).not.toContain('$');
+      expect(rule.annotations.summary).toBeTruthy();
+      expect(rule.annotations.dashboard_url).toMatch(/^\/d\/radar-netflows/);
+    }
+    const notifications = parse(
+      readFileSync(join(ROOT, 'grafana/provisioning/alerting/radar-netflows-notifications.yaml'), 'utf8'),
+    ) as {
+      contactPoints: { name: string; receivers: { type: string; settings: { url: string } }[] }[];
+      policies: { receiver: string }[];
+    };
+    expect(notifications.contactPoints[0]!.receivers[0]).toMatchObject({
+      type: 'webhook',
+      settings: { url: '$RADAR_ALERT_WEBHOOK_URL' },
+    });
+    expect(notifications.policies[0]!.receiver).toBe(notifications.contactPoints[0]!.name);
+    // docker-compose gives Grafana the URL, the service's own /alerts when none is set, and mounts the rules.
+    const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
+    expect(compose).toContain(
+      'RADAR_ALERT_WEBHOOK_URL: ${RADAR_ALERT_WEBHOOK_URL:-http://radar-netflows:9464/alerts}',
+    );
+    expect(compose).toContain('./grafana/provisioning:/etc/grafana/provisioning:ro');
   });
 
   test('provisioning parses and names the datasource uid every query uses', () => {

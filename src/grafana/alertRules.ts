@@ -1,0 +1,302 @@
+import {
+  ContactPointBuilder,
+  NotificationPolicyBuilder,
+  QueryBuilder,
+  RuleBuilder,
+  RuleGroupBuilder,
+} from '@grafana/grafana-foundation-sdk/alerting';
+import type * as alerting from '@grafana/grafana-foundation-sdk/alerting';
+import type * as cog from '@grafana/grafana-foundation-sdk/cog';
+import {
+  TypeMathBuilder,
+  TypeReduceBuilder,
+  TypeThresholdBuilder,
+} from '@grafana/grafana-foundation-sdk/expr';
+import { DATASOURCE, InfluxQLQuery } from './influxql.js';
+
+/** Grafana's server-side expressions are a datasource of their own. */
+const EXPRESSIONS = { type: '__expr__', uid: '__expr__' };
+const HOUR_S = 3600;
+const DAY_S = 24 * HOUR_S;
+export const ALERT_FOLDER = 'Radar NetFlows';
+export const CONTACT_POINT = 'radar-netflows';
+/** Where Grafana sends notifications; compose points it at the service's own /alerts when unset. */
+export const WEBHOOK_URL_VARIABLE = 'RADAR_ALERT_WEBHOOK_URL';
+
+/** The parameters of the traffic rules (README, "Alerts"). */
+export interface TrafficRuleParams {
+  /** How far back the recent mean reaches: the last few buckets. */
+  recentS: number;
+  /** The baseline: the same hours on each of this many previous days (so the daily rhythm cancels). */
+  baselineDays: number;
+  /** Share drop fires when the recent mean is below this fraction of the baseline. */
+  dropBelow: number;
+  /** Share surge fires when the recent mean is above this multiple of the baseline. */
+  surgeAbove: number;
+  /** Groups whose baseline share is below this (percent) never fire: their shares are noise. */
+  minSharePercent: number;
+  /** How long the condition must hold before the alert fires. */
+  forDuration: string;
+}
+
+export const TRAFFIC_DEFAULTS: Record<'15m' | '1h', TrafficRuleParams> = {
+  '15m': {
+    recentS: 2 * HOUR_S,
+    baselineDays: 7,
+    dropBelow: 0.5,
+    surgeAbove: 2,
+    minSharePercent: 1,
+    forDuration: '15m',
+  },
+  '1h': {
+    recentS: 3 * HOUR_S,
+    baselineDays: 7,
+    dropBelow: 0.5,
+    surgeAbove: 2,
+    minSharePercent: 1,
+    forDuration: '30m',
+  },
+};
+
+/** The parameters of the pipeline rules (README, "Alerts"). */
+export interface PipelineRuleParams {
+  /** Failed scheduled runs in a row of one query before it alerts. */
+  failedRuns: number;
+  /** How long points must have waited in the spool. */
+  spoolWaitS: number;
+  /** How far back the per-query status and the dead-letter count are read (a few stats reports). */
+  lookbackS: number;
+}
+
+export const PIPELINE_DEFAULTS: PipelineRuleParams = {
+  failedRuns: 3,
+  spoolWaitS: 15 * 60,
+  lookbackS: 10 * 60,
+};
+
+/** A query of the rule: InfluxQL against the shipped datasource over [now - fromS, now - toS]. */
+function influx(refId: string, query: string, fromS: number, toS = 0): cog.Builder<alerting.Query> {
+  return new QueryBuilder(refId)
+    .datasourceUid(DATASOURCE.uid!)
+    .relativeTimeRange({ from: fromS, to: toS })
+    .model(new InfluxQLQuery(query, { refId }));
+}
+
+function expression(refId: string, model: cog.Builder<cog.Dataquery>): cog.Builder<alerting.Query> {
+  return new QueryBuilder(refId).datasourceUid(EXPRESSIONS.uid).model(model);
+}
+
+const reduce = (refId: string, of: string, reducer: 'mean' | 'last' | 'max') =>
+  expression(
+    refId,
+    new TypeReduceBuilder().refId(refId).datasource(EXPRESSIONS).expression(of).reducer(reducer),
+  );
+const math = (refId: string, formula: string) =>
+  expression(refId, new TypeMathBuilder().refId(refId).datasource(EXPRESSIONS).expression(formula));
+const above = (refId: string, of: string, value: number) =>
+  expression(
+    refId,
+    new TypeThresholdBuilder()
+      .refId(refId)
+      .datasource(EXPRESSIONS)
+      .expression(of)
+      .conditions([{ evaluator: { params: [value], type: 'gt' } }]),
+  );
+
+/** Each group's mean share over the rule's range: one series per job × series × dimension × group. */
+function shareQuery(interval: string): string {
+  return (
+    `SELECT mean("value") FROM "radar_netflows" WHERE "agg_interval" = '${interval}' AND ` +
+    `"normalization" = 'PERCENTAGE' AND "group_key" != 'other' AND $timeFilter ` +
+    `GROUP BY "job", "series", "dimension", "group_key"`
+  );
+}
+
+/*
+ * Annotation templates use `.Labels` and `.Values`, not `$labels` and `$values`: Grafana expands
+ * environment variables (`$NAME`) in parts of a provisioning file, and what it expands has changed
+ * between versions; text without a `$` means the same in all of them.
+ */
+
+/** The dashboard with the alert's job, dimension, interval and group selected. */
+function dashboardLink(interval: string): string {
+  return (
+    `/d/radar-netflows/radar-netflows?var-job={{ .Labels.job }}&var-series={{ .Labels.series }}` +
+    `&var-dimension={{ .Labels.dimension }}&var-agg_interval=${interval}&var-group_key={{ .Labels.group_key }}`
+  );
+}
+
+/**
+ * Share drop (or surge) of one interval's data: a group's mean share over the recent buckets against
+ * its mean over the same hours of each of the previous days. One alert instance per job × series ×
+ * dimension × group (labels from the tags); `other` and groups below minSharePercent never fire.
+ */
+export function trafficRule(kind: 'drop' | 'surge', interval: '15m' | '1h', p = TRAFFIC_DEFAULTS[interval]) {
+  const days = Array.from({ length: p.baselineDays }, (_, i) => i + 1);
+  const compare =
+    kind === 'drop'
+      ? `$recent_share < ${p.dropBelow} * $baseline`
+      : `$recent_share > ${p.surgeAbove} * $baseline`;
+  const what = kind === 'drop' ? 'dropped' : 'surged';
+  const factor = kind === 'drop' ? `below ${p.dropBelow * 100} %` : `above ${p.surgeAbove * 100} %`;
+  return (
+    new RuleBuilder(`Share ${kind} (${interval} data)`)
+      .uid(`radar-share-${kind}-${interval}`)
+      .queries([
+        influx('recent', shareQuery(interval), p.recentS),
+        ...days.map((d) => influx(`day${d}`, shareQuery(interval), d * DAY_S + p.recentS, d * DAY_S)),
+        reduce('recent_share', 'recent', 'mean'),
+        ...days.map((d) => reduce(`day${d}_share`, `day${d}`, 'mean')),
+        math('baseline', `(${days.map((d) => `$day${d}_share`).join(' + ')}) / ${p.baselineDays}`),
+        math('fired', `(${compare}) && $baseline >= ${p.minSharePercent}`),
+        above('condition', 'fired', 0),
+      ])
+      .condition('condition')
+      // No data is no news: a group absent from the recent buckets has no instance to judge.
+      .noDataState('OK')
+      .execErrState('Error')
+      .forDuration(p.forDuration)
+      .isPaused(kind === 'surge') // off by default: opt in by setting isPaused: false
+      .labels({ rule: `share-${kind}`, agg_interval: interval })
+      .annotations({
+        summary: `{{ .Labels.group_key }} ({{ .Labels.dimension }}, job {{ .Labels.job }}): share ${what}`,
+        description:
+          `The ${interval} share of {{ .Labels.group_key }} in {{ .Labels.dimension }} (job {{ .Labels.job }}, ` +
+          `series {{ .Labels.series }}) averaged {{ humanize .Values.recent_share.Value }} % over the last ` +
+          `${p.recentS / HOUR_S} h, against {{ humanize .Values.baseline.Value }} % at the same hours of the ` +
+          `previous ${p.baselineDays} days: ${factor} of it.`,
+        dashboard_url: dashboardLink(interval),
+        __dashboardUid__: 'radar-netflows',
+      })
+  );
+}
+
+/** A query reading the per-query status points the service writes to radar_service. */
+function statusQuery(field: string): string {
+  return `SELECT last("${field}") FROM "radar_service" WHERE $timeFilter GROUP BY "job", "dimension", "agg_interval"`;
+}
+
+const PIPELINE_LINK = '/d/radar-netflows-pipeline/radar-netflows-pipeline';
+
+/** The rules that watch the service itself, from the data it writes about itself. */
+export function pipelineRules(p = PIPELINE_DEFAULTS) {
+  const common = (rule: RuleBuilder, name: string) =>
+    rule
+      .uid(`radar-pipeline-${name}`)
+      .labels({ rule: `pipeline-${name}` })
+      .forDuration('0s')
+      // InfluxDB not answering Grafana is itself worth an alert.
+      .execErrState('Alerting');
+  return [
+    common(new RuleBuilder('Query stale: no successful run'), 'stale')
+      .queries([
+        influx('age', statusQuery('since_success_s'), p.lookbackS),
+        influx('limit', statusQuery('stale_after_s'), p.lookbackS),
+        reduce('age_s', 'age', 'last'),
+        reduce('limit_s', 'limit', 'last'),
+        math('stale', '$age_s > $limit_s'),
+        above('condition', 'stale', 0),
+      ])
+      .condition('condition')
+      // No status at all for a while: the service is not running (or cannot write).
+      .noDataState('Alerting')
+      .annotations({
+        summary: '{{ .Labels.job }}/{{ .Labels.dimension }}/{{ .Labels.agg_interval }}: no successful run',
+        description:
+          'No run of this query has succeeded for {{ humanizeDuration .Values.age_s.Value }} ' +
+          '(allowed: {{ humanizeDuration .Values.limit_s.Value }}, service.staleAfter or twice its schedule). ' +
+          "With no data at all, the service has written no status for a while: it is down or can't write.",
+        dashboard_url: PIPELINE_LINK,
+      }),
+    common(new RuleBuilder('Query failing: runs failed in a row'), 'failing')
+      .queries([
+        influx('failed', statusQuery('failed_runs'), p.lookbackS),
+        reduce('failed_runs', 'failed', 'last'),
+        above('condition', 'failed_runs', p.failedRuns - 1),
+      ])
+      .condition('condition')
+      .noDataState('OK')
+      .annotations({
+        summary: `{{ .Labels.job }}/{{ .Labels.dimension }}/{{ .Labels.agg_interval }}: {{ .Values.failed_runs.Value }} runs failed in a row`,
+        description:
+          'The last {{ .Values.failed_runs.Value }} scheduled runs of this query failed; the service log says why ' +
+          '(`window failed:` lines). Its checkpoint waits, so nothing is lost while it fails.',
+        dashboard_url: PIPELINE_LINK,
+      }),
+    common(new RuleBuilder('Points waiting in the spool'), 'spool')
+      .queries([
+        influx(
+          'spool',
+          'SELECT min("spool_bytes") FROM "radar_service" WHERE $timeFilter GROUP BY "instance"',
+          p.spoolWaitS,
+        ),
+        reduce('waiting_bytes', 'spool', 'last'),
+        above('condition', 'waiting_bytes', 0),
+      ])
+      .condition('condition')
+      .noDataState('OK')
+      .annotations({
+        summary: `{{ .Labels.instance }}: points waiting in the spool for over ${p.spoolWaitS / 60} min`,
+        description:
+          'InfluxDB has not taken the service’s writes for a while; they wait in the disk spool ' +
+          '({{ humanize1024 .Values.waiting_bytes.Value }}B at least) and are replayed when it does.',
+        dashboard_url: PIPELINE_LINK,
+      }),
+    common(new RuleBuilder('New dead letters'), 'dead-letters')
+      .queries([
+        influx(
+          'letters',
+          'SELECT non_negative_difference("dead_letter_points_total") FROM "radar_service" WHERE $timeFilter GROUP BY "instance"',
+          p.lookbackS,
+        ),
+        reduce('new_letters', 'letters', 'max'),
+        above('condition', 'new_letters', 0),
+      ])
+      .condition('condition')
+      .noDataState('OK')
+      .annotations({
+        summary: '{{ .Labels.instance }}: new dead letters',
+        description:
+          'Points were refused for good (by InfluxDB, or not writable as line protocol) and kept in ' +
+          'STATE_DIR/dead-letters.jsonl with the reason; nothing else is written for them.',
+        dashboard_url: PIPELINE_LINK,
+      }),
+  ];
+}
+
+/** Every rule group, as Grafana's alerting provisioning API objects (tests may shorten the pipeline's times). */
+export function ruleGroups(pipeline = PIPELINE_DEFAULTS): alerting.RuleGroup[] {
+  return [
+    new RuleGroupBuilder('radar-netflows traffic')
+      .interval(5 * 60)
+      .rules([
+        trafficRule('drop', '15m'),
+        trafficRule('drop', '1h'),
+        trafficRule('surge', '15m'),
+        trafficRule('surge', '1h'),
+      ])
+      .build(),
+    new RuleGroupBuilder('radar-netflows pipeline').interval(60).rules(pipelineRules(pipeline)).build(),
+  ];
+}
+
+/** The contact point: a webhook whose URL comes from the environment when Grafana provisions it. */
+export function contactPoint(): alerting.ContactPoint {
+  return new ContactPointBuilder()
+    .name(CONTACT_POINT)
+    .uid('radar-netflows-webhook')
+    .type('webhook')
+    .settings({ url: `$${WEBHOOK_URL_VARIABLE}`, httpMethod: 'POST' })
+    .build();
+}
+
+/** Every alert of these rules goes to the contact point, grouped per rule and per query. */
+export function notificationPolicy(): alerting.NotificationPolicy {
+  return new NotificationPolicyBuilder()
+    .receiver(CONTACT_POINT)
+    .groupBy(['alertname', 'job', 'dimension', 'agg_interval'])
+    .groupWait('30s')
+    .groupInterval('5m')
+    .repeatInterval('4h')
+    .build();
+}
