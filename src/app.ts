@@ -145,7 +145,7 @@ export async function openPipeline(
       });
   // Where sinks are chosen: InfluxDB behind the spool, or line protocol to stdout for --dry-run.
   const sink: PointSink = delivery
-    ? new InfluxSink(delivery, delivery.deadLetters, app.logger)
+    ? new InfluxSink(delivery, delivery.deadLetters, app.logger, app.settings.influx.batchSize)
     : new FileSink(options.stdout, app.logger);
   app.logger.info(`writing to ${sink.description}`);
   return {

@@ -1,4 +1,8 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
+// The flag caps V8's young generation at 4 MiB per semi-space (the default grows to 16): a backfill
+// allocates fast, and the larger young generation both holds more and promotes more to the old one.
+// Measured side by side (BENCHMARKS.md): peak RSS of a 1.4 M-point backfill about 30 MB lower, CPU the
+// same. The Dockerfile, the systemd unit and `npm start` pass it too (a shebang reaches only the bin).
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/load.js';

@@ -29,6 +29,8 @@ export const DEFAULT_WINDOW_MS: Record<AggInterval, number> = {
 export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
 export const DEFAULT_RADAR_URL = 'https://api.cloudflare.com/client/v4';
+/** Requests per 5 minutes when jobs.yaml does not say: half of Cloudflare's limit, leaving room for other clients of the same account. */
+export const DEFAULT_RATE_LIMIT = 600;
 /** Cloudflare's global limit (radar-api.md): more blocks every call for the next 5 minutes. */
 export const CLOUDFLARE_LIMIT_PER_5_MIN = 1200;
 
@@ -82,7 +84,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       ),
     noUrl,
   );
-  const rateLimitPer5Min = radar.rateLimit ?? 600;
+  const rateLimitPer5Min = radar.rateLimit ?? DEFAULT_RATE_LIMIT;
   if (rateLimitPer5Min > CLOUDFLARE_LIMIT_PER_5_MIN && new URL(baseUrl).hostname.endsWith('cloudflare.com')) {
     problems.push(
       `radar.rateLimit ${rateLimitPer5Min} is above Cloudflare's ${CLOUDFLARE_LIMIT_PER_5_MIN} requests per 5 minutes: Cloudflare would block every call for 5 minutes`,

@@ -76,10 +76,12 @@ describe('Grafana dashboards', () => {
       const seen = new Set<string>();
       for (const step of rule.data) {
         if (step.datasourceUid === '__expr__') {
-          const refs = [
-            ...String(step.model.expression).matchAll(/\$(\w+)/g),
-            ...(step.model.type === 'math' ? [] : [[, String(step.model.expression)]]),
-          ].map((m) => m[1]!);
+          // A math expression names its inputs as $ref; reduce and threshold name one, bare.
+          const expression = String(step.model.expression);
+          const refs =
+            step.model.type === 'math'
+              ? [...expression.matchAll(/\$(\w+)/g)].map((m) => m[1]!)
+              : [expression];
           for (const ref of refs) expect([rule.uid, ref, seen.has(ref)]).toEqual([rule.uid, ref, true]);
         } else {
           expect(step.datasourceUid).toBe(DATASOURCE.uid);
