@@ -178,17 +178,47 @@ function statusQuery(field: string): string {
 
 const PIPELINE_LINK = '/d/radar-netflows-pipeline/radar-netflows-pipeline';
 
-/** The rules that watch the service itself, from the data it writes about itself. */
-export function pipelineRules(p = PIPELINE_DEFAULTS) {
-  const common = (rule: RuleBuilder, name: string) =>
-    rule
+/** A pipeline rule: uid and labels from its name, no pending period, and an alert when InfluxDB cannot be read. */
+function pipelineRule(name: string, title: string): RuleBuilder {
+  return (
+    new RuleBuilder(title)
       .uid(`radar-pipeline-${name}`)
       .labels({ rule: `pipeline-${name}` })
       .forDuration('0s')
       // InfluxDB not answering Grafana is itself worth an alert.
-      .execErrState('Alerting');
+      .execErrState('Alerting')
+  );
+}
+
+/** A pipeline rule on one InfluxQL query: fires for each series whose reduced value is above `limit`. */
+function oneQueryRule(
+  name: string,
+  title: string,
+  query: {
+    refId: string;
+    text: string;
+    rangeS: number;
+    reducer: 'last' | 'max';
+    value: string;
+    limit: number;
+  },
+  annotations: Record<string, string>,
+): RuleBuilder {
+  return pipelineRule(name, title)
+    .queries([
+      influx(query.refId, query.text, query.rangeS),
+      reduce(query.value, query.refId, query.reducer),
+      above('condition', query.value, query.limit),
+    ])
+    .condition('condition')
+    .noDataState('OK')
+    .annotations({ ...annotations, dashboard_url: PIPELINE_LINK });
+}
+
+/** The rules that watch the service itself, from the data it writes about itself. */
+export function pipelineRules(p = PIPELINE_DEFAULTS) {
   return [
-    common(new RuleBuilder('Query stale: no successful run'), 'stale')
+    pipelineRule('stale', 'Query stale: no successful run')
       .queries([
         influx('age', statusQuery('since_success_s'), p.lookbackS),
         influx('limit', statusQuery('stale_after_s'), p.lookbackS),
@@ -208,59 +238,60 @@ export function pipelineRules(p = PIPELINE_DEFAULTS) {
           "With no data at all, the service has written no status for a while: it is down or can't write.",
         dashboard_url: PIPELINE_LINK,
       }),
-    common(new RuleBuilder('Query failing: runs failed in a row'), 'failing')
-      .queries([
-        influx('failed', statusQuery('failed_runs'), p.lookbackS),
-        reduce('failed_runs', 'failed', 'last'),
-        above('condition', 'failed_runs', p.failedRuns - 1),
-      ])
-      .condition('condition')
-      .noDataState('OK')
-      .annotations({
+    oneQueryRule(
+      'failing',
+      'Query failing: runs failed in a row',
+      {
+        refId: 'failed',
+        text: statusQuery('failed_runs'),
+        rangeS: p.lookbackS,
+        reducer: 'last',
+        value: 'failed_runs',
+        limit: p.failedRuns - 1,
+      },
+      {
         summary: `{{ .Labels.job }}/{{ .Labels.dimension }}/{{ .Labels.agg_interval }}: {{ .Values.failed_runs.Value }} runs failed in a row`,
         description:
           'The last {{ .Values.failed_runs.Value }} scheduled runs of this query failed; the service log says why ' +
           '(`window failed:` lines). Its checkpoint waits, so nothing is lost while it fails.',
-        dashboard_url: PIPELINE_LINK,
-      }),
-    common(new RuleBuilder('Points waiting in the spool'), 'spool')
-      .queries([
-        influx(
-          'spool',
-          'SELECT min("spool_bytes") FROM "radar_service" WHERE $timeFilter GROUP BY "instance"',
-          p.spoolWaitS,
-        ),
-        reduce('waiting_bytes', 'spool', 'last'),
-        above('condition', 'waiting_bytes', 0),
-      ])
-      .condition('condition')
-      .noDataState('OK')
-      .annotations({
+      },
+    ),
+    oneQueryRule(
+      'spool',
+      'Points waiting in the spool',
+      {
+        refId: 'spool',
+        text: 'SELECT min("spool_bytes") FROM "radar_service" WHERE $timeFilter GROUP BY "instance"',
+        rangeS: p.spoolWaitS,
+        reducer: 'last',
+        value: 'waiting_bytes',
+        limit: 0,
+      },
+      {
         summary: `{{ .Labels.instance }}: points waiting in the spool for over ${p.spoolWaitS / 60} min`,
         description:
           'InfluxDB has not taken the service’s writes for a while; they wait in the disk spool ' +
           '({{ humanize1024 .Values.waiting_bytes.Value }}B at least) and are replayed when it does.',
-        dashboard_url: PIPELINE_LINK,
-      }),
-    common(new RuleBuilder('New dead letters'), 'dead-letters')
-      .queries([
-        influx(
-          'letters',
-          'SELECT non_negative_difference("dead_letter_points_total") FROM "radar_service" WHERE $timeFilter GROUP BY "instance"',
-          p.lookbackS,
-        ),
-        reduce('new_letters', 'letters', 'max'),
-        above('condition', 'new_letters', 0),
-      ])
-      .condition('condition')
-      .noDataState('OK')
-      .annotations({
+      },
+    ),
+    oneQueryRule(
+      'dead-letters',
+      'New dead letters',
+      {
+        refId: 'letters',
+        text: 'SELECT non_negative_difference("dead_letter_points_total") FROM "radar_service" WHERE $timeFilter GROUP BY "instance"',
+        rangeS: p.lookbackS,
+        reducer: 'max',
+        value: 'new_letters',
+        limit: 0,
+      },
+      {
         summary: '{{ .Labels.instance }}: new dead letters',
         description:
           'Points were refused for good (by InfluxDB, or not writable as line protocol) and kept in ' +
           'STATE_DIR/dead-letters.jsonl with the reason; nothing else is written for them.',
-        dashboard_url: PIPELINE_LINK,
-      }),
+      },
+    ),
   ];
 }
 
