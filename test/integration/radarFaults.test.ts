@@ -71,6 +71,20 @@ describe('once against a misbehaving Radar', () => {
     },
   );
 
+  test('a window larger than Radar answers: the window fails (exit 1) naming windows: and a smaller length', async () => {
+    const wide = stack.writeConfig(
+      'radar: { retryDelayMs: 20 }\nwindows: { 15m: 14d }\njobs:\n  - { name: wide, dimensions: [PRODUCT], intervals: [15m], lookback: 14d }\n',
+      'wide.yaml',
+    );
+    const result = await runCli(['once', '--config', wide], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /Radar answered HTTP 400 \(code 2001\): Date range too long for aggInterval 15m: Radar may not answer 15m data for a window this large \(this request spans 2w\); set a smaller window for 15m under `windows:` in jobs.yaml, e.g. `windows: \{ 15m: 7d \}`/,
+    );
+    // Refused for good: asked once per window, not retried.
+    expect(sim.served.every((s) => s.status === 400)).toBe(true);
+  });
+
   test('unknown extra fields are tolerated', async () => {
     sim.inject({ kind: 'extra-fields' }, 4);
     const result = await runCli(['once', '--config', configFile], env());
