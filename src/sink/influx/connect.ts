@@ -3,6 +3,7 @@ import type { InfluxSettings } from '../../model/settings.js';
 import { InfluxV1Sink } from './influxV1.js';
 import { InfluxV2Sink } from './influxV2.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
+import type { LineBatch } from './lineBatch.js';
 
 /** Which write API a server speaks, from the version /ping reports ("1.6.7~rc0", "v2.7.4", "3.0.1"). */
 export function apiFromVersion(version: string): '1' | '2' | '3' {
@@ -48,14 +49,14 @@ export class LazyInfluxSink implements LineWriter {
     return this.connected?.description ?? `InfluxDB at ${this.settings.url}`;
   }
 
-  async write(lines: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
     const sink =
       this.connected ??
       (await (this.connecting ??= connectInflux(this.settings, this.knownVersion).finally(
         () => (this.connecting = undefined),
       )));
     this.connected = sink;
-    await sink.write(lines);
+    await sink.write(batch);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,7 @@ import type { Logger } from '../../log.js';
 import { sleep } from '../../util/time.js';
 import type { DeadLetters } from './deadLetters.js';
 import { linesInConflict, parseFieldConflict } from './fieldConflict.js';
+import { LineBatch } from './lineBatch.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 import type { DiskSpool } from './spool.js';
 
@@ -78,17 +79,17 @@ export class DeliveringSink implements LineWriter {
     return this.spool.bytes >= this.options.maxSpoolBytes;
   }
 
-  async write(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
+  async write(batch: LineBatch): Promise<void> {
+    if (batch.count === 0) return;
     if (!this.spool.isEmpty) {
       // Points queue behind the spool; while InfluxDB refuses us for good they would only pile up.
       if (this.fatalError) throw this.fatalError;
-      return this.enqueue(lines);
+      return this.enqueue(batch);
     }
-    await this.deliver(lines, (error) => {
+    await this.deliver(batch, (error) => {
       if (this.spool.isEmpty)
         this.logger.warn(`InfluxDB cannot take writes now (${error.message}): keeping points in the spool`);
-      return this.enqueue(lines);
+      return this.enqueue(batch);
     });
   }
 
@@ -106,7 +107,7 @@ export class DeliveringSink implements LineWriter {
     await this.inner.close();
   }
 
-  private async enqueue(lines: readonly string[]): Promise<void> {
+  private async enqueue(batch: LineBatch): Promise<void> {
     const deadline = Date.now() + (this.options.fullSpoolWaitMs ?? Infinity);
     while (this.spoolFull) {
       if (this.options.signal?.aborted || this.stopped.signal.aborted)
@@ -123,8 +124,8 @@ export class DeliveringSink implements LineWriter {
       void this.drain();
       await this.roomOrTimeout(deadline - Date.now());
     }
-    this.spool.append(lines);
-    this.options.observer?.spooledPoints(lines.length);
+    this.spool.append(batch.lines);
+    this.options.observer?.spooledPoints(batch.count);
     void this.drain();
   }
 
@@ -150,12 +151,12 @@ export class DeliveringSink implements LineWriter {
    * dead letters (one log line per batch), narrowed down to the refused lines.
    */
   private async deliver(
-    lines: readonly string[],
+    batch: LineBatch,
     onRetryable: (error: InfluxWriteError) => Promise<void>,
   ): Promise<void> {
     const refused: string[] = [];
     let reason = '';
-    await this.narrow(lines, onRetryable, (rejected, why) => {
+    await this.narrow(batch, onRetryable, (rejected, why) => {
       refused.push(...rejected);
       reason ||= why;
     });
@@ -163,7 +164,7 @@ export class DeliveringSink implements LineWriter {
     this.deadLetters.add(refused, reason);
     this.options.observer?.deadLetteredPoints(refused.length);
     this.logger.error(
-      `InfluxDB refused ${refused.length} of ${lines.length} points for good; kept in ${this.deadLetters.file}: ${reason}`,
+      `InfluxDB refused ${refused.length} of ${batch.count} points for good; kept in ${this.deadLetters.file}: ${reason}`,
     );
   }
 
@@ -172,14 +173,14 @@ export class DeliveringSink implements LineWriter {
    * refused lines; any other refusal is narrowed by halves (writing good lines again is harmless).
    */
   private async narrow(
-    lines: readonly string[],
+    batch: LineBatch,
     onRetryable: (error: InfluxWriteError) => Promise<void>,
     onRefused: (lines: readonly string[], reason: string) => void,
   ): Promise<void> {
     try {
-      await this.inner.write(lines);
+      await this.inner.write(batch);
       this.fatalError = undefined;
-      this.options.observer?.writtenPoints(lines.length);
+      this.options.observer?.writtenPoints(batch.count);
     } catch (error) {
       if (!(error instanceof InfluxWriteError)) throw error;
       this.lastWriteError = error.message;
@@ -188,6 +189,8 @@ export class DeliveringSink implements LineWriter {
         this.fatalError = error;
         throw error;
       }
+      // Refused for good: now the lines are needed one by one.
+      const lines = batch.lines;
       const conflict = parseFieldConflict(error.message);
       const named = conflict ? linesInConflict(lines, conflict) : [];
       if (named.length > 0) {
@@ -199,13 +202,13 @@ export class DeliveringSink implements LineWriter {
         }
         const refused = new Set(named);
         const rest = lines.filter((line) => !refused.has(line));
-        if (rest.length > 0) await this.narrow(rest, onRetryable, onRefused);
+        if (rest.length > 0) await this.narrow(LineBatch.of(rest), onRetryable, onRefused);
         return;
       }
       if (lines.length === 1) return onRefused(lines, error.message);
       const half = Math.ceil(lines.length / 2);
-      await this.narrow(lines.slice(0, half), onRetryable, onRefused);
-      await this.narrow(lines.slice(half), onRetryable, onRefused);
+      await this.narrow(LineBatch.of(lines.slice(0, half)), onRetryable, onRefused);
+      await this.narrow(LineBatch.of(lines.slice(half)), onRetryable, onRefused);
     }
   }
 
@@ -217,7 +220,7 @@ export class DeliveringSink implements LineWriter {
       try {
         segment = this.spool.oldest();
         if (!segment) break;
-        await this.deliver(segment.lines, async () => {
+        await this.deliver(LineBatch.of(segment.lines), async () => {
           retry = true;
         });
         if (!retry) this.spool.remove(segment.seq);

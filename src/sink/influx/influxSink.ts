@@ -3,7 +3,7 @@ import type { PointBatch, TrafficGroup } from '../../model/point.js';
 import type { PointSink, WriteReport } from '../sink.js';
 import type { DeadLetters } from './deadLetters.js';
 import type { DeliveringSink } from './deliveringSink.js';
-import { encodeBatch } from './lineProtocol.js';
+import { encodeBody } from './lineProtocol.js';
 
 /**
  * InfluxDB as a PointSink: points become line protocol here; the few that line protocol cannot carry
@@ -32,7 +32,7 @@ export class InfluxSink implements PointSink {
   async write(batch: PointBatch, context: Record<string, string> = {}): Promise<WriteReport> {
     const report = { refused: 0, refusedFromGroups: 0 };
     for (const chunk of chunks(batch, this.chunkPoints)) {
-      const encoded = encodeBatch(chunk);
+      const encoded = encodeBody(chunk);
       if (encoded.firstError) {
         this.deadLetters.addPoints(encoded.refused, encoded.firstError.message);
         this.logger.error(
@@ -40,7 +40,7 @@ export class InfluxSink implements PointSink {
           context,
         );
       }
-      await this.delivery.write(encoded.lines);
+      await this.delivery.write(encoded.body);
       report.refused += encoded.refused.length;
       report.refusedFromGroups += encoded.refusedFromGroups;
     }

@@ -4,6 +4,7 @@ import { classifyInfluxAnswer } from '../../failures/classify.js';
 import { describeTransportError } from '../../failures/transportError.js';
 import { postText } from './httpPost.js';
 import { batches } from '../sink.js';
+import { LineBatch } from './lineBatch.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 
 /** InfluxDB 1.x: POST /write?db=&rp=&precision=ms, user and password by basic auth. */
@@ -22,16 +23,20 @@ export class InfluxV1Sink implements LineWriter {
    * is created and the batch written again; the database is not created up front, because a user
    * allowed only to write may not run CREATE DATABASE, and does not need to when it exists.
    */
-  async write(lines: readonly string[]): Promise<void> {
-    for (const batch of batches(lines, this.settings.batchSize)) {
-      const body = linesPayload(batch);
-      let answer = await this.postWrite(body);
+  async write(batch: LineBatch): Promise<void> {
+    // The body as it is when it fits one write (the sink sends chunks of batchSize); else in parts.
+    const parts =
+      batch.count <= this.settings.batchSize
+        ? [batch]
+        : [...batches(batch.lines, this.settings.batchSize)].map((lines) => LineBatch.of(lines));
+    for (const part of parts) {
+      let answer = await this.postWrite(part.body);
       if (isDatabaseNotFound(answer)) {
         await this.createDatabase();
-        answer = await this.postWrite(body);
+        answer = await this.postWrite(part.body);
       }
       if (answer.statusCode !== 204 && answer.statusCode !== 200) {
-        throw this.httpError(`write of ${batch.length} points refused`, answer.statusCode, answer.body);
+        throw this.httpError(`write of ${part.count} points refused`, answer.statusCode, answer.body);
       }
     }
   }
@@ -119,29 +124,4 @@ export function serverReason(body: string): string {
 
 export function quoteIdentifier(name: string): string {
   return `"${name.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
-}
-
-/**
- * Lines as one request body, newline-separated. Encoded into one Buffer line by line rather than
- * `lines.join('\n')` and then encoded: each line is a concatenation (prefix + value + time) that join
- * must first flatten into a new string, which took twice the CPU of writing the lines straight into
- * the body (scripts/bench, BENCHMARKS.md).
- */
-export function linesPayload(lines: readonly string[]): Buffer {
-  let chars = 0;
-  for (const line of lines) chars += line.length + 1;
-  // Sized for ASCII, which line protocol almost always is; grown when a line needs more bytes.
-  let body = Buffer.allocUnsafe(chars);
-  let at = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (i > 0) body[at++] = 0x0a;
-    if (line.length * 3 > body.length - at) {
-      const needed = at + Buffer.byteLength(line) + (chars - line.length);
-      if (needed > body.length) body = Buffer.concat([body.subarray(0, at)], needed);
-    }
-    at += body.write(line, at);
-    chars -= line.length + 1;
-  }
-  return body.subarray(0, at);
 }

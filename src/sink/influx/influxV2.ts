@@ -5,6 +5,7 @@ import { classifyInfluxAnswer } from '../../failures/classify.js';
 import { serverReason } from './influxV1.js';
 import { batches } from '../sink.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
+import type { LineBatch } from './lineBatch.js';
 
 /**
  * InfluxDB 2.x and 3.x: /api/v2/write through @influxdata/influxdb-client. The client's own retry and
@@ -44,8 +45,9 @@ export class InfluxV2Sink implements LineWriter {
     );
   }
 
-  async write(lines: readonly string[]): Promise<void> {
-    for (const batch of batches(lines, this.settings.batchSize)) {
+  /** The 2.x client takes lines: made from the body here (the 1.x path posts the body as it is). */
+  async write(lines: LineBatch): Promise<void> {
+    for (const batch of batches(lines.lines, this.settings.batchSize)) {
       try {
         this.writeApi.writeRecords(batch);
         await this.writeApi.flush();

@@ -1,5 +1,6 @@
 import { ServiceError } from '../../errors.js';
 import type { FailureOutcome } from '../../failures/classify.js';
+import type { LineBatch } from './lineBatch.js';
 
 /**
  * What writes line protocol to InfluxDB (1.x, 2.x/3.x, or the spooling layer around them). The
@@ -7,7 +8,7 @@ import type { FailureOutcome } from '../../failures/classify.js';
  * spooling layer, kept), and rejects with an InfluxWriteError saying what to do about it otherwise.
  */
 export interface LineWriter {
-  write(lines: readonly string[]): Promise<void>;
+  write(batch: LineBatch): Promise<void>;
   close(): Promise<void>;
   /** For logs: "InfluxDB 1.6.7 at http://…/ database radar". Never holds credentials. */
   readonly description: string;

@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { LineBatch } from '../../../src/sink/influx/lineBatch.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -30,7 +31,7 @@ describe('Metrics: each counter means what its help text says', () => {
       createLogger({ silent: true }),
       { maxSpoolBytes: 1e9, retryMinDelayMs: 5, retryMaxDelayMs: 10, observer: metrics },
     );
-    await sink.write(['a 1', 'b 2', 'c 3']);
+    await sink.write(LineBatch.of(['a 1', 'b 2', 'c 3']));
     expect(metrics.totals).toMatchObject({ points_written_total: 0, spooled_points_total: 3 });
     influx.down = false;
     await sink.drain();

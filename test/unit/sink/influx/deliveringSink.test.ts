@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { LineBatch } from '../../../../src/sink/influx/lineBatch.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,8 @@ class FakeInflux implements LineWriter {
   fatal = false;
   readonly stored: string[] = [];
   writes = 0;
-  async write(lines: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
+    const lines = batch.lines;
     this.writes++;
     if (this.fatal) throw new InfluxWriteError('database not found', 'fatal', 404);
     if (this.down) throw new InfluxWriteError('connect ECONNREFUSED', 'retry');
@@ -49,10 +51,10 @@ describe('DeliveringSink', () => {
   test('retry: points go to the spool, later writes queue behind them, replay keeps the order', async () => {
     const { influx, sink } = setUp();
     influx.down = true;
-    await sink.write(['a 1', 'b 2']);
+    await sink.write(LineBatch.of(['a 1', 'b 2']));
     expect(sink.spoolBytes).toBeGreaterThan(0);
     influx.down = false;
-    await sink.write(['c 3']);
+    await sink.write(LineBatch.of(['c 3']));
     await sink.drain();
     expect(influx.stored).toEqual(['a 1', 'b 2', 'c 3']);
     expect(sink.spoolBytes).toBe(0);
@@ -61,7 +63,7 @@ describe('DeliveringSink', () => {
 
   test('drop: only the refused lines go to the dead letters, found by halving the batch', async () => {
     const { influx, sink, dead } = setUp();
-    await sink.write(['a 1', 'b 2', 'bad 3', 'c 4', 'd 5']);
+    await sink.write(LineBatch.of(['a 1', 'b 2', 'bad 3', 'c 4', 'd 5']));
     expect(new Set(influx.stored)).toEqual(new Set(['a 1', 'b 2', 'c 4', 'd 5']));
     expect(dead.count).toBe(1);
     const letter = JSON.parse(readFileSync(dead.file, 'utf8').trim()) as { line: string; reason: string };
@@ -72,7 +74,7 @@ describe('DeliveringSink', () => {
   test('fatal: the write is refused, nothing spooled, nothing dead-lettered', async () => {
     const { influx, sink, dead } = setUp();
     influx.fatal = true;
-    await expect(sink.write(['a 1'])).rejects.toThrow('database not found');
+    await expect(sink.write(LineBatch.of(['a 1']))).rejects.toThrow('database not found');
     expect(sink.spoolBytes).toBe(0);
     expect(dead.count).toBe(0);
   });
@@ -80,10 +82,10 @@ describe('DeliveringSink', () => {
   test('a full spool holds writers back until replay makes room, dropping nothing', async () => {
     const { influx, sink } = setUp(10);
     influx.down = true;
-    await sink.write(['first 1', 'first 2']);
+    await sink.write(LineBatch.of(['first 1', 'first 2']));
     expect(sink.spoolFull).toBe(true);
     let second = false;
-    const pending = sink.write(['second 3']).then(() => (second = true));
+    const pending = sink.write(LineBatch.of(['second 3'])).then(() => (second = true));
     await new Promise((r) => setTimeout(r, 50));
     expect(second).toBe(false);
     influx.down = false;
@@ -101,7 +103,7 @@ describe('DeliveringSink', () => {
     const narrowing = new DeliveringSink(conflict, new DiskSpool(join(dirOf(dead), 'spool2')), dead, logger, {
       maxSpoolBytes: 1e9,
     });
-    await narrowing.write(lines);
+    await narrowing.write(LineBatch.of(lines));
     expect(conflict.writes).toBe(1);
     expect(dead.count).toBe(500);
     expect(logged.filter((l) => /refused 500 of 1000 points/.test(l))).toHaveLength(1);
@@ -111,10 +113,10 @@ describe('DeliveringSink', () => {
   test('one-shot: a spool that stays full fails the write after the wait, and later ones at once', async () => {
     const { influx, sink } = setUp(10, { fullSpoolWaitMs: 30 });
     influx.down = true;
-    await sink.write(['first 1', 'first 2']);
-    await expect(sink.write(['second 3'])).rejects.toBeInstanceOf(SpoolFullError);
+    await sink.write(LineBatch.of(['first 1', 'first 2']));
+    await expect(sink.write(LineBatch.of(['second 3']))).rejects.toBeInstanceOf(SpoolFullError);
     const startedMs = Date.now();
-    await expect(sink.write(['third 4'])).rejects.toBeInstanceOf(SpoolFullError);
+    await expect(sink.write(LineBatch.of(['third 4']))).rejects.toBeInstanceOf(SpoolFullError);
     expect(Date.now() - startedMs).toBeLessThan(25);
     await sink.close();
   });
@@ -123,8 +125,8 @@ describe('DeliveringSink', () => {
     const cancel = new AbortController();
     const { influx, sink } = setUp(10, { signal: cancel.signal });
     influx.down = true;
-    await sink.write(['first 1', 'first 2']);
-    const waiting = sink.write(['second 3']);
+    await sink.write(LineBatch.of(['first 1', 'first 2']));
+    const waiting = sink.write(LineBatch.of(['second 3']));
     await new Promise((r) => setTimeout(r, 20));
     cancel.abort();
     await expect(waiting).rejects.toBeInstanceOf(CancelledError);
@@ -134,12 +136,12 @@ describe('DeliveringSink', () => {
   test('a fatal answer is reported even while points wait in the spool', async () => {
     const { influx, sink } = setUp();
     influx.down = true;
-    await sink.write(['a 1']);
+    await sink.write(LineBatch.of(['a 1']));
     influx.down = false;
     influx.fatal = true;
     await new Promise((r) => setTimeout(r, 50));
     expect(sink.fatalError?.message).toBe('database not found');
-    await expect(sink.write(['b 2'])).rejects.toThrow('database not found');
+    await expect(sink.write(LineBatch.of(['b 2']))).rejects.toThrow('database not found');
     influx.fatal = false;
     await sink.drain();
     expect(influx.stored).toEqual(['a 1']);
@@ -165,7 +167,8 @@ function dirOf(dead: DeadLetters): string {
 class ConflictInflux implements LineWriter {
   readonly description = 'conflict';
   writes = 0;
-  async write(lines: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
+    const lines = batch.lines;
     this.writes++;
     const bad = lines.filter((l) => l.includes('points="'));
     if (bad.length > 0)

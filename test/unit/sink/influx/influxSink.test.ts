@@ -1,4 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
+import { LineBatch } from '../../../../src/sink/influx/lineBatch.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,8 @@ import { DiskSpool } from '../../../../src/sink/influx/spool.js';
 class Recorder implements LineWriter {
   readonly description = 'recorder';
   readonly lines: string[] = [];
-  async write(lines: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
+    const lines = batch.lines;
     this.lines.push(...lines);
   }
   async close(): Promise<void> {}

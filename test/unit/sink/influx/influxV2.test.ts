@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { LineBatch } from '../../../../src/sink/influx/lineBatch.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InfluxSettings } from '../../../../src/model/settings.js';
@@ -42,7 +43,7 @@ describe('InfluxV2Sink', () => {
     received.length = 0;
     answer = { status: 204, body: '' };
     const sink = new InfluxV2Sink(settings, 'v2.7.4');
-    await sink.write(['m v=1 1', 'm v=2 2', 'm v=3 3']);
+    await sink.write(LineBatch.of(['m v=1 1', 'm v=2 2', 'm v=3 3']));
     await sink.close();
     expect(received.map((r) => r.body)).toEqual(['m v=1 1\nm v=2 2', 'm v=3 3']);
     const url = new URL(received[0]!.url, 'http://x');
@@ -61,7 +62,7 @@ describe('InfluxV2Sink', () => {
       body: JSON.stringify({ code: 'unprocessable entity', message: 'field type conflict tok-secret-123' }),
     };
     const sink = new InfluxV2Sink(settings, 'v2.7.4');
-    const error = await sink.write(['m v=1 1']).then(
+    const error = await sink.write(LineBatch.of(['m v=1 1'])).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -73,7 +74,7 @@ describe('InfluxV2Sink', () => {
 
   test('a 503 is retryable', async () => {
     answer = { status: 503, body: '{"message":"busy"}' };
-    const error = await new InfluxV2Sink(settings, 'v2.7.4').write(['m v=1 1']).then(
+    const error = await new InfluxV2Sink(settings, 'v2.7.4').write(LineBatch.of(['m v=1 1'])).then(
       () => undefined,
       (e: unknown) => e,
     );

@@ -1,7 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { LineProtocolError, toLine } from '../../../../src/sink/influx/lineProtocol.js';
-import { IntField, type Point } from '../../../../src/model/point.js';
+import {
+  encodeBatch,
+  encodeBody,
+  LineProtocolError,
+  toLine,
+} from '../../../../src/sink/influx/lineProtocol.js';
+import { IntField, type Point, type PointBatch } from '../../../../src/model/point.js';
 import { parseLine } from '../../../harness/lineProtocolParser.js';
 
 /** Strings rich in what line protocol must escape: , = space " \ newlines, unicode, long runs. */
@@ -59,6 +64,38 @@ describe('line protocol, property-based, against an independent parser', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+
+  test('encodeBody writes, byte for byte, the lines encodeBatch makes, and refuses the same points', () => {
+    const group = fc.record({
+      tagValue: hostile,
+      values: fc.array(fc.oneof(fc.double(), fc.constant(1e-7), fc.constant(-0)), { maxLength: 30 }),
+    });
+    fc.assert(
+      fc.property(fc.array(group, { maxLength: 6 }), hostile, (groups, text) => {
+        const batch: PointBatch = {
+          groups: groups.map(({ tagValue, values }) => ({
+            measurement: 'radar_netflows',
+            field: 'value',
+            tags: { job: 'j', group_key: tagValue },
+            timesMs: values.map((_, i) => 1_700_000_000_000 + i * 900_000),
+            timeTexts: values.map((_, i) => String(1_700_000_000_000 + i * 900_000)),
+            values,
+          })),
+          points: [{ measurement: 'radar_fetches', tags: { job: 'j' }, fields: { text }, timeMs: 5 }],
+        };
+        const lines = encodeBatch(batch);
+        const body = encodeBody(batch);
+        expect(body.body.lines).toEqual(lines.lines);
+        expect(body.body.count).toBe(lines.lines.length);
+        expect(body.body.body.toString('utf8')).toBe(lines.lines.join('\n'));
+        expect([body.refused.length, body.refusedFromGroups]).toEqual([
+          lines.refused.length,
+          lines.refusedFromGroups,
+        ]);
+      }),
+      { numRuns: 1000 },
     );
   });
 });

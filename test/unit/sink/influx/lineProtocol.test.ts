@@ -1,4 +1,4 @@
-import { linesPayload } from '../../../../src/sink/influx/influxV1.js';
+import { linesPayload } from '../../../../src/sink/influx/lineBatch.js';
 import { describe, expect, test } from '@jest/globals';
 import { LineProtocolError, toLine } from '../../../../src/sink/influx/lineProtocol.js';
 import { IntField } from '../../../../src/model/point.js';
