@@ -1,12 +1,12 @@
 /**
  * CPU cost of the pure part of the pipeline: JSON text of a Radar response → parse → validate →
- * flatten → line protocol, on one core, no I/O. Prints JSON: points per second and the top self-time
+ * flatten → line protocol (the request body), on one core, no I/O. Prints JSON: points per second and the top self-time
  * functions of a CPU profile (node:inspector).
  */
 import { Session } from 'node:inspector/promises';
 import type { Query } from '../../src/model/query.js';
-import { flattenTraffic, MEASUREMENT } from '../../src/flatten/flatten.js';
-import { appendSeriesLines } from '../../src/sink/influx/lineProtocol.js';
+import { flattenTraffic } from '../../src/flatten/flatten.js';
+import { encodeBody } from '../../src/sink/influx/lineProtocol.js';
 import { parseRadarResult } from '../../src/radar/response.js';
 
 const GROUPS = 50;
@@ -52,15 +52,12 @@ const query: Query = {
   settleMs: H,
 };
 
-/** One response through the pipeline's pure steps (as fetchWindow does them); returns the bytes of line protocol so nothing is optimised away. */
+/** One response through the pipeline's pure steps (as a window's fetch and write do them); returns the bytes of line protocol so nothing is optimised away. */
 export function processResponse(text: string): { points: number; bytes: number } {
   const body = JSON.parse(text) as { result: unknown };
   const response = parseRadarResult(body.result, [['serie_0']]);
   const { groups, pointCount } = flattenTraffic(query, { startMs: 0, endMs: BUCKETS * H }, response);
-  const lines: string[] = [];
-  for (const group of groups)
-    appendSeriesLines(lines, MEASUREMENT.traffic, group.tags, 'value', group.timeTexts, group.values);
-  return { points: pointCount, bytes: lines.reduce((n, line) => n + line.length, 0) };
+  return { points: pointCount, bytes: encodeBody({ groups, points: [] }).body.body.length };
 }
 
 export async function measureCpu(
