@@ -42,6 +42,11 @@ const startWall = performance.now();
 const startCpu = process.cpuUsage();
 let points = 0;
 const samples: Record<string, number> = {};
+/**
+ * RSS every 10th run after run 100: it moves up and down around its plateau from one run to the next,
+ * so besides single samples the means over runs 101–200 and over the last hundred, and the band.
+ */
+const plateau: { run: number; rssMB: number }[] = [];
 if (args.mode === 'backfill') {
   const plan = planBackfill(app.queries, args.from!, args.to!, store, true);
   const outcomes = await runBackfill(plan, deps, store, (result) => (points += result.points));
@@ -57,6 +62,7 @@ if (args.mode === 'backfill') {
       samples[`rssAfter${run}MB`] = rssMB();
       samples[`heapAfter${run}MB`] = process.memoryUsage().heapUsed / 1e6;
     }
+    if (run > 100 && run % 10 === 0) plateau.push({ run, rssMB: rssMB() });
     if (process.env.BENCH_TRACE && run % 100 === 0)
       process.stderr.write(
         `run ${run}: rss ${rssMB().toFixed(1)} MB ${JSON.stringify(Object.fromEntries(Object.entries(process.memoryUsage()).map(([k, v]) => [k, Math.round(v / 1e6)])))} ${JSON.stringify(Object.fromEntries(v8.getHeapSpaceStatistics().map((sp) => [sp.space_name, Math.round(sp.space_size / 1e6)])))}\n`,
@@ -65,6 +71,7 @@ if (args.mode === 'backfill') {
 }
 await deps.sink.close();
 const cpu = process.cpuUsage(startCpu);
+if (args.mode === 'runs') Object.assign(samples, plateauFigures(plateau, args.runs!));
 process.stdout.write(
   `${JSON.stringify({
     points,
@@ -119,5 +126,16 @@ async function simulatedDay(fromMs: number): Promise<Record<string, number>> {
     bytesPerTick: (after.bytes - before.bytes) / ticks,
     pointsPerTick: written / ticks,
     cpuSecondsPerTick: (cpu.user + cpu.system) / 1e6 / ticks,
+  };
+}
+
+/** Mean RSS over runs 101–200 and over the last hundred, and the lowest and highest sample after run 100. */
+function plateauFigures(sampled: { run: number; rssMB: number }[], runs: number): Record<string, number> {
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  return {
+    rssEarlyMeanMB: mean(sampled.filter((s) => s.run <= 200).map((s) => s.rssMB)),
+    rssLateMeanMB: mean(sampled.filter((s) => s.run > runs - 100).map((s) => s.rssMB)),
+    rssMinMB: Math.min(...sampled.map((s) => s.rssMB)),
+    rssMaxMB: Math.max(...sampled.map((s) => s.rssMB)),
   };
 }
