@@ -2,9 +2,13 @@ import { describe, expect, test } from '@jest/globals';
 import { startCli, waitFor } from '../harness/cli.js';
 import { useStack } from '../harness/stack.js';
 
-/** Ten requests per 5 minutes: the rest of the windows wait in the rate limiter's queue. */
+/**
+ * Ten requests per 5 minutes: the rest of the windows wait in the rate limiter's queue. Windows of a
+ * day (the default is 7 days for 15m data): 30 days are 60 requests, far more than the first 10.
+ */
 const SLOW = `
 radar: { rateLimit: 10, retryDelayMs: 20 }
+windows: { 15m: 1d }
 service: { graceMs: 20000 }
 jobs:
   - name: slow

@@ -6,9 +6,12 @@ import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { useStack } from '../harness/stack.js';
 
+// 7-day windows for 1h data (the default is 28 days): a year's backfill is 53 slow requests, time
+// enough for run to start while it holds the directory.
 const CONFIG = `
 radar: { retryDelayMs: 20 }
 service: { graceMs: 3000 }
+windows: { 1h: 7d }
 jobs:
   - name: lock
     schedule: "*/2 * * * * *"
