@@ -166,7 +166,6 @@ export function trafficRule(kind: 'drop' | 'surge', interval: '15m' | '1h', p = 
           `${p.recentS / HOUR_S} h, against {{ humanize .Values.baseline.Value }} % at the same hours of the ` +
           `previous ${p.baselineDays} days: ${factor} of it.`,
         dashboard_url: dashboardLink(interval),
-        __dashboardUid__: 'radar-netflows',
       })
   );
 }

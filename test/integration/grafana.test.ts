@@ -96,6 +96,8 @@ describe('Grafana dashboards', () => {
       expect(JSON.stringify([rule.labels, rule.annotations])).not.toContain('$');
       expect(rule.annotations.summary).toBeTruthy();
       expect(rule.annotations.dashboard_url).toMatch(/^\/d\/radar-netflows/);
+      // Grafana refuses a rule with one of these two without the other.
+      expect('__dashboardUid__' in rule.annotations).toBe('__panelId__' in rule.annotations);
     }
     const notifications = parse(
       readFileSync(join(ROOT, 'grafana/provisioning/alerting/radar-netflows-notifications.yaml'), 'utf8'),
