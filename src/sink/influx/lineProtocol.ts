@@ -92,12 +92,10 @@ export function appendSeriesLines(
   values: readonly number[],
 ): void {
   const prefix = `${seriesKey(measurement, tags)} ${fieldKey(field)}=`;
-  for (let i = 0; i < timeTexts.length; i++) {
-    const value = values[i]!;
-    if (!Number.isFinite(value))
-      throw new LineProtocolError(`field ${field} ${value} is not a finite number`);
-    out.push(prefix + String(value) + ' ' + timeTexts[i]);
-  }
+  // Checked before the first line goes out: a group is written whole or refused whole.
+  const bad = values.find((value) => !Number.isFinite(value));
+  if (bad !== undefined) throw new LineProtocolError(`field ${field} ${bad} is not a finite number`);
+  for (let i = 0; i < timeTexts.length; i++) out.push(prefix + String(values[i]) + ' ' + timeTexts[i]);
 }
 
 /** Field keys are the few names of the data model: each is escaped once. */

@@ -1,6 +1,11 @@
 import { linesPayload } from '../../../../src/sink/influx/lineBatch.js';
 import { describe, expect, test } from '@jest/globals';
-import { LineProtocolError, toLine } from '../../../../src/sink/influx/lineProtocol.js';
+import {
+  encodeBatch,
+  encodeBody,
+  LineProtocolError,
+  toLine,
+} from '../../../../src/sink/influx/lineProtocol.js';
 import { IntField } from '../../../../src/model/point.js';
 
 const point = (
@@ -65,5 +70,27 @@ describe('linesPayload', () => {
       i % 3 === 0 ? `m,k=東京${'😀'.repeat(i)} f=1 ${i}` : `m f=${i} 1`,
     );
     expect(linesPayload(wide).toString('utf8')).toBe(wide.join('\n'));
+  });
+});
+
+describe('a traffic group with a value line protocol cannot carry', () => {
+  test('is refused whole by both encoders: none of its points is written and also dead-lettered', () => {
+    const batch = {
+      groups: [
+        {
+          measurement: 'radar_netflows',
+          field: 'value',
+          tags: { job: 'j', group_key: 'US' },
+          timesMs: [1, 2],
+          timeTexts: ['1', '2'],
+          values: [1e-7, Number.NEGATIVE_INFINITY],
+        },
+      ],
+      points: [],
+    };
+    const lines = encodeBatch(batch);
+    const body = encodeBody(batch);
+    expect([lines.lines, lines.refused.length]).toEqual([[], 2]);
+    expect([body.body.lines, body.body.count, body.refused.length]).toEqual([[], 0, 2]);
   });
 });
