@@ -24,7 +24,10 @@ const TOOLS = join(ROOT, 'build-tools', 'scripts', 'bench');
 const dir = mkdtempSync(join(tmpdir(), 'bench-'));
 const horizon = Math.floor(Date.now() / DAY) * DAY;
 /** The defaults before issue #13: 15m data in 1-day windows, 1h in 7 days, every query every 15 minutes. */
-const OLD_WINDOWS = 'windows: { 15m: 1d, 1h: 7d, 1d: 364d, 1w: 364d }';
+const OLD_WINDOW_DAYS: Record<string, number> = { '15m': 1, '1h': 7, '1d': 364, '1w': 364 };
+const OLD_WINDOWS = `windows: { ${Object.entries(OLD_WINDOW_DAYS)
+  .map(([interval, days]) => `${interval}: ${days}d`)
+  .join(', ')} }`;
 const OLD_SCHEDULE = '*/15 * * * *';
 let databases = 0;
 /** What src/cli/main.ts's shebang, the Dockerfile and the systemd unit start node with. */
@@ -122,14 +125,8 @@ async function main(): Promise<void> {
     const yearFrom = horizon - 365 * DAY;
     const gridWindows = (queries: readonly Query[]) =>
       planBackfill(queries, yearFrom, horizon, StateStore.openReadOnly(join(dir, 'none')), true).totalWindows;
-    const oldWindowMs: Record<string, number> = {
-      '15m': DAY,
-      '1h': 7 * DAY,
-      '1d': 364 * DAY,
-      '1w': 364 * DAY,
-    };
     const withOldWindows = (queries: readonly Query[]) =>
-      queries.map((q) => ({ ...q, windowMs: oldWindowMs[q.interval]! }));
+      queries.map((q) => ({ ...q, windowMs: OLD_WINDOW_DAYS[q.interval]! * DAY }));
     const firstJob = shipped.queries.filter((q) => q.job === shipped.queries[0]!.job);
     const yearConfig = configFile(
       'year',

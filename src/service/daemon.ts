@@ -149,24 +149,27 @@ export class Daemon {
  * `world 1d,1w`.
  */
 export function groupBySchedule(queries: readonly Query[]): Map<string, Query[]> {
-  const groups = new Map<string, Query[]>();
-  for (const query of queries) {
-    const key = `${query.job}\u0000${query.schedule}\u0000${query.timezone}`;
-    groups.set(key, [...(groups.get(key) ?? []), query]);
-  }
-  const jobsSplit = new Set<string>();
-  const seen = new Set<string>();
-  for (const [first] of groups.values()) {
-    if (seen.has(first!.job)) jobsSplit.add(first!.job);
-    seen.add(first!.job);
-  }
   const named = new Map<string, Query[]>();
-  for (const group of groups.values()) {
-    const { job } = group[0]!;
-    const intervals = [...new Set(group.map((q) => q.interval))].join(',');
-    named.set(jobsSplit.has(job) ? `${job} ${intervals}` : job, group);
+  for (const [job, ofJob] of groupBy(queries, (q) => q.job)) {
+    const bySchedule = groupBy(ofJob, (q) => `${q.schedule}\u0000${q.timezone}`);
+    for (const group of bySchedule.values()) {
+      const intervals = [...new Set(group.map((q) => q.interval))].join(',');
+      named.set(bySchedule.size > 1 ? `${job} ${intervals}` : job, group);
+    }
   }
   return named;
+}
+
+/** Items by key, in the order each key first appears. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
 }
 
 function cronLogger(app: DaemonContext) {

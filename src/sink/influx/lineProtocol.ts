@@ -92,9 +92,7 @@ export function appendSeriesLines(
   values: readonly number[],
 ): void {
   const prefix = `${seriesKey(measurement, tags)} ${fieldKey(field)}=`;
-  // Checked before the first line goes out: a group is written whole or refused whole.
-  const bad = values.find((value) => !Number.isFinite(value));
-  if (bad !== undefined) throw new LineProtocolError(`field ${field} ${bad} is not a finite number`);
+  checkFinite(field, values); // before the first line goes out: a group is written whole or refused whole
   for (let i = 0; i < timeTexts.length; i++) out.push(prefix + String(values[i]) + ' ' + timeTexts[i]);
 }
 
@@ -140,36 +138,59 @@ export interface EncodedBatch {
 }
 
 export function encodeBatch(batch: PointBatch): EncodedBatch {
-  const encoded: EncodedBatch = { lines: [], refused: [], refusedFromGroups: 0, firstError: undefined };
-  const refuse = (points: Point[], error: unknown): void => {
-    if (!(error instanceof LineProtocolError)) throw error;
-    encoded.firstError ??= error;
-    encoded.refused.push(...points);
-  };
-  for (const group of batch.groups) {
+  const refusals = new Refusals();
+  const lines: string[] = [];
+  for (const group of batch.groups)
+    refusals.attempt(
+      () =>
+        appendSeriesLines(lines, group.measurement, group.tags, group.field, group.timeTexts, group.values),
+      group,
+    );
+  lines.push(...pointLines(batch.points, refusals));
+  return { lines, ...refusals.report() };
+}
+
+/** A float field's values, all finite, or a LineProtocolError naming the first that is not. */
+function checkFinite(field: string, values: readonly number[]): void {
+  const bad = values.find((value) => !Number.isFinite(value));
+  if (bad !== undefined) throw new LineProtocolError(`field ${field} ${bad} is not a finite number`);
+}
+
+/** What an encoder could not carry: the points, how many of them were traffic, and the first reason. */
+class Refusals {
+  private readonly points: Point[] = [];
+  private fromGroups = 0;
+  private firstError: LineProtocolError | undefined;
+
+  /** Runs `encode`; a LineProtocolError refuses what it was encoding: a whole group, or one point. */
+  attempt<T>(encode: () => T, refused: TrafficGroup | Point): T | undefined {
     try {
-      appendSeriesLines(
-        encoded.lines,
-        group.measurement,
-        group.tags,
-        group.field,
-        group.timeTexts,
-        group.values,
-      );
+      return encode();
     } catch (error) {
-      const points = groupPoints(group);
-      refuse(points, error);
-      encoded.refusedFromGroups += points.length;
+      if (!(error instanceof LineProtocolError)) throw error;
+      this.firstError ??= error;
+      if ('timesMs' in refused) {
+        const points = groupPoints(refused);
+        this.points.push(...points);
+        this.fromGroups += points.length;
+      } else this.points.push(refused);
+      return undefined;
     }
   }
-  for (const point of batch.points) {
-    try {
-      encoded.lines.push(toLine(point));
-    } catch (error) {
-      refuse([point], error);
-    }
+
+  report(): { refused: Point[]; refusedFromGroups: number; firstError: LineProtocolError | undefined } {
+    return { refused: this.points, refusedFromGroups: this.fromGroups, firstError: this.firstError };
   }
-  return encoded;
+}
+
+/** The single points' lines; those line protocol cannot carry are refused. */
+function pointLines(points: readonly Point[], refusals: Refusals): string[] {
+  const lines: string[] = [];
+  for (const point of points) {
+    const line = refusals.attempt(() => toLine(point), point);
+    if (line !== undefined) lines.push(line);
+  }
+  return lines;
 }
 
 /** A batch as a request body; the points it cannot carry are handed back with the first reason. */
@@ -208,38 +229,14 @@ function putAscii(body: Buffer, at: number, text: string): number {
  * written.
  */
 export function encodeBody(batch: PointBatch): EncodedBody {
-  const encoded: EncodedBody = {
-    body: LineBatch.of([]),
-    refused: [],
-    refusedFromGroups: 0,
-    firstError: undefined,
-  };
-  const refuse = (points: Point[], error: unknown): void => {
-    if (!(error instanceof LineProtocolError)) throw error;
-    encoded.firstError ??= error;
-    encoded.refused.push(...points);
-  };
-  const prefixes: (Buffer | undefined)[] = batch.groups.map((group) => {
-    try {
-      const bad = group.values.find((value) => !Number.isFinite(value));
-      if (bad !== undefined)
-        throw new LineProtocolError(`field ${group.field} ${bad} is not a finite number`);
+  const refusals = new Refusals();
+  const prefixes = batch.groups.map((group) =>
+    refusals.attempt(() => {
+      checkFinite(group.field, group.values);
       return groupPrefix(group);
-    } catch (error) {
-      const points = groupPoints(group);
-      refuse(points, error);
-      encoded.refusedFromGroups += points.length;
-      return undefined;
-    }
-  });
-  const lines: string[] = [];
-  for (const point of batch.points) {
-    try {
-      lines.push(toLine(point));
-    } catch (error) {
-      refuse([point], error);
-    }
-  }
+    }, group),
+  );
+  const lines = pointLines(batch.points, refusals);
   let size = 0;
   let count = lines.length;
   batch.groups.forEach((group, g) => {
@@ -279,6 +276,5 @@ export function encodeBody(batch: PointBatch): EncodedBody {
           .subarray(0, trafficEnd - 1)
           .toString('utf8')
           .split('\n');
-  encoded.body = new LineBatch(text, count, () => [...trafficLines(), ...lines]);
-  return encoded;
+  return { body: new LineBatch(text, count, () => [...trafficLines(), ...lines]), ...refusals.report() };
 }
