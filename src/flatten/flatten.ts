@@ -21,21 +21,25 @@ export interface FlattenResult {
   groups: TrafficGroup[];
   /** Points in all groups. */
   pointCount: number;
-  /** Buckets Radar returned outside the window asked for: left to the window that owns them. */
-  outsideWindow: number;
+  /**
+   * Buckets Radar returned outside the range asked for: left to the window that owns them (the bucket
+   * that starts at `dateEnd`, which Radar's inclusive end adds; a weekly bucket that starts before it).
+   */
+  outsideRange: number;
   /** null values: no data for that bucket, nothing written. */
   nulls: number;
 }
 
 /**
- * Every series × group key × timestamp of a response becomes one `radar_netflows` point. The series'
- * name comes from the query (by position), not from the response key, so it is the same whether Radar
- * keyed the series by name or as `serie_<i>`.
+ * Every series × group key × timestamp of a response inside `range` (the range the request asked for,
+ * [startMs, endMs)) becomes one `radar_netflows` point. The series' name comes from the query (by
+ * position), not from the response key, so it is the same whether Radar keyed the series by name or as
+ * `serie_<i>`.
  */
-export function flattenTraffic(query: Query, window: Window, response: RadarResponse): FlattenResult {
+export function flattenTraffic(query: Query, range: Window, response: RadarResponse): FlattenResult {
   const groups: TrafficGroup[] = [];
   let pointCount = 0;
-  let outsideWindow = 0;
+  let outsideRange = 0;
   let nulls = 0;
   response.series.forEach((series, index) => {
     const seriesName = query.series[index]?.name ?? series.key;
@@ -61,7 +65,7 @@ export function flattenTraffic(query: Query, window: Window, response: RadarResp
       for (let i = 0; i < timestampsMs.length; i++) {
         const timeMs = timestampsMs[i]!;
         const value = column[i]!;
-        if (timeMs < window.startMs || timeMs >= window.endMs) outsideWindow++;
+        if (timeMs < range.startMs || timeMs >= range.endMs) outsideRange++;
         else if (Number.isNaN(value)) nulls++;
         else {
           group.timesMs.push(timeMs);
@@ -73,7 +77,7 @@ export function flattenTraffic(query: Query, window: Window, response: RadarResp
       groups.push(group);
     }
   });
-  return { groups, pointCount, outsideWindow, nulls };
+  return { groups, pointCount, outsideRange, nulls };
 }
 
 /** Radar's annotations, one point each, keyed by a short hash so that events starting together all survive. */

@@ -22,7 +22,9 @@ export async function writeWindow(
     return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined, missingBuckets: 0 };
   const context = logContext(query, window);
   const { response, attempts, durationMs } = fetched;
-  const traffic = flattenTraffic(query, window, response);
+  // Only the buckets of the range asked for: under Radar's inclusive dateEnd the answer also holds the
+  // bucket that starts at its end, which the next window's own answer writes (normalized over its range).
+  const traffic = flattenTraffic(query, fetched.range, response);
   const missingBuckets = missingBucketsOf(query, window, fetched, deps.clock.nowMs());
   // A window fetched before (the open one, run after run) writes only its new or changed buckets.
   const { groups, unchanged } = deps.delivered?.changedOnly(query.id, window, traffic.groups) ?? {

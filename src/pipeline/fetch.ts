@@ -24,8 +24,12 @@ export function buildRequest(query: Query, range: { startMs: number; endMs: numb
   };
 }
 
-/** A window's answer from Radar, not yet written; undefined when nothing of the window exists yet. */
-export type FetchedWindow = FetchResult | undefined;
+/**
+ * A window's answer from Radar, not yet written, with the range it was asked for (the whole window once
+ * it has closed; the open window up to now): only that range's buckets are written from it. Undefined
+ * when nothing of the window exists yet.
+ */
+export type FetchedWindow = (FetchResult & { range: Window }) | undefined;
 
 /** The network half of a window: the request, with retries. Records a failed fetch before rejecting. */
 export async function fetchResponse(
@@ -38,7 +42,8 @@ export async function fetchResponse(
   if (!range) return undefined;
   const startedMs = deps.clock.nowMs();
   try {
-    return await deps.client.fetch(buildRequest(query, range), logContext(query, window), stop);
+    const result = await deps.client.fetch(buildRequest(query, range), logContext(query, window), stop);
+    return { ...result, range: { startMs: range.startMs, endMs: range.endMs } };
   } catch (error) {
     // Given up for a shutdown: no request failed, nothing to record.
     if (stop?.aborted) throw error;

@@ -6,16 +6,26 @@ import { INTERVAL_MS } from '../model/vocabulary.js';
 /**
  * Checks an answer against the request it answers, before anything of it is flattened: a point in
  * the wrong bucket, or a bucket silently missing, is worse than a failed run because nobody notices.
- * Every series' timestamps must be strictly increasing, on the interval's grid, inside the range
- * asked for and not past `meta.lastUpdated`. (That each timestamp carries a zone and that every group
- * has one value per timestamp is checked while parsing.) A failure is a malformed answer: retried
- * like one, then the window fails, never written in part.
+ * The answer must say it is what was asked (`meta.aggInterval`, `meta.normalization`, when present:
+ * Radar has been seen answering `RAW_VALUES` to a request for PERCENTAGE). Every series' timestamps
+ * must be strictly increasing, on the interval's grid, inside the range asked for and not past
+ * `meta.lastUpdated`. (That each timestamp carries a zone and that every group has one value per
+ * timestamp is checked while parsing.) A failure is a malformed answer: retried like one, then the
+ * window fails, never written in part.
+ *
+ * The range's end: Radar documents `dateEnd` as inclusive ("End of the date range (inclusive)",
+ * cloudflare-typescript `src/resources/radar/netflows/netflows.ts`) and Cloudflare's published answers
+ * hold the bucket that starts at `dateEnd` (radar-api.md); our simulator's old idea, and maybe Radar
+ * for some intervals, is `[dateStart, dateEnd)`. Both are accepted, answer by answer: a bucket that
+ * starts exactly at `dateEnd` is allowed (and not held to `lastUpdated`, which may not reach it yet),
+ * and flatten leaves it to the window that owns it. Anything later is refused.
  *
  * Weekly buckets: Radar does not document which weekday they start on, so they are only required to
  * start at midnight UTC, a whole number of weeks apart; the one bucket that starts before the range
  * but reaches into it is tolerated (flatten leaves it to the window that owns it).
  */
 export function checkAnswer(response: RadarResponse, request: RadarRequest): void {
+  checkMeta(response, request);
   const intervalMs = INTERVAL_MS[request.aggInterval];
   const weekly = request.aggInterval === '1w';
   const lastUpdatedMs = response.meta.lastUpdatedMs;
@@ -36,11 +46,46 @@ export function checkAnswer(response: RadarResponse, request: RadarRequest): voi
       const onGrid = weekly ? t % DAY_MS === 0 && (t - stamps[0]!) % intervalMs === 0 : t % intervalMs === 0;
       if (!onGrid) fail(i, `is not on the ${request.aggInterval} grid`);
       if (t < startMs && !(weekly && t + intervalMs > startMs)) fail(i, 'lies before the range asked for');
-      if (t >= endMs) fail(i, 'lies past the range asked for');
-      if (lastUpdatedMs !== undefined && t > lastUpdatedMs)
+      if (t > endMs) fail(i, 'lies past the range asked for');
+      if (t < endMs && lastUpdatedMs !== undefined && t > lastUpdatedMs)
         fail(i, `lies past meta.lastUpdated ${isoSeconds(lastUpdatedMs)}`);
     }
   });
+}
+
+/**
+ * How Radar names each interval in `meta.aggInterval` (spec: `FIFTEEN_MINUTES | ONE_HOUR | ONE_DAY |
+ * ONE_WEEK | ONE_MONTH`); the request's own spelling is accepted too, in any case.
+ */
+const META_INTERVAL_NAMES: Record<RadarRequest['aggInterval'], readonly string[]> = {
+  '15m': ['FIFTEEN_MINUTES', '15M'],
+  '1h': ['ONE_HOUR', '1H'],
+  '1d': ['ONE_DAY', '1D'],
+  '1w': ['ONE_WEEK', '1W'],
+};
+
+/**
+ * The answer's own account of itself against the request: a daily answer to an hourly request, or raw
+ * values where shares were asked for, would otherwise be written under tags that say something else.
+ * A field the answer leaves out is tolerated (real answers lack parts of `meta` at times).
+ */
+function checkMeta(response: RadarResponse, request: RadarRequest): void {
+  const { aggInterval, normalization } = response.meta;
+  if (
+    aggInterval !== undefined &&
+    !META_INTERVAL_NAMES[request.aggInterval].includes(aggInterval.toUpperCase())
+  )
+    throw new RadarResponseError(
+      `meta.aggInterval is ${JSON.stringify(aggInterval)}, but aggInterval ${request.aggInterval} (${META_INTERVAL_NAMES[request.aggInterval][0]}) was asked for`,
+    );
+  if (
+    normalization !== undefined &&
+    request.normalization !== undefined &&
+    normalization.toUpperCase() !== request.normalization
+  )
+    throw new RadarResponseError(
+      `meta.normalization is ${JSON.stringify(normalization)}, but normalization ${request.normalization} was asked for`,
+    );
 }
 
 /**

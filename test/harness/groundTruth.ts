@@ -32,7 +32,10 @@ export function pointKey(
 
 /**
  * The last value served for each point. `jobOf` tells which job a request belongs to (tests know their
- * config); a series is named by the request's `name[i]`, or after the job when there is none.
+ * config); a series is named by the request's `name[i]`, or after the job when there is none. Only the
+ * buckets of the range each request asked for, `[dateStart, dateEnd)`, count: under Radar's inclusive
+ * `dateEnd` an answer also holds the bucket that starts at `dateEnd`, which belongs to the next window
+ * and must be written from that window's own answer (normalized over its own range), never from this one.
  */
 export function expectedFromServed(
   served: readonly Served[],
@@ -49,9 +52,12 @@ export function expectedFromServed(
     for (const key of seriesKeys) {
       const series = s.body.result[key] as Record<string, string[]>;
       const stamps = series.timestamps!.map((t) => Date.parse(t));
+      const position = names.length ? names.indexOf(key) : Number(key.slice('serie_'.length));
+      const asked = askedRange(s, position);
       for (const [group, values] of Object.entries(series)) {
         if (group === 'timestamps') continue;
         values.forEach((value, i) => {
+          if (stamps[i]! < asked.startMs || stamps[i]! >= asked.endMs) return;
           const tags = {
             job,
             series: names.length ? key : job,
@@ -66,6 +72,16 @@ export function expectedFromServed(
     }
   }
   return expected;
+}
+
+/** The range a request asked for at a series' position, floored to 15 minutes as Radar floors it. */
+function askedRange(s: Served, position: number): { startMs: number; endMs: number } {
+  const floor15 = (text: string | undefined): number =>
+    Math.floor(Date.parse(text ?? '') / 900_000) * 900_000;
+  return {
+    startMs: floor15(s.params.dateStart?.[position]),
+    endMs: floor15(s.params.dateEnd?.[position]),
+  };
 }
 
 export async function actualTraffic(

@@ -42,7 +42,9 @@ export type Fault =
   /** Every timestamp moved by `byMs` (outside the window asked for). */
   | { kind: 'shift'; byMs: number }
   /** Valid data whose group keys are renamed to these, in order. */
-  | { kind: 'hostile-keys'; keys: string[] };
+  | { kind: 'hostile-keys'; keys: string[] }
+  /** Valid data whose meta says something else (a daily answer to an hourly request, RAW_VALUES …). */
+  | { kind: 'meta'; meta: Record<string, unknown> };
 
 export interface Served {
   atMs: number;
@@ -84,6 +86,12 @@ export class RadarSimulator {
   private readonly faults: { fault: Fault; remaining: number }[] = [];
   private readonly sockets = new Set<Socket>();
   private server: http.Server | undefined;
+  /**
+   * Whether an answer holds the bucket that starts at `dateEnd`: true, as the API reference says
+   * ("End of the date range (inclusive)") and Cloudflare's published outputs show (radar-api.md);
+   * false plays the `[dateStart, dateEnd)` answers the product must keep handling too.
+   */
+  dateEndInclusive = true;
   /** Data exists up to here (exclusive); tests move it to play late data. Default: now. */
   dataUntilMs: () => number = () => Date.now();
   token = 'sim-token-0123456789';
@@ -259,6 +267,9 @@ export class RadarSimulator {
         record.body = body;
         break;
       }
+      case 'meta':
+        Object.assign(body.result.meta as object, fault.meta);
+        break;
       case 'extra-fields':
         Object.assign(body.result, { newTopLevelThing: { a: 1 } });
         Object.assign(body.result.meta as object, {
@@ -363,6 +374,7 @@ export class RadarSimulator {
         seed: filterSeed,
         startMs: floor15(startMs),
         endMs: floor15(endMs),
+        endInclusive: this.dateEndInclusive,
       };
     });
   }

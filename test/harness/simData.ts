@@ -99,6 +99,8 @@ export interface SeriesAsk {
   seed: string;
   startMs: number;
   endMs: number;
+  /** Whether the bucket that starts at `endMs` is part of the answer (Radar's documented `dateEnd`). */
+  endInclusive: boolean;
 }
 
 export interface Built {
@@ -107,10 +109,24 @@ export interface Built {
   groups: Map<string, number[]>;
 }
 
-/** Buckets of [startMs, endMs) on the interval's epoch grid, up to the data horizon. */
-export function bucketsOf(startMs: number, endMs: number, intervalMs: number, horizonMs: number): number[] {
+/**
+ * Buckets of [startMs, endMs) on the interval's epoch grid, up to the data horizon; with `endInclusive`,
+ * of [startMs, endMs]: the bucket that starts at `endMs` too, as Cloudflare's own published answers
+ * hold it (radar-api.md: the docs' Tonga example, 02:00 → 05:00 at 1h gives 4 buckets).
+ */
+export function bucketsOf(
+  startMs: number,
+  endMs: number,
+  intervalMs: number,
+  horizonMs: number,
+  endInclusive = false,
+): number[] {
   const out: number[] = [];
-  for (let t = Math.ceil(startMs / intervalMs) * intervalMs; t < endMs && t < horizonMs; t += intervalMs)
+  for (
+    let t = Math.ceil(startMs / intervalMs) * intervalMs;
+    (t < endMs || (endInclusive && t === endMs)) && t < horizonMs;
+    t += intervalMs
+  )
     out.push(t);
   return out;
 }
@@ -133,7 +149,7 @@ export function buildSeries(
   limit: number | undefined,
   adjust: TrafficAdjustment = (_, value) => value,
 ): Built {
-  const timestamps = bucketsOf(ask.startMs, ask.endMs, intervalMs, horizonMs);
+  const timestamps = bucketsOf(ask.startMs, ask.endMs, intervalMs, horizonMs, ask.endInclusive);
   const all = GROUP_KEYS[dimension]!.map((key) => ({
     key,
     values: timestamps.map((t) =>

@@ -28,6 +28,12 @@ export interface Stack {
   expectMatchesServed(jobOf: (served: Served) => string): Promise<void>;
 }
 
+/**
+ * The simulator's `dateEnd` convention for a whole run: inclusive (Radar's, the default), or
+ * `RADAR_SIM_DATE_END=exclusive npm test` to run every integration test against `[dateStart, dateEnd)`.
+ */
+export const SIM_DATE_END_INCLUSIVE = process.env.RADAR_SIM_DATE_END !== 'exclusive';
+
 export function useStack(
   name: string,
   options: { fixedHorizon?: boolean; influxAuth?: { user: string; password: string } } = {},
@@ -84,6 +90,7 @@ export function useStack(
     sim.responseDelayMs = 0;
     sim.adjust = undefined;
     sim.refuseDimensions.clear();
+    sim.dateEndInclusive = SIM_DATE_END_INCLUSIVE;
   });
   afterAll(async () => {
     await Promise.all([influx.destroy(), sim.stop()]);

@@ -41,6 +41,8 @@ describe("Radar's answers checked against their window", () => {
     ['a duplicated timestamp', { kind: 'duplicate-timestamp' }],
     ['timestamps off the interval grid', { kind: 'off-grid' }],
     ['timestamps without a zone', { kind: 'no-zone' }],
+    ['a weekly answer to a daily request', { kind: 'meta', meta: { aggInterval: 'ONE_WEEK' } }],
+    ['raw values where shares were asked for', { kind: 'meta', meta: { normalization: 'RAW_VALUES' } }],
   ])(
     '%s: retried, then the window fails unwritten; good answers later give exactly the good data',
     async (_, fault) => {
@@ -48,7 +50,11 @@ describe("Radar's answers checked against their window", () => {
       sim.inject(fault, 2);
       const bad = await runCli(['once', '--config', configFile], stack.env({ TZ: 'Asia/Kolkata' }));
       expect(bad.code).toBe(1);
-      expect(bad.stderr).toMatch(/malformed Radar response: series "serie_0"/);
+      expect(bad.stderr).toMatch(
+        fault.kind === 'meta'
+          ? /malformed Radar response: meta\.(aggInterval is "ONE_WEEK", but aggInterval 1d|normalization is "RAW_VALUES", but normalization PERCENTAGE)/
+          : /malformed Radar response: series "serie_0"/,
+      );
       expect(await traffic()).toEqual([]);
       const good = await runCli(['once', '--config', configFile], stack.env({ TZ: 'Asia/Kolkata' }));
       expect(good.code).toBe(0);

@@ -65,7 +65,7 @@ describe('flattenTraffic', () => {
       agg_interval: '1h',
       normalization: 'MIN0_MAX',
     });
-    expect(result.outsideWindow).toBe(2);
+    expect(result.outsideRange).toBe(2);
     expect(result.nulls).toBe(1);
   });
 });

@@ -46,8 +46,18 @@ describe('checkAnswer', () => {
 
   test('timestamps must lie inside the range asked for', () => {
     expect(check(['2026-08-13T23:00:00Z'])).toThrow(/lies before the range asked for/);
-    expect(check(['2026-08-14T04:00:00Z'])).toThrow(/lies past the range asked for/);
+    expect(check(['2026-08-14T05:00:00Z'])).toThrow(/lies past the range asked for/);
     expect(check(['2025-08-14T01:00:00Z'])).toThrow(/before the range/);
+  });
+
+  test("the bucket that starts at dateEnd is accepted (Radar's inclusive end), even past lastUpdated", () => {
+    // The docs' Tonga example: 02:00 → 05:00 at 1h answers 02:00, 03:00, 04:00 and 05:00.
+    const tonga = request('1h', '2022-10-15T02:00:00Z', '2022-10-15T05:00:00Z');
+    const stamps = ['02', '03', '04', '05'].map((h) => `2022-10-15T${h}:00:00Z`);
+    expect(check(stamps, tonga, '2022-10-15T06:00:00Z')).not.toThrow();
+    expect(check(stamps.slice(0, 3), tonga, '2022-10-15T06:00:00Z')).not.toThrow();
+    expect(check(stamps, tonga, '2022-10-15T04:30:00Z')).not.toThrow();
+    expect(check([...stamps.slice(0, 3), '2022-10-15T06:00:00Z'], tonga)).toThrow(/lies past the range/);
   });
 
   test('timestamps must not lie past meta.lastUpdated', () => {
@@ -82,5 +92,34 @@ describe('expectedBuckets', () => {
     expect(expectedBuckets('1h', start, start + 24 * H, start + 5.5 * H)).toBe(5);
     expect(expectedBuckets('15m', start, start + 24 * H, start - H)).toBe(0);
     expect(expectedBuckets('1w', start, start + 7 * 24 * 7 * H, undefined)).toBe(6);
+  });
+
+  describe("the answer's meta says what it is", () => {
+    const withMeta = (meta: Record<string, unknown>) =>
+      parseRadarResult({ meta, serie_0: { timestamps: ['2026-08-14T00:00:00Z'], HTTP: ['100'] } }, [
+        ['serie_0'],
+      ]);
+    const asked: RadarRequest = { ...hourly, normalization: 'PERCENTAGE' };
+
+    test('the aggInterval and normalization asked for, in either spelling, or left out', () => {
+      for (const meta of [
+        { aggInterval: 'ONE_HOUR', normalization: 'PERCENTAGE' },
+        { aggInterval: '1h', normalization: 'percentage' },
+        {},
+      ])
+        expect(() => checkAnswer(withMeta(meta), asked)).not.toThrow();
+    });
+
+    test('another aggInterval is refused, naming both', () => {
+      expect(() => checkAnswer(withMeta({ aggInterval: 'ONE_DAY' }), asked)).toThrow(
+        /malformed Radar response: meta.aggInterval is "ONE_DAY", but aggInterval 1h \(ONE_HOUR\) was asked for/,
+      );
+    });
+
+    test('another normalization is refused, naming both', () => {
+      expect(() => checkAnswer(withMeta({ normalization: 'RAW_VALUES' }), asked)).toThrow(
+        /meta.normalization is "RAW_VALUES", but normalization PERCENTAGE was asked for/,
+      );
+    });
   });
 });
