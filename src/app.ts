@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import { join } from 'node:path';
 import { loadConfigFile } from './config/load.js';
 import { planQueries } from './config/plan.js';
 import type { Query } from './model/query.js';
@@ -9,13 +8,12 @@ import type { Settings } from './model/settings.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
 import { RateLimiter } from './radar/limiter.js';
-import { checkInflux, LazyInfluxSink } from './sink/influx/connect.js';
-import { DeadLetters } from './sink/influx/deadLetters.js';
-import { DeliveringSink } from './sink/influx/deliveringSink.js';
-import { DiskSpool } from './sink/influx/spool.js';
+import { checkInflux } from './sink/influx/connect.js';
+import { openInfluxSink } from './sink/influx/open.js';
 import { FileSink } from './sink/file/fileSink.js';
-import { InfluxSink } from './sink/influx/influxSink.js';
 import type { PointSink } from './sink/sink.js';
+import { BackgroundWriter } from './sink/background.js';
+import { countedSink } from './service/countedSink.js';
 import { DeliveredBuckets } from './pipeline/unchanged.js';
 import { Semaphore } from './util/semaphore.js';
 import { StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
@@ -86,8 +84,6 @@ export function selectQueries(
 /** The Radar client, rate limiter and sink a run needs; `dryRun` prints line protocol instead of writing. */
 export interface Pipeline extends PipelineDeps {
   limiter: RateLimiter;
-  /** The spooling sink; absent for --dry-run. */
-  delivery: DeliveringSink | undefined;
   /** Abandons every wait, retry and request in flight (the end of a shutdown's grace period). */
   cancel: AbortController;
 }
@@ -106,14 +102,21 @@ export async function openPipeline(
     metrics?: Metrics;
     /** once and backfill must end: a spool that stays full fails their writes after a bounded wait. */
     oneShot: boolean;
+    /**
+     * Whether the state directory has never written anything: then an INFLUX_URL where nothing answers
+     * is a setting to fix for a one-shot command, not an outage to wait out.
+     */
+    freshState?: boolean;
   },
 ): Promise<Pipeline> {
   requireRadarAuth(app.settings.radar);
   let influxVersion: string | undefined;
   if (!options.dryRun) {
-    const checked = await checkInflux(app.settings.influx, (reason) =>
-      app.logger.warn(`${reason}: points will wait in the spool until it answers`),
-    );
+    const checked = await checkInflux(app.settings.influx, (reason) => {
+      if (options.oneShot && options.freshState) return `${reason}, or start InfluxDB first`;
+      app.logger.warn(`${reason}; points will wait in the spool until it answers`);
+      return undefined;
+    });
     if (checked.problems.length > 0) throw new UsageError(checked.problems.join('\n'));
     influxVersion = checked.version;
   }
@@ -135,23 +138,26 @@ export async function openPipeline(
     signal: cancel.signal,
     ...(metrics ? { onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry) } : {}),
   });
-  const delivery = options.dryRun
-    ? undefined
-    : openDelivery(app, {
-        metrics,
-        signal: cancel.signal,
-        influxVersion,
-        fullSpoolWaitMs: options.oneShot ? oneShotSpoolWaitMs(app) : undefined,
-      });
   // Where sinks are chosen: InfluxDB behind the spool, or line protocol to stdout for --dry-run.
-  const sink: PointSink = delivery
-    ? new InfluxSink(delivery, delivery.deadLetters, app.logger, app.settings.influx.batchSize)
-    : new FileSink(options.stdout, app.logger);
+  const sink: PointSink = options.dryRun
+    ? new FileSink(options.stdout, app.logger)
+    : openInfluxSink(app.settings.influx, {
+        stateDir: app.settings.stateDir,
+        clock: app.clock,
+        logger: app.logger,
+        maxSpoolBytes: app.settings.spoolMaxBytes,
+        signal: cancel.signal,
+        ...(influxVersion !== undefined ? { knownVersion: influxVersion } : {}),
+        ...(options.oneShot ? { fullSpoolWaitMs: oneShotSpoolWaitMs(app) } : {}),
+        ...(metrics ? { onReplay: (outcome) => metrics.replayed(outcome) } : {}),
+      });
+  const counted = metrics ? countedSink(sink, metrics) : sink;
+  metrics?.watchSink(counted);
   app.logger.info(`writing to ${sink.description}`);
   return {
     client,
-    sink,
-    delivery,
+    sink: counted,
+    failureRecords: new BackgroundWriter(counted, app.logger, 'the records of failed requests'),
     logger: app.logger,
     clock: app.clock,
     recordTimes: new StrictlyIncreasingTimes(app.clock),
@@ -164,33 +170,10 @@ export async function openPipeline(
   };
 }
 
-/** InfluxDB behind the disk spool and the dead-letter file, both in the state directory. */
-function openDelivery(
-  app: App,
-  options: {
-    metrics: Metrics | undefined;
-    signal: AbortSignal;
-    /** What InfluxDB's /ping said at start, if it answered. */
-    influxVersion: string | undefined;
-    fullSpoolWaitMs: number | undefined;
-  },
-): DeliveringSink {
-  const { stateDir, spoolMaxBytes } = app.settings;
-  const { metrics, signal, fullSpoolWaitMs } = options;
-  const delivery = new DeliveringSink(
-    new LazyInfluxSink(app.settings.influx, options.influxVersion),
-    new DiskSpool(join(stateDir, 'spool')),
-    new DeadLetters(join(stateDir, 'dead-letters.jsonl')),
-    app.logger,
-    {
-      maxSpoolBytes: spoolMaxBytes,
-      signal,
-      ...(fullSpoolWaitMs !== undefined ? { fullSpoolWaitMs } : {}),
-      ...(metrics ? { observer: metrics } : {}),
-    },
-  );
-  metrics?.watchSpool(delivery);
-  return delivery;
+/** Ends a pipeline: the background writes, then the sink (what waits in the spool stays there). */
+export async function closePipeline(pipeline: Pipeline): Promise<void> {
+  await pipeline.failureRecords.settled();
+  await pipeline.sink.close();
 }
 
 /** The state directory, locked for `command`; read-only and unlocked for --dry-run, which must leave no trace. */

@@ -10,7 +10,8 @@
  *             `before: true` runs without the memory of delivered buckets (the code before it).
  */
 import v8 from 'node:v8';
-import { loadApp, openPipeline } from '../../src/app.js';
+import { closePipeline, loadApp, openPipeline } from '../../src/app.js';
+import { keptPoints } from '../../src/sink/outcome.js';
 import { planBackfill, runBackfill } from '../../src/pipeline/backfill.js';
 import { runFromCheckpoint } from '../../src/pipeline/scheduledRun.js';
 import { runsPerHour } from '../../src/service/budget.js';
@@ -28,7 +29,7 @@ interface Args {
 const args = JSON.parse(process.argv[2]!) as Args;
 /** The real clock, unless a simulated day moves it. */
 let simulatedNowMs: number | undefined;
-const clock = { nowMs: () => simulatedNowMs ?? Date.now() };
+const clock = { nowMs: () => simulatedNowMs ?? Date.now(), monotonicMs: () => performance.now() };
 const app = loadApp(args.config, { ...process.env, LOG_LEVEL: 'error' }, clock);
 const store = StateStore.open(app.settings.stateDir);
 const opened = await openPipeline(app, { dryRun: false, stdout: process.stdout, oneShot: false });
@@ -49,7 +50,7 @@ const samples: Record<string, number> = {};
 const plateau: { run: number; rssMB: number }[] = [];
 if (args.mode === 'backfill') {
   const plan = planBackfill(app.queries, args.from!, args.to!, store, true);
-  const outcomes = await runBackfill(plan, deps, store, (result) => (points += result.points));
+  const outcomes = await runBackfill(plan, deps, store, (result) => (points += keptPoints(result.written)));
   if (!outcomes.every((o) => o.ok))
     throw new Error(`backfill failed: ${outcomes.find((o) => !o.ok)?.error?.message}`);
 } else if (args.mode === 'day') {
@@ -57,7 +58,7 @@ if (args.mode === 'backfill') {
 } else {
   for (let run = 1; run <= args.runs!; run++) {
     const outcomes = await Promise.all(app.queries.map((q) => runFromCheckpoint(q, deps, store)));
-    points += outcomes.reduce((n, o) => n + o.points, 0);
+    points += outcomes.reduce((n, o) => n + keptPoints(o.written), 0);
     if (run === 10 || run === 100 || run === args.runs) {
       samples[`rssAfter${run}MB`] = rssMB();
       samples[`heapAfter${run}MB`] = process.memoryUsage().heapUsed / 1e6;
@@ -69,7 +70,7 @@ if (args.mode === 'backfill') {
       );
   }
 }
-await deps.sink.close();
+await closePipeline(deps);
 const cpu = process.cpuUsage(startCpu);
 if (args.mode === 'runs') Object.assign(samples, plateauFigures(plateau, args.runs!));
 process.stdout.write(
@@ -115,7 +116,7 @@ async function simulatedDay(fromMs: number): Promise<Record<string, number>> {
     const outcomes = await Promise.all(due.map((q) => runFromCheckpoint(q, deps, store)));
     if (!outcomes.every((o) => o.ok))
       throw new Error(`a scheduled run failed: ${outcomes.find((o) => !o.ok)?.error?.message}`);
-    written += outcomes.reduce((n, o) => n + o.points, 0);
+    written += outcomes.reduce((n, o) => n + keptPoints(o.written), 0);
   }
   const cpu = process.cpuUsage(cpuBefore);
   const after = await simulator('/stats');

@@ -1,15 +1,23 @@
-import { join } from 'node:path';
 import {
   loadApp,
   oneShotSpoolWaitMs,
+  closePipeline,
   openPipeline,
   openState,
   selectQueries,
   type App,
   type Pipeline,
 } from '../app.js';
-import { SpoolFullError } from '../sink/influx/deliveringSink.js';
-import { sleep } from '../util/time.js';
+import { SpoolFullError } from '../sink/sink.js';
+import {
+  addOutcomes,
+  describeRefusals,
+  keptPoints,
+  NOTHING_WRITTEN,
+  refusedPoints,
+  type SinkHealth,
+} from '../sink/outcome.js';
+import { ServiceError } from '../errors.js';
 import { formatDuration } from '../util/time.js';
 import type { Query } from '../model/query.js';
 import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
@@ -83,7 +91,12 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   const queries = selectQueries(app.queries, cli);
   const store = openState(app, cli.dryRun, 'once');
-  const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
+  const deps = await openPipeline(app, {
+    dryRun: cli.dryRun,
+    stdout: io.stdout,
+    oneShot: true,
+    freshState: store.isFresh,
+  });
   const interrupt = new AbortController();
   const removeHandlers = onStopSignal((signal) => {
     io.stderr.write(
@@ -113,24 +126,26 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
   } finally {
     clearInterval(ticker);
     removeHandlers();
-    await deps.sink.close();
+    await closePipeline(deps);
     await store.close();
   }
 }
 
 function countingObserver(progress: Progress): WindowObserver {
   return {
-    windowDone: (result) => progress.tick(result.points),
+    windowDone: (result) => progress.tick(keptPoints(result.written)),
     windowFailed: () => undefined,
     windowIncomplete: () => undefined,
   };
 }
 
 /**
- * How a one-shot command (once, backfill) ends, once its queries have run:
+ * How a one-shot command (once, backfill) ends, once its queries have run, from their outcomes and
+ * the sink's health:
  * - 130 when Ctrl-C stopped it (after the summary of what it did);
- * - 2 when Radar or InfluxDB refused our credentials (whatever the spool holds: that is the news);
- * - 1 when a query failed for any reason but a full spool;
+ * - 2 when Radar or InfluxDB refused our credentials, or InfluxDB a setting (whatever the spool holds:
+ *   that is the news);
+ * - 1 when a query failed for any reason but a full spool, or points were refused for good;
  * - 3 when points are left in the spool after giving InfluxDB a moment (safe on disk; the next run
  *   writes them first), or a full spool stopped fetching;
  * - 0 otherwise.
@@ -143,7 +158,7 @@ export async function finishOneShot(
   { dryRun, interrupted }: { dryRun: boolean; interrupted: boolean },
 ): Promise<number> {
   if (interrupted) {
-    reportOutcomes(app, outcomes, io, dryRun, deps.delivery?.spoolBytes ?? 0);
+    reportOutcomes(app, outcomes, io, dryRun, deps.sink.health());
     return EXIT.interrupted;
   }
   const refused = deps.client.refusedCredentials;
@@ -151,48 +166,52 @@ export async function finishOneShot(
     io.stderr.write(`error: ${refused.message}\n`);
     return EXIT.usage;
   }
-  const delivery = deps.delivery;
   const failed = outcomes.filter((o) => !o.ok && !o.aborted);
-  const spoolFull = failed.filter((o) => o.error instanceof SpoolFullError);
-  if (delivery && delivery.spoolBytes > 0 && spoolFull.length === 0) {
-    const timeUp = new AbortController();
-    await Promise.race([delivery.drain(), sleep(oneShotSpoolWaitMs(app), timeUp.signal)]);
-    timeUp.abort();
+  const spoolFull = failed.filter(
+    (o) => o.error instanceof ServiceError && o.error.code === SpoolFullError.CODE,
+  );
+  if (deps.sink.health().backlogBytes > 0 && spoolFull.length === 0)
+    await deps.sink.drain(oneShotSpoolWaitMs(app));
+  const health = deps.sink.health();
+  reportOutcomes(app, outcomes, io, dryRun, health);
+  if (health.fatal) {
+    io.stderr.write(`error: ${health.fatal.message}\n`);
+    return EXIT.usage;
   }
-  reportOutcomes(app, outcomes, io, dryRun, delivery?.spoolBytes ?? 0);
-  const fatal = delivery?.fatalError;
-  if (fatal) {
-    io.stderr.write(`error: ${fatal.message}\n`);
-    if (fatal.status === 401 || fatal.status === 403) return EXIT.usage;
-  }
-  if (delivery && delivery.spoolBytes > 0) {
+  const written = outcomes.reduce((sum, o) => addOutcomes(sum, o.written), NOTHING_WRITTEN);
+  const refusals = describeRefusals(written);
+  if (refusals)
     io.stderr.write(
-      `warning: InfluxDB did not take every point${delivery.lastWriteError ? ` (${delivery.lastWriteError})` : ''}; ` +
-        `${delivery.spoolBytes} bytes wait in ${join(app.settings.stateDir, 'spool')} and are written first by the next run\n`,
+      `error: ${refusals}; kept in the dead letters (radar-netflows dead-letters lists them)\n`,
+    );
+  if (health.backlogBytes > 0) {
+    io.stderr.write(
+      `warning: InfluxDB did not take every point${health.lastError ? ` (${health.lastError})` : ''}; ` +
+        `${health.backlogBytes} bytes wait in ${health.backlogDir ?? 'the spool'} and are written first by the next run\n`,
     );
   }
-  if (fatal || failed.length > spoolFull.length) return EXIT.failed;
-  return delivery && delivery.spoolBytes > 0 ? EXIT.spooled : EXIT.ok;
+  if (failed.length > spoolFull.length || refusals) return EXIT.failed;
+  return health.backlogBytes > 0 ? EXIT.spooled : EXIT.ok;
 }
 
-/** The run's summary: "points written" only when InfluxDB has them all, not when some wait in the spool. */
+/** The run's summary, from the outcomes: "written" only for what InfluxDB has, apart from what waits or was refused. */
 export function reportOutcomes(
   app: App,
   outcomes: readonly QueryOutcome[],
   io: Io,
   dryRun: boolean,
-  spoolBytes: number,
+  health: SinkHealth,
 ): void {
   const failed = outcomes.filter((o) => !o.ok && !o.aborted);
-  const points = outcomes.reduce((sum, o) => sum + o.points, 0);
+  const written = outcomes.reduce((sum, o) => addOutcomes(sum, o.written), NOTHING_WRITTEN);
   const windows = outcomes.reduce((sum, o) => sum + o.done.filter((w) => w.fetched).length, 0);
-  const where = dryRun
-    ? 'printed (dry run)'
-    : spoolBytes > 0
-      ? `fetched, not all written: ${spoolBytes} bytes are kept in the spool for InfluxDB`
-      : 'written';
+  const refused = refusedPoints(written);
+  const what = dryRun
+    ? `${written.acknowledged} points printed (dry run)`
+    : `${keptPoints(written)} points ${health.backlogBytes > 0 ? `fetched, not all written: ${health.backlogBytes} bytes are kept in the spool for InfluxDB` : 'written'}`;
   app.logger.info(
-    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${points} points ${where}`,
+    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${what}` +
+      (refused > 0 ? `, ${refused} refused` : ''),
   );
   for (const outcome of failed)
     io.stderr.write(`failed: ${outcome.query.id}: ${outcome.error?.message ?? 'unknown error'}\n`);

@@ -3,7 +3,8 @@
 // allocates fast, and the larger young generation both holds more and promotes more to the old one.
 // Measured side by side (BENCHMARKS.md): peak RSS of a 1.4 M-point backfill about 30 MB lower, CPU the
 // same. The Dockerfile, the systemd unit and `npm start` pass it too (a shebang reaches only the bin).
-import { readFileSync, realpathSync } from 'node:fs';
+import { realpathSync } from 'node:fs';
+import { packageVersion } from '../util/packageVersion.js';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/load.js';
 import { ServiceError, UsageError } from '../errors.js';
@@ -61,13 +62,6 @@ function reportFatal(error: unknown, io: Io): number {
     `internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
   );
   return EXIT.failed;
-}
-
-function packageVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-    version: string;
-  };
-  return pkg.version;
 }
 
 /** True when node runs this file (directly or through the npm bin link), false when a test imports it. */

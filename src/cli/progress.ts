@@ -1,5 +1,4 @@
-import { formatDuration } from '../util/time.js';
-import type { Clock } from '../util/time.js';
+import { formatSpan, type Clock } from '../util/time.js';
 
 /**
  * Progress of long work: a bar with ETA redrawn in place on a TTY, plain lines (at most one per
@@ -48,7 +47,7 @@ export class Progress {
     const pct = this.total === 0 ? 100 : Math.floor((this.done / this.total) * 100);
     const elapsedMs = nowMs - this.startMs;
     const etaMs = this.done === 0 ? undefined : Math.max(this.averageEtaMs(elapsedMs), this.rateLimitEtaMs());
-    return `${this.done}/${this.total} windows (${pct}%), ${this.points} points, ETA ${etaMs === undefined ? '?' : formatEta(etaMs)}`;
+    return `${this.done}/${this.total} windows (${pct}%), ${this.points} points, ETA ${etaMs === undefined ? '?' : formatSpan(etaMs)}`;
   }
 
   /** From the pace so far: too hopeful while the first burst runs under the rate limit. */
@@ -75,11 +74,4 @@ export class Progress {
     const filled = this.total === 0 ? width : Math.round((this.done / this.total) * width);
     this.out.write(`\r[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${this.line(nowMs)}\x1b[K`);
   }
-}
-
-export function formatEta(ms: number): string {
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
-  return formatDuration(Math.round(ms / 3_600_000) * 3_600_000);
 }

@@ -1,15 +1,24 @@
 import type { Server } from 'node:http';
-import { loadApp, openPipeline, openState, selectQueries, type App, type Pipeline } from '../app.js';
+import {
+  closePipeline,
+  loadApp,
+  openPipeline,
+  openState,
+  selectQueries,
+  type App,
+  type Pipeline,
+} from '../app.js';
 import { backfillPlanSummary, planBackfill, runBackfill } from '../pipeline/backfill.js';
 import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
 import { Metrics } from '../service/metrics.js';
 import { StatsReporter } from '../service/statsReporter.js';
-import { pingVersion } from '../sink/influx/connect.js';
 import { UsageError } from '../errors.js';
 import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
+import { packageVersion } from '../util/packageVersion.js';
+import { keptPoints } from '../sink/outcome.js';
 import { parseTimeArg, type CommandLine } from './args.js';
 import { budgetWarning, finishOneShot } from './commands.js';
 import { EXIT, type Io } from './io.js';
@@ -22,14 +31,13 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   const store = await openStateWaiting(app, io);
   if (!store) return EXIT.ok;
-  const metrics = new Metrics();
+  const metrics = new Metrics(app.clock, { version: packageVersion() });
   const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
   const server = await listen(app, metrics, readinessCheck(app, deps, metrics));
   const daemon = new Daemon({ ...app, service: app.settings.service }, deps, store, metrics);
   const stats = new StatsReporter(
     metrics,
     deps.sink,
-    () => deps.delivery?.spoolBytes ?? 0,
     app.clock,
     app.logger,
     app.queries,
@@ -45,7 +53,7 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
         app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
       await stats.stop();
       await store.close().catch((error: Error) => app.logger.error(error.message));
-      await deps.sink.close();
+      await closePipeline(deps);
       server?.close();
       server?.closeAllConnections();
       removeHandlers();
@@ -100,25 +108,30 @@ async function openStateWaiting(app: App, io: Io): Promise<StateStore | undefine
 }
 
 /**
- * /readyz: InfluxDB answers, the spool has room, Radar took our credentials, and a query succeeded
- * within staleAfter, or twice the most frequent schedule's period if that is longer (the start itself is no success: a service that has never fetched is not ready).
+ * /readyz: InfluxDB takes our writes (as the last write found: the service writes its stats every
+ * statsEveryMs), the spool has room and moves, Radar took our credentials, and a query succeeded
+ * within staleAfter, or twice the most frequent schedule's period if that is longer (the start itself
+ * is no success: a service that has never fetched is not ready). Ages are monotonic.
  */
 function readinessCheck(app: App, deps: Pipeline, metrics: Metrics): () => Promise<Readiness> {
   const staleMs = stalenessLimitMs(app.queries, app.settings.service.staleAfterMs);
   return async () => {
     const checks: Record<string, string> = {};
-    checks.influx = await pingVersion({ ...app.settings.influx, timeoutMs: 2000 }).then(
-      (version) => `ok (${version})`,
-      (error: Error) => `unreachable: ${error.message}`,
-    );
-    const spoolBytes = deps.delivery?.spoolBytes ?? 0;
-    checks.spool = deps.delivery?.spoolFull
-      ? `full: ${spoolBytes} bytes wait, fetching is paused`
-      : `ok (${spoolBytes} bytes waiting)`;
+    const health = deps.sink.health();
+    checks.influx = health.fatal
+      ? `refused: ${health.fatal.message}`
+      : health.lastError
+        ? `failing: ${health.lastError}`
+        : 'ok';
+    checks.spool = health.full
+      ? `full: ${health.backlogBytes} bytes wait, fetching is paused`
+      : health.stalledForMs !== undefined
+        ? `stalled: the oldest of ${health.backlogBytes} bytes waiting has not been written for ${Math.round(health.stalledForMs / 1000)} s`
+        : `ok (${health.backlogBytes} bytes waiting)`;
     const refused = deps.client.refusedCredentials;
     checks.radar = refused ? `credentials refused: ${refused.message}` : 'ok';
-    const lastMs = metrics.lastSuccessMs;
-    const ageMs = lastMs === undefined ? undefined : app.clock.nowMs() - lastMs;
+    const lastMs = metrics.lastSuccessMonoMs;
+    const ageMs = lastMs === undefined ? undefined : app.clock.monotonicMs() - lastMs;
     checks.lastSuccess =
       ageMs === undefined
         ? 'not yet: no query has succeeded since the start'
@@ -160,7 +173,12 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
   const store = openState(app, cli.dryRun, 'backfill');
   const plan = planBackfill(queries, fromMs, toMs, store, cli.refetch);
   io.stderr.write(`${backfillPlanSummary(plan, fromMs, toMs, app.settings.radar.rateLimitPer5Min)}\n`);
-  const deps = await openPipeline(app, { dryRun: cli.dryRun, stdout: io.stdout, oneShot: true });
+  const deps = await openPipeline(app, {
+    dryRun: cli.dryRun,
+    stdout: io.stdout,
+    oneShot: true,
+    freshState: store.isFresh,
+  });
   const progress = new Progress('backfill', plan.totalWindows, io.stderr, app.clock, {
     windowsPer5Min: app.settings.radar.rateLimitPer5Min,
   });
@@ -174,7 +192,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
       plan,
       deps,
       store,
-      (result) => progress.tick(result.points),
+      (result) => progress.tick(keptPoints(result.written)),
       interrupt.signal,
     );
     progress.finish();
@@ -184,7 +202,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
     });
   } finally {
     removeHandlers();
-    await deps.sink.close();
+    await closePipeline(deps);
     await store.close();
   }
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import cronLibrary, { validate as isValidCron } from 'node-cron';
 import { checkFilterItem } from '../radar/vocabulary.js';
+import { unstorableReason } from '../sink/storableText.js';
 import {
   DIMENSIONS,
   FILTER_NAMES,
@@ -18,11 +19,31 @@ import { DATE_RANGE_HINT, parseDateRange, parseDuration, parseWindowLength } fro
  * refinement says what is allowed, because its message is what the user reads.
  */
 
-const nonEmptyName = z
+/**
+ * A job or series name: it becomes a tag value (`job`, `series`) of every point, so it must be one
+ * that InfluxDB stores and gives back unchanged (sink/storableText.ts); refused here rather than
+ * sending every point of the job to the dead letters on every run.
+ */
+const storableName = z
   .string()
-  .min(1, 'must not be empty')
   .max(200, 'must be at most 200 characters')
-  .refine((s) => !/[\n\r\t]/.test(s), 'must not contain newlines or tabs');
+  .superRefine((name, ctx) => {
+    const problem = unstorableReason(name);
+    if (problem)
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(name)} ${problem}: it is written as a tag of every point`,
+        params: { quotesValue: true },
+      });
+  });
+
+/**
+ * A series name is also the key Radar gives the series in its answer (`result.<name>`), beside `meta`
+ * and, for unnamed series, `serie_<i>`: a name equal to one of those would be read as the wrong thing.
+ */
+const seriesName = storableName.refine((name) => name !== 'meta' && !/^serie_\d+$/.test(name), {
+  message: 'is a key Radar uses in its answers (meta, serie_0, serie_1, …): choose another series name',
+});
 
 const cron = z.string().superRefine((expr, ctx) => {
   const problem = cronProblem(expr);
@@ -159,10 +180,10 @@ const uniqueList = <T extends z.ZodType>(item: T) =>
       });
     });
 
-const series = z.strictObject({ name: nonEmptyName, filters: filters.optional() });
+const series = z.strictObject({ name: seriesName, filters: filters.optional() });
 
 const job = z.strictObject({
-  name: nonEmptyName,
+  name: storableName,
   dimensions: uniqueList(z.enum(DIMENSIONS)),
   intervals: uniqueList(z.enum(INTERVALS)),
   ...jobSettings,

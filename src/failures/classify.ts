@@ -3,9 +3,10 @@
  * - retry:    a passing fault (network, timeout, 408, 5xx); try again with backoff
  * - throttle: we are asking too fast (429, or Radar's rate-limit code in a 200); pause every request
  * - drop:     InfluxDB refuses these points for good (400, 422: e.g. a field type conflict); dead-letter them
+ * - split:    InfluxDB refuses the body's size (413): send it in halves
  * - fatal:    asking again cannot help (bad credentials, a request Radar calls invalid, unknown database)
  */
-export type FailureOutcome = 'retry' | 'throttle' | 'drop' | 'fatal';
+export type FailureOutcome = 'retry' | 'throttle' | 'drop' | 'split' | 'fatal';
 
 export type Answer =
   | { kind: 'network'; code?: string }
@@ -27,10 +28,15 @@ export function classifyRadarAnswer(answer: Answer): FailureOutcome {
 }
 
 export function classifyInfluxAnswer(answer: Answer): FailureOutcome {
+  // The server answered, but in a form node's HTTP parser cannot read (HPE_*): influxd does that when it
+  // echoes a line it refuses into a header. Retrying the same body would get the same answer for ever;
+  // it is a refusal of this body, narrowed like one.
+  if (answer.kind === 'network' && answer.code?.startsWith('HPE_')) return 'drop';
   if (answer.kind !== 'http') return 'retry';
   const { status } = answer;
   if (status === 429) return 'throttle';
   if (status === 408 || status >= 500) return 'retry';
-  if (status === 400 || status === 413 || status === 422) return 'drop';
+  if (status === 413) return 'split';
+  if (status === 400 || status === 422) return 'drop';
   return 'fatal';
 }

@@ -11,12 +11,6 @@ export const MEASUREMENT = {
   fetches: 'radar_fetches',
 } as const;
 
-/**
- * The tag value for a group Radar names with an empty key: InfluxDB has no empty tag values, and a
- * point without its `group_key` would mix with every other group's.
- */
-export const EMPTY_GROUP_KEY = '(empty)';
-
 export interface FlattenResult {
   groups: TrafficGroup[];
   /** Points in all groups. */
@@ -50,7 +44,7 @@ export function flattenTraffic(query: Query, range: Window, response: RadarRespo
         job: query.job,
         series: seriesName,
         dimension: query.dimension,
-        group_key: groupKey === '' ? EMPTY_GROUP_KEY : groupKey,
+        group_key: groupKey,
         agg_interval: query.interval,
         normalization: query.normalization,
       };
@@ -113,8 +107,10 @@ export interface FetchRecord {
   outcome: 'ok' | 'failed';
   attempts: number;
   durationMs: number;
-  /** Points sent to be written: those of the answer, less any unchanged since the last fetch of the window. */
+  /** Points kept (acknowledged or spooled): those of the answer, less any unchanged since the last fetch of the window, less those refused. */
   points: number;
+  /** Points refused for good (kept in the dead letters with their reason). */
+  refused?: number;
   /** Points of the answer left out because they were written before with the same value. */
   unchanged?: number;
   confidenceLevel: number | undefined;
@@ -136,6 +132,7 @@ export function fetchPoint(record: FetchRecord): Point {
     },
     fields: {
       points: new IntField(record.points),
+      ...(record.refused !== undefined ? { refused: new IntField(record.refused) } : {}),
       ...(record.unchanged !== undefined ? { unchanged: new IntField(record.unchanged) } : {}),
       attempts: new IntField(record.attempts),
       duration_ms: new IntField(record.durationMs),

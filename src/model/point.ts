@@ -23,6 +23,7 @@ export interface TrafficGroup {
   measurement: string;
   /** The one field each point has: a float. */
   field: string;
+  /** Every tag has a value: a group with an empty one cannot be stored (its points go to the dead letters). */
   tags: Record<string, string>;
   timesMs: number[];
   /** The same times as text, converted once per series rather than once per point (a quarter of the CPU of serialising). */

@@ -4,13 +4,15 @@ import type { Window } from '../model/window.js';
 import { expectedBuckets } from '../radar/answerCheck.js';
 import type { FetchResult } from '../radar/client.js';
 import { formatDuration } from '../util/time.js';
+import { keptPoints, NOTHING_WRITTEN, refusedPoints } from '../sink/outcome.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
 import type { FetchedWindow } from './fetch.js';
 import { INCOMPLETE_RETRY_MS, isWindowFinal } from './finality.js';
 
 /**
- * The writing half: flattens the answer and writes it with its annotations and its `radar_fetches`
- * point. Resolves only once the sink acknowledged (or spooled) the points.
+ * The writing half: flattens the answer and writes its traffic, then its annotations and its
+ * `radar_fetches` record, which says what became of the traffic (kept, refused). Resolves only once the
+ * sink has kept every point (acknowledged, spooled, or refused and kept aside with its reason).
  */
 export async function writeWindow(
   query: Query,
@@ -19,7 +21,7 @@ export async function writeWindow(
   deps: PipelineDeps,
 ): Promise<WindowResult> {
   if (!fetched)
-    return { window, fetched: false, points: 0, rejected: 0, lastUpdatedMs: undefined, missingBuckets: 0 };
+    return { window, fetched: false, written: NOTHING_WRITTEN, lastUpdatedMs: undefined, missingBuckets: 0 };
   const context = logContext(query, window);
   const { response, attempts, durationMs } = fetched;
   // Only the buckets of the range asked for: under Radar's inclusive dateEnd the answer also holds the
@@ -31,29 +33,29 @@ export async function writeWindow(
     groups: traffic.groups,
     unchanged: 0,
   };
+  const written = await deps.sink.write({ groups, points: [] }, context);
   const record = fetchPoint({
     query,
     window,
     outcome: 'ok',
     attempts,
     durationMs,
-    points: traffic.pointCount - unchanged,
+    points: keptPoints(written),
+    refused: refusedPoints(written),
     ...(deps.delivered ? { unchanged } : {}),
     confidenceLevel: response.meta.confidenceLevel,
     lastUpdatedMs: response.meta.lastUpdatedMs,
     missingBuckets,
     timeMs: deps.recordTimes.nextMs(),
   });
-  const report = await deps.sink.write(
-    { groups, points: [...flattenAnnotations(response.meta.annotations), record] },
+  await deps.sink.write(
+    { groups: [], points: [...flattenAnnotations(response.meta.annotations), record] },
     context,
   );
-  const written = traffic.pointCount - unchanged - report.refusedFromGroups;
-  deps.logger.debug(`wrote ${written} points${unchanged > 0 ? ` (${unchanged} unchanged left out)` : ''}`, {
-    ...context,
-    attempts,
-    durationMs,
-  });
+  deps.logger.debug(
+    `wrote ${keptPoints(written)} points${unchanged > 0 ? ` (${unchanged} unchanged left out)` : ''}${refusedPoints(written) > 0 ? `, ${refusedPoints(written)} refused` : ''}`,
+    { ...context, attempts, durationMs },
+  );
   if (missingBuckets > 0) {
     deps.observer?.windowIncomplete();
     deps.logger.warn(
@@ -65,8 +67,7 @@ export async function writeWindow(
   const result = {
     window,
     fetched: true,
-    points: written,
-    rejected: report.refused,
+    written,
     lastUpdatedMs: response.meta.lastUpdatedMs,
     missingBuckets,
   };

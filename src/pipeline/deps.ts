@@ -3,6 +3,8 @@ import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
 import type { RadarClient } from '../radar/client.js';
 import type { PointSink } from '../sink/sink.js';
+import type { WriteOutcome } from '../sink/outcome.js';
+import type { BackgroundWriter } from '../sink/background.js';
 import type { DeliveredBuckets } from './unchanged.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
@@ -14,6 +16,8 @@ import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/ti
 export interface PipelineDeps {
   client: RadarClient;
   sink: PointSink;
+  /** Where the records of failed requests are written, in the background. */
+  failureRecords: BackgroundWriter;
   logger: Logger;
   clock: Clock;
   /** Times of the radar_fetches records: two never share one (they would overwrite each other). */
@@ -42,9 +46,8 @@ export interface WindowResult {
   window: Window;
   /** False when nothing of the window exists yet (it opens after the last 15-minute mark). */
   fetched: boolean;
-  points: number;
-  /** Points the sink could not take at all (line protocol cannot carry them): kept aside, never written. */
-  rejected: number;
+  /** What became of the window's traffic points (as the sink said): the source of every count. */
+  written: WriteOutcome;
   /** Radar's `meta.lastUpdated`: how far its data reaches. */
   lastUpdatedMs: number | undefined;
   /** Buckets a closed window's answer lacks: such a window is not final yet (see finality.ts). */

@@ -40,7 +40,7 @@ export async function fetchResponse(
 ): Promise<FetchedWindow> {
   const range = requestRange(window, deps.clock.nowMs());
   if (!range) return undefined;
-  const startedMs = deps.clock.nowMs();
+  const startedMs = deps.clock.monotonicMs();
   try {
     const result = await deps.client.fetch(buildRequest(query, range), logContext(query, window), stop);
     return { ...result, range: { startMs: range.startMs, endMs: range.endMs } };
@@ -48,19 +48,22 @@ export async function fetchResponse(
     // Given up for a shutdown: no request failed, nothing to record.
     if (stop?.aborted) throw error;
     const attempts = error instanceof ServiceError ? (error.attempts ?? 1) : 1;
-    await recordFailedFetch(query, window, attempts, deps.clock.nowMs() - startedMs, deps);
+    recordFailedFetch(query, window, attempts, Math.round(deps.clock.monotonicMs() - startedMs), deps);
     throw error;
   }
 }
 
-/** A failed request still leaves its trace for the pipeline dashboard, if the database takes it. */
-async function recordFailedFetch(
+/**
+ * A failed request still leaves its trace for the pipeline dashboard, if the database takes it: in
+ * the background (the failure is not held up by a full spool), one at a time, a failure logged once.
+ */
+function recordFailedFetch(
   query: Query,
   window: Window,
   attempts: number,
   durationMs: number,
   deps: PipelineDeps,
-): Promise<void> {
+): void {
   const point = fetchPoint({
     query,
     window,
@@ -72,5 +75,5 @@ async function recordFailedFetch(
     lastUpdatedMs: undefined,
     timeMs: deps.recordTimes.nextMs(),
   });
-  await deps.sink.write({ groups: [], points: [point] }).catch(() => undefined);
+  deps.failureRecords.write([point]);
 }

@@ -5,6 +5,7 @@ import type { Window } from '../model/window.js';
 import { writeWindow } from './deliver.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
 import { fetchResponse } from './fetch.js';
+import { addOutcomes, NOTHING_WRITTEN, type WriteOutcome } from '../sink/outcome.js';
 
 export interface QueryOutcome {
   query: Query;
@@ -13,7 +14,8 @@ export interface QueryOutcome {
   aborted: boolean;
   /** Windows done, oldest first; a failure stops the query there (later windows wait for it). */
   done: WindowResult[];
-  points: number;
+  /** What became of the traffic points of the windows done, together. */
+  written: WriteOutcome;
   error?: Error;
 }
 
@@ -64,14 +66,14 @@ export async function runQuery(
   };
   for (let i = 0; i < parallel; i++) startNext();
   const done: WindowResult[] = [];
-  let points = 0;
+  let written = NOTHING_WRITTEN;
   for (let i = 0; i < windows.length; i++) {
     const work = results[i];
-    if (!work) return { query, ok: false, aborted: true, done, points };
+    if (!work) return { query, ok: false, aborted: true, done, written };
     try {
       const result = await work;
       done.push(result);
-      points += result.points;
+      written = addOutcomes(written, result.written);
       deps.observer?.windowDone(result);
       await options.onWindow?.(result);
       startNext();
@@ -80,7 +82,7 @@ export async function runQuery(
       await Promise.allSettled(results.slice(i + 1));
       // Given up for a shutdown: not a failure; the window is fetched again next time.
       if (options.signal?.aborted && isCancellation(error))
-        return { query, ok: false, aborted: true, done, points };
+        return { query, ok: false, aborted: true, done, written };
       deps.observer?.windowFailed();
       const message = error instanceof Error ? error.message : String(error);
       // Refused credentials are told once, by the client and the command; not once per query.
@@ -94,12 +96,12 @@ export async function runQuery(
         ok: false,
         aborted: false,
         done,
-        points,
+        written,
         error: error instanceof Error ? error : new Error(message),
       };
     }
   }
-  return { query, ok: true, aborted: false, done, points };
+  return { query, ok: true, aborted: false, done, written };
 }
 
 /** What waits and requests reject with once a shutdown aborts them (ours, or an AbortSignal's reason). */

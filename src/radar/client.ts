@@ -99,7 +99,7 @@ export class RadarClient {
     stop?: AbortSignal,
   ): Promise<FetchResult> {
     validateRadarRequest(request);
-    const startedMs = this.clock.nowMs();
+    const startedMs = this.clock.monotonicMs();
     let attempts = 0;
     const waits = [this.options.signal, stop].filter((s): s is AbortSignal => s !== undefined);
     const waitSignal = waits.length > 1 ? AbortSignal.any(waits) : waits[0];
@@ -109,7 +109,7 @@ export class RadarClient {
         throw error;
       },
     );
-    return { response, attempts, durationMs: this.clock.nowMs() - startedMs };
+    return { response, attempts, durationMs: Math.round(this.clock.monotonicMs() - startedMs) };
   }
 
   /** One request with p-retry around it; `counted` is told of each attempt. */
@@ -150,7 +150,7 @@ export class RadarClient {
             this.credentialsTold = true;
           }
           if (error instanceof RadarApiError && error.outcome === 'throttle') {
-            limiter.pauseUntil(this.clock.nowMs() + (error.retryAfterMs ?? settings.throttlePauseMs));
+            limiter.pauseFor(error.retryAfterMs ?? settings.throttlePauseMs);
           }
           const retrying = error instanceof ServiceError && error.retryable && retriesLeft > 0;
           this.options.onAttempt?.(error instanceof RadarApiError ? error.outcome : 'retry', retrying);

@@ -1,5 +1,4 @@
 import { setMaxListeners } from 'node:events';
-import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log.js';
 import type { ServiceSettings } from '../model/settings.js';
 import type { PipelineDeps } from '../pipeline/deps.js';
@@ -9,6 +8,8 @@ import { runFromCheckpoint } from '../pipeline/scheduledRun.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
 import type { Metrics } from './metrics.js';
+import { CronSchedule, WallClockWatch } from './cronSchedule.js';
+import { keptPoints } from '../sink/outcome.js';
 
 /**
  * `radar-netflows run`: one cron schedule per job and schedule (a job's intervals may run on different
@@ -28,7 +29,7 @@ export interface DaemonContext {
 export type DaemonPipeline = PipelineDeps & { cancel: AbortController };
 
 export class Daemon {
-  private readonly tasks: ScheduledTask[] = [];
+  private readonly schedules: CronSchedule[] = [];
   private readonly running = new Map<string, Promise<void>>();
   private readonly shutdown = new AbortController();
 
@@ -44,15 +45,19 @@ export class Daemon {
 
   start(): void {
     const { service } = this.app;
+    const watch = new WallClockWatch(this.app.clock, this.app.logger);
     for (const [name, queries] of groupBySchedule(this.app.queries)) {
       const { job, schedule, timezone } = queries[0]!;
-      const task = cron.schedule(schedule, () => this.tick(name, queries), {
-        name,
+      const cronSchedule = new CronSchedule(
+        schedule,
         timezone,
-        ...(service.jitterMs > 0 ? { maxRandomDelay: service.jitterMs } : {}),
-        logger: cronLogger(this.app),
-      });
-      this.tasks.push(task);
+        () => this.tick(name, queries),
+        this.app.clock,
+        watch,
+        service.jitterMs,
+      );
+      cronSchedule.start();
+      this.schedules.push(cronSchedule);
       this.app.logger.info(`scheduled job ${name}: "${schedule}" (${timezone}), ${queries.length} queries`, {
         job,
       });
@@ -76,7 +81,10 @@ export class Daemon {
     this.running.set(name, run);
   }
 
-  /** Called once when a run finds that no later run can succeed (Radar refused the credentials). */
+  /**
+   * Called when a run finds that no later run can succeed: Radar refused the credentials, or InfluxDB
+   * refused them (or a setting such as the bucket).
+   */
   onFatal: (error: Error) => void = () => undefined;
 
   private async runJob(name: string, queries: readonly Query[]): Promise<void> {
@@ -86,13 +94,13 @@ export class Daemon {
       queries.map(async (query) => {
         try {
           const outcome = await runFromCheckpoint(query, this.deps, this.store, this.shutdown.signal);
-          if (outcome.ok) this.metrics.querySucceeded(query, this.app.clock.nowMs());
+          if (outcome.ok) this.metrics.querySucceeded(query);
           else if (!outcome.aborted) {
             tally.failed++;
             this.metrics.queryFailed(query);
           }
           tally.windows += outcome.done.filter((w) => w.fetched).length;
-          tally.points += outcome.points;
+          tally.points += keptPoints(outcome.written);
         } catch (error) {
           tally.failed++;
           this.metrics.queryFailed(query);
@@ -111,8 +119,12 @@ export class Daemon {
       `job ${name} ran: ${queries.length} queries, ${tally.failed} failed; ${tally.windows} windows, ${tally.points} points, ${this.app.clock.nowMs() - startedMs} ms`,
       { job },
     );
+    if (this.shutdown.signal.aborted) return;
     const refused = this.deps.client.refusedCredentials;
-    if (refused && !this.shutdown.signal.aborted) this.onFatal(refused);
+    if (refused) return this.onFatal(refused);
+    // InfluxDB refusing our credentials, or a setting (a bucket that does not exist): no retry mends it.
+    const fatal = this.deps.sink.health().fatal;
+    if (fatal) this.onFatal(new Error(fatal.message));
   }
 
   /**
@@ -120,7 +132,7 @@ export class Daemon {
    * the grace period, waits and retries are abandoned: those windows are fetched again next time.
    */
   async stop(): Promise<boolean> {
-    for (const task of this.tasks) await task.destroy();
+    for (const schedule of this.schedules) schedule.stop();
     this.shutdown.abort();
     const inFlight = [...this.running.values()];
     if (inFlight.length === 0) return true;
@@ -170,10 +182,4 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
     else groups.set(key, [item]);
   }
   return groups;
-}
-
-function cronLogger(app: DaemonContext) {
-  const log = (level: string) => (message: string | Error) =>
-    app.logger.log(level, `node-cron: ${message instanceof Error ? message.message : message}`);
-  return { info: log('debug'), warn: log('warn'), error: log('error'), debug: log('debug') };
 }

@@ -1,8 +1,9 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Query } from '../model/query.js';
 import type { FailureOutcome } from '../failures/classify.js';
-import type { WindowResult } from '../pipeline/deps.js';
 import type { RateLimiter } from '../radar/limiter.js';
+import { refusedPoints, type SinkHealth, type WriteOutcome } from '../sink/outcome.js';
+import { systemClock, type Clock } from '../util/time.js';
 
 /** The service's counts, as plain numbers; named as the fields of the radar_service points. */
 export interface Totals {
@@ -19,7 +20,10 @@ export interface Totals {
 }
 
 export interface QueryStatus {
+  /** Wall time of the last success, for people and /metrics. */
   lastSuccessMs?: number;
+  /** Monotonic time of the last success: what ages are measured from. */
+  lastSuccessMonoMs?: number;
   /** Scheduled runs that failed since the last success (or since the start). */
   failedRunsInARow: number;
 }
@@ -44,8 +48,10 @@ export class Metrics {
     dead_letter_points_total: 0,
     skipped_ticks_total: 0,
   };
-  /** The most recent successful query run, for /readyz. */
-  lastSuccessMs: number | undefined;
+  /** The most recent successful query run (monotonic), for /readyz. */
+  lastSuccessMonoMs: number | undefined;
+  /** When this process started (monotonic): the age of a query that has not succeeded yet. */
+  readonly startedMonoMs: number;
 
   private readonly requests = this.counter(
     'requests_total',
@@ -77,7 +83,7 @@ export class Metrics {
     'spooled_points_total',
     'Points put in the disk spool because InfluxDB could not take them',
   );
-  private readonly replayed = this.counter(
+  private readonly replayed_ = this.counter(
     'replayed_points_total',
     'Spooled points written to InfluxDB afterwards',
   );
@@ -92,8 +98,23 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry, prefix: 'radar_netflows_' });
+  /**
+   * The process metrics under their standard names (`process_cpu_seconds_total`, `nodejs_heap_*`),
+   * which stock Node.js and process dashboards look for; the service's own under `radar_netflows_`,
+   * with `radar_netflows_build_info{version, node}` = 1.
+   */
+  constructor(
+    private readonly clock: Clock = systemClock,
+    build: { version: string } = { version: 'unknown' },
+  ) {
+    this.startedMonoMs = clock.monotonicMs();
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'radar_netflows_build_info',
+      help: 'The running version of radar-netflows and of Node.js (always 1)',
+      labelNames: ['version', 'node'],
+      registers: [this.registry],
+    }).set({ version: build.version, node: process.version }, 1);
   }
 
   attempt(outcome: 'ok' | FailureOutcome, willRetry: boolean): void {
@@ -102,14 +123,22 @@ export class Metrics {
     if (willRetry) this.count(this.retries, 'retries_total');
   }
 
-  windowDone(result: WindowResult): void {
+  windowDone(): void {
     this.windows.inc({ outcome: 'ok' });
-    // Points line protocol cannot carry were dead-lettered before reaching the sink.
-    if (result.rejected > 0) this.deadLetteredPoints(result.rejected);
   }
 
-  writtenPoints(points: number): void {
-    this.count(this.points, 'points_written_total', points);
+  /** What became of the points of a write (any write of the service: traffic, records, stats). */
+  written(outcome: WriteOutcome): void {
+    this.count(this.points, 'points_written_total', outcome.acknowledged);
+    this.count(this.spooled, 'spooled_points_total', outcome.spooled);
+    this.count(this.deadLetters, 'dead_letter_points_total', refusedPoints(outcome));
+  }
+
+  /** What became of a segment of the spool written afterwards. */
+  replayed(outcome: WriteOutcome): void {
+    this.count(this.points, 'points_written_total', outcome.acknowledged);
+    this.count(this.replayed_, 'replayed_points_total', outcome.acknowledged);
+    this.count(this.deadLetters, 'dead_letter_points_total', refusedPoints(outcome));
   }
 
   windowIncomplete(): void {
@@ -120,19 +149,18 @@ export class Metrics {
     this.count(this.windows, 'windows_failed_total', 1, { outcome: 'failed' });
   }
 
-  querySucceeded(query: Query, atMs: number): void {
+  querySucceeded(query: Query): void {
+    const atMs = this.clock.nowMs();
+    const atMonoMs = this.clock.monotonicMs();
     this.lastSuccess.set({ query: query.id }, atMs / 1000);
-    this.lastSuccessMs = Math.max(this.lastSuccessMs ?? 0, atMs);
-    this.queries.set(query.id, { lastSuccessMs: atMs, failedRunsInARow: 0 });
+    this.lastSuccessMonoMs = atMonoMs;
+    this.queries.set(query.id, { lastSuccessMs: atMs, lastSuccessMonoMs: atMonoMs, failedRunsInARow: 0 });
   }
 
   /** A scheduled run of the query failed (not one cut short by a shutdown). */
   queryFailed(query: Query): void {
     const status = this.queries.get(query.id);
-    this.queries.set(query.id, {
-      ...(status?.lastSuccessMs !== undefined ? { lastSuccessMs: status.lastSuccessMs } : {}),
-      failedRunsInARow: (status?.failedRunsInARow ?? 0) + 1,
-    });
+    this.queries.set(query.id, { ...status, failedRunsInARow: (status?.failedRunsInARow ?? 0) + 1 });
   }
 
   /** Each query's last success and the runs that failed since, for the pipeline alert rules. */
@@ -144,20 +172,12 @@ export class Metrics {
     this.count(this.skipped, 'skipped_ticks_total', 1, { job });
   }
 
-  spooledPoints(points: number): void {
-    this.count(this.spooled, 'spooled_points_total', points);
-  }
-
-  replayedPoints(points: number): void {
-    this.count(this.replayed, 'replayed_points_total', points);
-  }
-
-  deadLetteredPoints(points: number): void {
-    this.count(this.deadLetters, 'dead_letter_points_total', points);
-  }
-
-  watchSpool(spool: { spoolBytes: number }): void {
-    this.gauge('spool_bytes', 'Bytes of line protocol waiting in the disk spool', () => spool.spoolBytes);
+  watchSink(sink: { health(): SinkHealth }): void {
+    this.gauge(
+      'spool_bytes',
+      'Bytes of line protocol waiting in the disk spool',
+      () => sink.health().backlogBytes,
+    );
   }
 
   watchLimiter(limiter: RateLimiter): void {

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { IntField, type Point } from '../model/point.js';
 import type { Logger } from '../log.js';
 import type { PointSink } from '../sink/sink.js';
+import { BackgroundWriter } from '../sink/background.js';
 import type { Clock } from '../util/time.js';
 import type { Query } from '../model/query.js';
 import { stalenessLimitMs } from './budget.js';
@@ -23,33 +24,40 @@ export const SERVICE_MEASUREMENT = 'radar_service';
 export class StatsReporter {
   private timer: NodeJS.Timeout | undefined;
   private readonly instance = hostname();
-  private readonly startedMs: number;
   private readonly staleAfterMs: Map<string, number>;
+  private readonly writes: BackgroundWriter;
 
   constructor(
     private readonly metrics: Metrics,
     private readonly sink: PointSink,
-    private readonly spoolBytes: () => number,
     private readonly clock: Clock,
-    private readonly logger: Logger,
+    logger: Logger,
     private readonly queries: readonly Query[] = [],
     staleAfterMs = 0,
   ) {
-    this.startedMs = clock.nowMs();
     this.staleAfterMs = new Map(queries.map((q) => [q.id, stalenessLimitMs([q], staleAfterMs)]));
+    // While a report still waits (InfluxDB down, the spool full), only the newest one waits behind it.
+    this.writes = new BackgroundWriter(sink, logger, 'service stats', 'latest');
   }
 
   start(everyMs: number): void {
-    this.timer = setInterval(() => void this.report(), everyMs);
+    this.timer = setInterval(() => this.report(), everyMs);
+  }
+
+  /** Reports superseded by a newer one while a write was under way. */
+  get skippedReports(): number {
+    return this.writes.skipped;
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
-    await this.report();
+    await this.writes.settled();
+    this.report();
+    await this.writes.settled();
   }
 
   point(): Point {
-    const fields = { ...this.metrics.totals, spool_bytes: this.spoolBytes() };
+    const fields = { ...this.metrics.totals, spool_bytes: this.sink.health().backlogBytes };
     return {
       measurement: SERVICE_MEASUREMENT,
       tags: { instance: this.instance },
@@ -58,9 +66,10 @@ export class StatsReporter {
     };
   }
 
-  /** One point per query: its staleness and failures (see the class comment). */
+  /** One point per query: its staleness and failures (see the class comment); ages are monotonic. */
   queryPoints(): Point[] {
     const nowMs = this.clock.nowMs();
+    const monoMs = this.clock.monotonicMs();
     return this.queries.map((query) => {
       const status = this.metrics.queryStatus(query.id);
       return {
@@ -73,7 +82,7 @@ export class StatsReporter {
         },
         fields: {
           since_success_s: new IntField(
-            Math.round((nowMs - (status.lastSuccessMs ?? this.startedMs)) / 1000),
+            Math.round((monoMs - (status.lastSuccessMonoMs ?? this.metrics.startedMonoMs)) / 1000),
           ),
           stale_after_s: new IntField(Math.round(this.staleAfterMs.get(query.id)! / 1000)),
           failed_runs: new IntField(status.failedRunsInARow),
@@ -83,11 +92,7 @@ export class StatsReporter {
     });
   }
 
-  private async report(): Promise<void> {
-    try {
-      await this.sink.write({ groups: [], points: [this.point(), ...this.queryPoints()] });
-    } catch (error) {
-      this.logger.warn(`could not write service stats: ${(error as Error).message}`);
-    }
+  private report(): void {
+    this.writes.write([this.point(), ...this.queryPoints()]);
   }
 }

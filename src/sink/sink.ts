@@ -1,24 +1,31 @@
+import { ServiceError } from '../errors.js';
 import type { PointBatch } from '../model/point.js';
-
-/** What a sink could not take: points no encoding can carry, kept aside (dead letters) or logged. */
-export interface WriteReport {
-  /** Points refused, in all. */
-  refused: number;
-  /** Of those, points of the batch's groups (traffic). */
-  refusedFromGroups: number;
-}
+import type { SinkHealth, WriteOutcome } from './outcome.js';
 
 /**
- * Where points go: InfluxDB (`influx/`), or a stream of line protocol (`file/`, for --dry-run). The
- * contract: write() resolves once the points are delivered or safely kept, and says which it could
- * not take at all; it rejects when points are not kept (the window is then fetched again).
- * `context` (job, dimension, window) goes into any log line about the batch.
+ * Where points go: InfluxDB (`influx/`, opened by openInfluxSink), or a stream of line protocol
+ * (`file/`, for --dry-run). The contract: write() resolves once every point of the batch is kept —
+ * acknowledged, spooled, or refused and kept aside with its reason — and says which in its outcome;
+ * it rejects when points are not kept (a shutdown, a full spool for too long, the disk failing, a
+ * fatal refusal: see health()), and the window is then fetched again. `context` (job, dimension,
+ * window) goes into any log line about the batch.
  */
 export interface PointSink {
-  write(batch: PointBatch, context?: Record<string, string>): Promise<WriteReport>;
+  write(batch: PointBatch, context?: Record<string, string>): Promise<WriteOutcome>;
+  health(): SinkHealth;
+  /** Resolves once nothing waits for the database, or after `waitMs`. */
+  drain(waitMs: number): Promise<void>;
   close(): Promise<void>;
   /** For logs. Never holds credentials. */
   readonly description: string;
+}
+
+/** The spool stayed full for as long as a one-shot command may wait: these points were not kept. */
+export class SpoolFullError extends ServiceError {
+  static readonly CODE = 'spool_full';
+  constructor(message: string) {
+    super(SpoolFullError.CODE, message, { retryable: true });
+  }
 }
 
 /** Splits items into batches of at most `size`. */

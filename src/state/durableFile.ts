@@ -76,6 +76,29 @@ export function appendDurably(file: string, text: string): void {
   }
 }
 
+/**
+ * appendDurably off the event loop, with the same promise: resolved only once every byte is on disk
+ * (fsynced); on failure the file is cut back to its old length and the error thrown.
+ */
+export async function appendDurablyAsync(file: string, bytes: Buffer): Promise<void> {
+  const handle = await open(file, 'a', 0o600);
+  let oldLength = 0;
+  try {
+    oldLength = (await handle.stat()).size;
+    for (let offset = 0; offset < bytes.length;) {
+      const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
+      if (bytesWritten <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      offset += bytesWritten;
+    }
+    await handle.sync();
+  } catch (error) {
+    await handle.truncate(oldLength).catch(() => undefined); // a reader drops a torn tail on open anyway
+    throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** Opens `path` with `flags`, writes `text` (if any) in full, fsyncs, closes. */
 function writeAndSync(path: string, flags: 'w' | 'r', text: string | undefined): void {
   const fd = openSync(path, flags, 0o600);

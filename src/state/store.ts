@@ -126,6 +126,11 @@ export class StateStore {
     }
   }
 
+  /** Whether nothing was ever kept here: no query has a checkpoint, no backfill has begun. */
+  get isFresh(): boolean {
+    return Object.keys(this.state.queries).length === 0 && Object.keys(this.state.backfills).length === 0;
+  }
+
   query(id: string): QueryState | undefined {
     return this.state.queries[id];
   }

@@ -1,9 +1,17 @@
-/** The clock is injected everywhere time matters, so that tests can fix "now". */
+/**
+ * The clock is injected everywhere time matters, so that tests can fix "now". Two kinds of time, never
+ * mixed: wall time names buckets and windows and stamps points, and may step (NTP, a suspended VM, an
+ * operator); monotonic time measures spans (rate-limit spans, backoffs, timeouts, staleness, progress)
+ * and never steps, so that a wall-clock step neither stalls a wait nor fakes an age.
+ */
 export interface Clock {
+  /** Wall time, ms since the Unix epoch. */
   nowMs(): number;
+  /** Monotonic time, ms from an arbitrary origin: only differences mean anything. */
+  monotonicMs(): number;
 }
 
-export const systemClock: Clock = { nowMs: () => Date.now() };
+export const systemClock: Clock = { nowMs: () => Date.now(), monotonicMs: () => performance.now() };
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
@@ -47,4 +55,12 @@ export function formatDuration(ms: number): string {
   if (ms % DAY_MS === 0) return `${ms / DAY_MS}d`;
   if (ms % HOUR_MS === 0) return `${ms / HOUR_MS}h`;
   return `${ms / MINUTE_MS}m`;
+}
+
+/** A span for people, rounded: "42s", "4m40s", "3h". */
+export function formatSpan(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m${String(seconds % 60).padStart(2, '0')}s`;
+  return formatDuration(Math.round(ms / 3_600_000) * 3_600_000);
 }

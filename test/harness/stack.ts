@@ -4,7 +4,7 @@
  * state directory (`stack.case` counts up), so the tests of a file never see each other's data.
  */
 import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { actualTraffic, compare, expectedFromServed } from './groundTruth.js';
@@ -24,6 +24,11 @@ export interface Stack {
   env(extra?: Record<string, string>): Record<string, string>;
   /** Writes a jobs file into the temp folder; returns its path. */
   writeConfig(text: string, name?: string): string;
+  /**
+   * Makes this test's state directory one that has written before (a checkpoint of a query of no
+   * config): InfluxDB not answering is then an outage to spool through, not a setting to fix.
+   */
+  seedState(): void;
   /** InfluxDB holds exactly what the simulator served: nothing lost, unexpected, wrong or duplicated. */
   expectMatchesServed(jobOf: (served: Served) => string): Promise<void>;
 }
@@ -64,6 +69,17 @@ export function useStack(
       const path = join(stack.dir, file);
       writeFileSync(path, text);
       return path;
+    },
+    seedState: () => {
+      mkdirSync(stack.stateDir, { recursive: true });
+      writeFileSync(
+        join(stack.stateDir, 'state.json'),
+        JSON.stringify({
+          version: 1,
+          queries: { 'earlier/AS/1h': { finalFromMs: 0, checkpointMs: 0 } },
+          backfills: {},
+        }),
+      );
     },
     expectMatchesServed: async (jobOf) => {
       const expected = expectedFromServed(sim.served, jobOf);

@@ -28,14 +28,19 @@ describe('hostile names from the config and from the API', () => {
       `jobs:\n  - name: '${JOB}'\n    dimensions: [AS]\n    intervals: [1d]\n    limitPerGroup: 8\n    lookback: 7d\n`,
     );
     const result = await runCli(['once', '--config', configFile], stack.env());
-    expect(result.code).toBe(0);
+    // Refused points are kept, and the command says so: exit 1, the reason on stderr.
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /error: \d+ points cannot be stored \(tag group_key .* has a backslash before "the end".*\); kept in the dead letters/,
+    );
     const messages = result.stderr
       .trim()
       .split('\n')
+      .filter((line) => line.startsWith('{'))
       .map((line) => (JSON.parse(line) as { message: string }).message);
     expect(messages).toContainEqual(
       expect.stringMatching(
-        /^\d+ points cannot be written as line protocol \(kept in .*dead-letters\.jsonl\); first: tag group_key/,
+        /^\d+ points cannot be written as line protocol \(kept in .*dead-letters\.jsonl\): tag group_key/,
       ),
     );
     expect(messages.join('\n')).toContain(

@@ -65,6 +65,7 @@ describe('InfluxDB with authentication', () => {
   });
 
   test('a wrong password is exit 2 naming the variable, even while points wait in the spool', async () => {
+    expect((await runCli(['once', '--config', configFile], asWriter())).code).toBe(0);
     await influx.stop();
     expect((await runCli(['once', '--config', configFile], asWriter())).code).toBe(3);
     await influx.start();

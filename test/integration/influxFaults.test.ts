@@ -30,7 +30,21 @@ describe('InfluxDB faults: nothing lost, nothing duplicated', () => {
     configFile = stack.writeConfig(CONFIG);
   });
 
-  test('down at start: points wait in the spool (exit 3), and the next run writes them first', async () => {
+  test('nothing listening at INFLUX_URL on a first run is a setting to fix: exit 2 at once, nothing fetched or spooled', async () => {
+    await influx.stop();
+    const first = await runCli(['once', '--config', configFile], env());
+    await influx.start();
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(
+      /error: InfluxDB at http:\/\/127\.0\.0\.1:\d+ did not answer \/ping \(ECONNREFUSED: nothing listens there\): if InfluxDB should be up, check INFLUX_URL, or start InfluxDB first/,
+    );
+    expect(sim.served).toHaveLength(0);
+    expect(spoolFiles()).toEqual([]);
+  });
+
+  test('down at start, after the state directory has written: points wait in the spool (exit 3), and the next run writes them first', async () => {
+    // A state directory that has written before: InfluxDB not answering now is an outage.
+    expect((await runCli(['once', '--config', configFile, '--dimension', 'AS'], env())).code).toBe(0);
     await influx.stop();
     const first = await runCli(['once', '--config', configFile], env());
     expect(first.code).toBe(3);

@@ -53,6 +53,7 @@ describe('the InfluxDB 2.x/3.x write path against a real /api/v2/write (Victoria
 
   test('down: points wait in the spool (exit 3), and the next run replays them first', async () => {
     const configFile = stack.writeConfig(CONFIG);
+    stack.seedState();
     await vm.stop();
     const down = await runCli(['once', '--config', configFile], env());
     expect(down.code).toBe(3);

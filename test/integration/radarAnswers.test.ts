@@ -87,7 +87,7 @@ describe("Radar's answers checked against their window", () => {
     expect(sim.served).toHaveLength(2);
   });
 
-  test('group names: a line break is dead-lettered, an empty name gets a visible key, the rest is written', async () => {
+  test('group keys: each stored byte for byte, or dead-lettered with the reason; two keys never become one series', async () => {
     const configFile = stack.writeConfig(HOURLY);
     const weekStart = Math.floor((Date.now() - 21 * DAY) / (7 * DAY)) * 7 * DAY;
     const range = [
@@ -96,18 +96,43 @@ describe("Radar's answers checked against their window", () => {
       '--to',
       new Date(weekStart + 7 * DAY).toISOString(),
     ];
-    sim.inject({ kind: 'hostile-keys', keys: ['line\nbreak', ''] });
-    const result = await runCli(['backfill', ...range, '--config', configFile], stack.env());
-    expect(result.code).toBe(0);
-    const keys = await influx.query('SHOW TAG VALUES FROM radar_netflows WITH KEY = "group_key"', stack.db);
-    expect(keys.map((k) => k.value)).toEqual(['(empty)']);
-    expect(await traffic()).toHaveLength(168);
-    const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8').trim().split('\n');
-    expect(letters).toHaveLength(168);
-    expect(letters.every((l) => /line break/.test(l))).toBe(true);
-    // Checkpointed: the same backfill again asks for nothing.
-    await runCli(['backfill', ...range, '--config', configFile], stack.env());
-    expect(sim.served).toHaveLength(1);
+    // PRODUCT has two groups: the simulator renames as many as it has, so two answers' worth of names.
+    const storable = ['(empty)', 'key, with=all\\the "specials" ü 東京'];
+    const unstorable: [string, RegExp][] = [
+      ['line\nbreak', /contains a line break/],
+      ['', /tag group_key "" is empty/],
+      ['\ud800', /contains a lone UTF-16 surrogate/],
+      ['\udc00', /contains a lone UTF-16 surrogate/],
+      ['bell\u0007', /contains the control character U\+0007/],
+      ['del\u007f', /contains the control character U\+007F/],
+    ];
+    const keys = [...storable, ...unstorable.map(([key]) => key)];
+    for (let i = 0; i < keys.length; i += 2) {
+      sim.inject({ kind: 'hostile-keys', keys: keys.slice(i, i + 2) });
+      const result = await runCli(['backfill', '--refetch', ...range, '--config', configFile], stack.env());
+      // Any refused key makes the command say so (exit 1); the window is still done and checkpointed.
+      expect(result.code).toBe(i === 0 ? 0 : 1);
+      if (i > 0)
+        expect(result.stderr).toMatch(/error: 168 points cannot be stored .*; kept in the dead letters/);
+    }
+    const stored = await influx.query('SHOW TAG VALUES FROM radar_netflows WITH KEY = "group_key"', stack.db);
+    expect(stored.map((k) => k.value).sort()).toEqual([...storable].sort());
+    for (const key of storable) {
+      const rows = await influx.query(
+        `SELECT count(value) FROM radar_netflows WHERE group_key = '${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`,
+        stack.db,
+      );
+      expect(rows[0]?.count).toBe(168);
+    }
+    const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { reason: string; point: { tags: { group_key: string } } });
+    for (const [key, reason] of unstorable) {
+      const kept = letters.filter((l) => l.point.tags.group_key === key);
+      expect(kept).toHaveLength(168);
+      expect(kept.every((l) => reason.test(l.reason))).toBe(true);
+    }
   });
 
   test('a 100 MB answer fails while being read, naming the limit, with memory bounded', async () => {

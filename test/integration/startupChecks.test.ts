@@ -112,12 +112,31 @@ describe('the truth at once: settings checked before the first request', () => {
 
   test('why InfluxDB cannot take writes is said: a closed port, an unknown host', async () => {
     const configFile = stack.writeConfig(CONFIG);
+    const port = await freePort();
+    // A first run: nothing listening is a setting to fix, said at once, before any request to Radar.
+    const first = await runCli(
+      ['once', '--config', configFile],
+      stack.env({ INFLUX_URL: `http://127.0.0.1:${port}` }),
+    );
+    expect(first.code).toBe(2);
+    expect(first.stderr).toMatch(
+      /ECONNREFUSED: nothing listens there\): if InfluxDB should be up, check INFLUX_URL/,
+    );
+    const unknown = await runCli(
+      ['once', '--config', configFile],
+      stack.env({ INFLUX_URL: 'http://no-such-host.invalid:8086' }),
+    );
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/ENOTFOUND: no such host\): if InfluxDB should be up, check INFLUX_URL/);
+    expect(sim.served).toHaveLength(0);
+    // A state directory that has written before: an outage, waited out in the spool.
+    stack.seedState();
     const closed = await runCli(
       ['once', '--config', configFile],
-      stack.env({ INFLUX_URL: `http://127.0.0.1:${await freePort()}` }),
+      stack.env({ INFLUX_URL: `http://127.0.0.1:${port}` }),
     );
     expect(closed.code).toBe(3);
-    expect(closed.stderr).toMatch(/ECONNREFUSED.*points will wait in the spool/);
+    expect(closed.stderr).toMatch(/ECONNREFUSED.*check INFLUX_URL; points will wait in the spool/);
     expect(closed.stderr).toMatch(/kept in the spool/);
     expect(closed.stderr).not.toMatch(/points written/);
   });

@@ -34,6 +34,7 @@ describe('storage faults: a full disk loses no point', () => {
       return;
     }
     const configFile = stack.writeConfig(CONFIG);
+    stack.seedState(); // InfluxDB down is an outage to spool through, not a first run's wrong URL
     await influx.stop();
     const full = await runCli(['once', '--config', configFile], stack.env());
     expect(full.code).toBe(1);
@@ -56,6 +57,7 @@ describe('storage faults: a full disk loses no point', () => {
       return;
     }
     const configFile = stack.writeConfig(CONFIG);
+    stack.seedState(); // InfluxDB down is an outage to spool through, not a first run's wrong URL
     await influx.stop();
     const full = await runCli(['once', '--config', configFile], stack.env());
     expect([1, 2]).toContain(full.code);
@@ -91,6 +93,7 @@ describe('a full spool with InfluxDB down', () => {
 
   test('once stops fetching, waits a bounded time, exits 3 saying what waits; nothing is lost', async () => {
     const configFile = stack.writeConfig(FULL_SPOOL_CONFIG);
+    stack.seedState();
     await influx.stop();
     const startedMs = Date.now();
     const full = await runCli(['once', '--config', configFile], stack.env(), { timeoutMs: 60_000 });

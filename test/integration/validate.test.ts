@@ -68,6 +68,41 @@ const BROKEN: [string, string, RegExp][] = [
     GOOD + '    lookback: 7 days\n',
     /:6:15: jobs\[0\]\.lookback: "7 days" is not a date range: use <n>d \(1 to 364\) or <n>w \(1 to 52\)/,
   ],
+  [
+    'a job name with a backslash before a space',
+    GOOD.replace('name: world', "name: 'my\\ world'"),
+    /:2:11: jobs\[0\]\.name: "my\\\\ world" has a backslash before " ", which InfluxDB cannot store: it is written as a tag of every point/,
+  ],
+  [
+    'a job name ending in a backslash',
+    GOOD.replace('name: world', "name: 'world\\'"),
+    /jobs\[0\]\.name: "world\\\\" has a backslash before "the end"/,
+  ],
+  [
+    'a series name with a control character',
+    GOOD + '    series:\n      - { name: "a\\x01b" }\n',
+    /:7:17: jobs\[0\]\.series\[0\]\.name: "a\\u0001b" contains the control character U\+0001/,
+  ],
+  [
+    'a series name with a lone surrogate',
+    GOOD + '    series:\n      - { name: "a\\ud800" }\n',
+    /jobs\[0\]\.series\[0\]\.name: "a\\ud800" contains a lone UTF-16 surrogate/,
+  ],
+  [
+    'a series named meta',
+    GOOD + '    series:\n      - { name: meta }\n',
+    /:7:17: jobs\[0\]\.series\[0\]\.name: "meta" is a key Radar uses in its answers \(meta, serie_0, serie_1, …\)/,
+  ],
+  [
+    'a series named like an unnamed one',
+    GOOD + '    series:\n      - { name: us }\n      - { name: serie_0 }\n',
+    /jobs\[0\]\.series\[1\]\.name: "serie_0" is a key Radar uses/,
+  ],
+  [
+    'an empty job name',
+    GOOD.replace('name: world', 'name: ""'),
+    /:2:11: jobs\[0\]\.name: "" is empty: it is written as a tag of every point/,
+  ],
   ['broken YAML', GOOD + '  - name: [unclosed\n', /:[67]:\d+: invalid YAML: Flow sequence/],
   [
     'unset variable',

@@ -1,7 +1,8 @@
-import got from 'got';
+import got, { RequestError } from 'got';
 import type { InfluxSettings } from '../../model/settings.js';
-import { InfluxV1Sink } from './influxV1.js';
-import { InfluxV2Sink } from './influxV2.js';
+import { redact } from '../../errors.js';
+import { InfluxV1Writer } from './influxV1Writer.js';
+import { InfluxV2Writer } from './influxV2Writer.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 import type { LineBatch } from './lineBatch.js';
 
@@ -11,31 +12,85 @@ export function apiFromVersion(version: string): '1' | '2' | '3' {
   return major === '1' ? '1' : major === '3' ? '3' : '2';
 }
 
-export async function pingVersion(settings: InfluxSettings): Promise<string> {
+/**
+ * What /ping says about INFLUX_URL:
+ * - `influx`: an InfluxDB, and its version;
+ * - `down`: nothing answers now (refused, no such host, no answer in time): an outage, or a wrong URL;
+ * - `wrong`: something answers that is not an InfluxDB we can talk to: a setting to fix, whatever the
+ *   spool could wait for (a web server, https against an http port, a certificate we cannot trust);
+ * - `refused`: InfluxDB refuses our token on /ping (InfluxDB 3 Core authenticates /ping by default,
+ *   `influxdb3_server/src/http.rs`; 1.x and 2.x do not);
+ * - `unnamed`: a 2xx without a version (VictoriaMetrics, other implementations of the write APIs):
+ *   usable once `influx.apiVersion` says which API it speaks.
+ */
+export type PingAnswer =
+  { kind: 'influx'; version: string } | { kind: 'down' | 'wrong' | 'refused' | 'unnamed'; reason: string };
+
+export async function ping(settings: InfluxSettings): Promise<PingAnswer> {
+  const where = `InfluxDB at ${settings.url}`;
   try {
     const answer = await got(`${settings.url}/ping`, {
       timeout: { request: settings.timeoutMs },
       retry: { limit: 0 },
       throwHttpErrors: false,
+      // The token when there is one: InfluxDB 3 Core refuses /ping without it (1.x and 2.x ignore it).
+      headers: settings.token ? { authorization: `Token ${settings.token}` } : {},
     });
     const version = answer.headers['x-influxdb-version'];
-    if (typeof version === 'string' && version !== '') return version;
-    throw new Error(`HTTP ${answer.statusCode} without an X-Influxdb-Version header: is this InfluxDB?`);
+    if (typeof version === 'string' && version !== '') return { kind: 'influx', version };
+    if (answer.statusCode === 401 || answer.statusCode === 403)
+      return {
+        kind: 'refused',
+        reason: settings.token
+          ? `${where} refused INFLUX_TOKEN on /ping (HTTP ${answer.statusCode}): check INFLUX_TOKEN`
+          : `${where} wants a token even on /ping (HTTP ${answer.statusCode}), as InfluxDB 3 Core does: set INFLUX_TOKEN and INFLUX_BUCKET (and influx.apiVersion: 3)`,
+      };
+    const reason = `${where} answered /ping with HTTP ${answer.statusCode} and no X-Influxdb-Version header`;
+    if (answer.statusCode >= 200 && answer.statusCode < 300)
+      return {
+        kind: 'unnamed',
+        reason: `${reason}: if it speaks an InfluxDB write API, say which with influx.apiVersion (1, 2 or 3); else check INFLUX_URL`,
+      };
+    return { kind: 'wrong', reason: `${reason}: it does not answer like InfluxDB; check INFLUX_URL` };
   } catch (error) {
-    throw new InfluxWriteError(
-      `InfluxDB at ${settings.url} did not answer /ping: ${(error as Error).message}`,
-      'retry',
-      undefined,
-      error,
-    );
+    const code = error instanceof RequestError ? error.code : undefined;
+    const message = redact((error as Error).message, [settings.token]);
+    if (code !== undefined && TLS_MISMATCH.has(code))
+      return {
+        kind: 'wrong',
+        reason: `${where} does not speak TLS (${code}): if it serves plain HTTP, write INFLUX_URL with http://`,
+      };
+    if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code))
+      return {
+        kind: 'wrong',
+        reason: `${where} has a TLS certificate Node does not trust (${code}): give Node its CA with NODE_EXTRA_CA_CERTS=/path/ca.pem, or check INFLUX_URL`,
+      };
+    if (code === 'HPE_INVALID_CONSTANT' || code === 'HPE_INVALID_VERSION')
+      return { kind: 'wrong', reason: `${where} does not answer HTTP (${code}): check INFLUX_URL` };
+    const why =
+      code === 'ENOTFOUND' ? 'no such host' : code === 'ECONNREFUSED' ? 'nothing listens there' : message;
+    return { kind: 'down', reason: `${where} did not answer /ping (${code ?? 'error'}: ${why})` };
   }
 }
 
+/** An https:// URL at a plain-HTTP port: OpenSSL's words for it, which say nothing to a user. */
+const TLS_MISMATCH = new Set(['EPROTO', 'ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG']);
+
+export async function pingVersion(settings: InfluxSettings): Promise<string> {
+  const answer = await ping(settings);
+  if (answer.kind === 'influx') return answer.version;
+  throw new InfluxWriteError(
+    answer.reason,
+    answer.kind === 'down' ? 'retry' : 'fatal',
+    answer.kind === 'refused' ? { fatal: 'credentials' } : {},
+  );
+}
+
 /**
- * The InfluxDB sink, connected at the first write rather than at start: a service started while
+ * The InfluxDB writer, connected at the first write rather than at start: a service started while
  * InfluxDB is down spools its points and carries on; the API is detected once the server answers.
  */
-export class LazyInfluxSink implements LineWriter {
+export class LazyWriter implements LineWriter {
   private connected: LineWriter | undefined;
   private connecting: Promise<LineWriter> | undefined;
 
@@ -50,13 +105,13 @@ export class LazyInfluxSink implements LineWriter {
   }
 
   async write(batch: LineBatch): Promise<void> {
-    const sink =
+    const writer =
       this.connected ??
       (await (this.connecting ??= connectInflux(this.settings, this.knownVersion).finally(
         () => (this.connecting = undefined),
       )));
-    this.connected = sink;
-    await sink.write(batch);
+    this.connected = writer;
+    await writer.write(batch);
   }
 
   async close(): Promise<void> {
@@ -66,29 +121,31 @@ export class LazyInfluxSink implements LineWriter {
 
 /**
  * What can be known of InfluxDB before the first write: the mistakes the user must fix (none when all
- * is well, or when InfluxDB cannot be reached now: then points wait in the spool, and `onUnreachable`
- * says why), and the version /ping reported, if it answered.
+ * is well), and the version /ping reported, if it answered. When nothing answers now, `down` is
+ * told why: the caller decides whether that is an outage to wait out (the service, or a state
+ * directory that has written before) or a setting to fix (a first one-shot run).
  */
 export async function checkInflux(
   settings: InfluxSettings,
-  onUnreachable: (reason: string) => void,
+  down: (reason: string) => string | undefined,
 ): Promise<{ problems: string[]; version?: string }> {
   const lacksV2Credentials = !settings.bucket || !settings.token;
-  if (settings.apiVersion === '2' || settings.apiVersion === '3')
+  const declared = settings.apiVersion === '2' || settings.apiVersion === '3';
+  if (declared && lacksV2Credentials)
     return {
-      problems: lacksV2Credentials
-        ? [
-            `influx.apiVersion ${settings.apiVersion} needs INFLUX_BUCKET and INFLUX_TOKEN (or influx.bucket and influx.token)`,
-          ]
-        : [],
+      problems: [
+        `influx.apiVersion ${settings.apiVersion} needs INFLUX_BUCKET and INFLUX_TOKEN (or influx.bucket and influx.token)`,
+      ],
     };
-  let version: string;
-  try {
-    version = await pingVersion(settings);
-  } catch (error) {
-    onUnreachable((error as Error).message);
-    return { problems: [] };
+  const answer = await ping(settings);
+  if (answer.kind === 'down') {
+    const problem = down(`${answer.reason}: if InfluxDB should be up, check INFLUX_URL`);
+    return { problems: problem ? [problem] : [] };
   }
+  // A declared API needs no version from /ping; a server that answers like something else is still wrong.
+  if (answer.kind === 'unnamed' && settings.apiVersion !== 'auto') return { problems: [] };
+  if (answer.kind !== 'influx') return { problems: [answer.reason] };
+  const { version } = answer;
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
   if (api !== '1')
     return {
@@ -99,12 +156,12 @@ export async function checkInflux(
           ]
         : [],
     };
-  const refusal = await new InfluxV1Sink(settings, version).credentialsRefusal();
+  const refusal = await new InfluxV1Writer(settings, version).credentialsRefusal();
   return { version, problems: refusal === undefined ? [] : [refusal] };
 }
 
 /**
- * Opens the sink the settings ask for; `auto` asks the server which API it speaks, unless its
+ * Opens the writer the settings ask for; `auto` asks the server which API it speaks, unless its
  * answer is already known.
  */
 export async function connectInflux(settings: InfluxSettings, knownVersion?: string): Promise<LineWriter> {
@@ -113,6 +170,6 @@ export async function connectInflux(settings: InfluxSettings, knownVersion?: str
       ? (knownVersion ?? (await pingVersion(settings)))
       : `${settings.apiVersion}.x`;
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
-  if (api === '1') return new InfluxV1Sink(settings, version);
-  return new InfluxV2Sink(settings, version);
+  if (api === '1') return new InfluxV1Writer(settings, version);
+  return new InfluxV2Writer(settings, version);
 }

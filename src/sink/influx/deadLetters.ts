@@ -1,46 +1,47 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StorageError } from '../../errors.js';
-import { appendDurably } from '../../state/durableFile.js';
+import { isoSeconds, type Clock } from '../../util/time.js';
+import { appendDurablyAsync } from '../../state/durableFile.js';
 
 /**
- * Points InfluxDB refuses for good (a field type conflict, a malformed line) with the server's reason,
- * one JSON object per line: `{"time":"…","reason":"…","line":"…"}` (or `"point":{…}` for a point
- * that line protocol cannot carry at all). Fix the cause, then replay them
- * with `jq -r .line dead-letters.jsonl | curl --data-binary @- …/write?db=…&precision=ms`.
+ * Points refused for good, with the reason, one JSON object per line, appended durably (fsynced) off
+ * the event loop: `{"time":"…","reason":"…","line":"…"}` for a line the database refused, or
+ * `"point":{…}` for a point no line protocol can carry (its key is kept exactly, in JSON).
+ * `radar-netflows dead-letters` lists and replays them.
  */
 export class DeadLetters {
-  count = 0;
-
-  constructor(readonly file: string) {
-    mkdirSync(dirname(file), { recursive: true });
+  constructor(
+    readonly file: string,
+    private readonly clock: Clock,
+  ) {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
   }
 
-  add(lines: readonly string[], reason: string): void {
-    this.append(
+  /** Lines the database refused. */
+  addLines(lines: readonly string[], reason: string): Promise<void> {
+    return this.append(
       lines.map((line) => ({ line })),
       reason,
     );
   }
 
-  /** Points that could not even be written as line protocol (see escapeKey): kept as JSON. */
-  addPoints(points: readonly unknown[], reason: string): void {
-    this.append(
+  /** Points that could not even be written as line protocol (see unstorableReason). */
+  addPoints(points: readonly unknown[], reason: string): Promise<void> {
+    return this.append(
       points.map((point) => ({ point })),
       reason,
     );
   }
 
-  private append(records: readonly object[], reason: string): void {
-    const time = new Date().toISOString();
+  private async append(records: readonly object[], reason: string): Promise<void> {
+    if (records.length === 0) return;
+    const time = isoSeconds(this.clock.nowMs());
+    const text = records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n';
     try {
-      appendDurably(
-        this.file,
-        records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n',
-      );
+      await appendDurablyAsync(this.file, Buffer.from(text));
     } catch (error) {
       throw new StorageError(`cannot keep ${records.length} refused points in ${this.file}`, error);
     }
-    this.count += records.length;
   }
 }

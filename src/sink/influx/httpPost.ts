@@ -7,6 +7,12 @@ import { PostTimeoutError } from '../../failures/transportError.js';
  * bulk traffic, and got's per-request work (option merging, hooks, streams) cost about 15 % of the
  * service's CPU in the ingest benchmark; node's own client with a keep-alive agent does the same job
  * for less. Radar requests keep using got.
+ *
+ * The answer is read with node's lenient parser (`insecureHTTPParser`): influxd copies the text of a
+ * line it cannot parse into its `X-Influxdb-Error` header, control bytes and all (httpd/handler.go,
+ * `httpError`), and the strict parser rejects that answer as HPE_INVALID_HEADER_TOKEN, so a refusal
+ * looked like a network error and was retried for ever (one damaged spool segment blocked every
+ * later write). Only the status and body are used; the lenient parse reaches no header we trust.
  */
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
@@ -22,6 +28,7 @@ export function postText(
       url,
       {
         method: 'POST',
+        insecureHTTPParser: true,
         agent: url.protocol === 'https:' ? agents.https : agents.http,
         headers: {
           ...options.headers,

@@ -1,54 +1,62 @@
 import type { Logger } from '../../log.js';
 import type { PointBatch, TrafficGroup } from '../../model/point.js';
-import type { PointSink, WriteReport } from '../sink.js';
+import { addOutcomes, NOTHING_WRITTEN, type SinkHealth, type WriteOutcome } from '../outcome.js';
+import type { PointSink } from '../sink.js';
 import type { DeadLetters } from './deadLetters.js';
-import type { DeliveringSink } from './deliveringSink.js';
 import { encodeBody } from './lineProtocol.js';
+import type { SpoolingWriter } from './spoolingWriter.js';
 
 /**
- * InfluxDB as a PointSink: points become line protocol here; the few that line protocol cannot carry
- * (a name with a line break, a backslash before a special character) go to the dead letters with
- * the reason, logged once per batch; the lines go to InfluxDB through the spool (DeliveringSink).
+ * InfluxDB as a PointSink: points become a request body here; the few that line protocol cannot carry
+ * (a group key InfluxDB could not give back unchanged) go to the dead letters with their reason, logged
+ * once per reason; the body goes to InfluxDB through the spool (SpoolingWriter).
  */
 export class InfluxSink implements PointSink {
   readonly description: string;
 
   constructor(
-    private readonly delivery: DeliveringSink,
+    private readonly writer: SpoolingWriter,
     private readonly deadLetters: DeadLetters,
     private readonly logger: Logger,
     /** Points encoded and delivered at a time (influx.batchSize). */
     private readonly chunkPoints = 5000,
   ) {
-    this.description = delivery.description;
+    this.description = writer.description;
   }
 
   /**
    * Encodes and delivers the batch a chunk at a time: a window's lines are the bulkiest thing the
    * service holds, and while they wait for InfluxDB they outlive young-generation collections, so
    * encoding all of a 7-day window at once (13,000 lines and more) swelled the heap. The single
-   * points (annotations, the window's radar_fetches record) go last, with the last chunk.
+   * points (annotations, records) go with the last chunk.
    */
-  async write(batch: PointBatch, context: Record<string, string> = {}): Promise<WriteReport> {
-    const report = { refused: 0, refusedFromGroups: 0 };
+  async write(batch: PointBatch, context: Record<string, string> = {}): Promise<WriteOutcome> {
+    let outcome = NOTHING_WRITTEN;
     for (const chunk of chunks(batch, this.chunkPoints)) {
       const encoded = encodeBody(chunk);
-      if (encoded.firstError) {
-        this.deadLetters.addPoints(encoded.refused, encoded.firstError.message);
+      for (const { reason, points } of encoded.refused) {
+        await this.deadLetters.addPoints(points, reason);
         this.logger.error(
-          `${encoded.refused.length} points cannot be written as line protocol (kept in ${this.deadLetters.file}); first: ${encoded.firstError.message}`,
+          `${points.length} points cannot be written as line protocol (kept in ${this.deadLetters.file}): ${reason}`,
           context,
         );
       }
-      await this.delivery.write(encoded.body);
-      report.refused += encoded.refused.length;
-      report.refusedFromGroups += encoded.refusedFromGroups;
+      const refusedByEncoder = encoded.refused.map((r) => ({ reason: r.reason, points: r.points.length }));
+      outcome = addOutcomes(outcome, { ...(await this.writer.write(encoded.body)), refusedByEncoder });
     }
-    return report;
+    return outcome;
+  }
+
+  health(): SinkHealth {
+    return this.writer.health();
+  }
+
+  drain(waitMs: number): Promise<void> {
+    return this.writer.drain(waitMs);
   }
 
   close(): Promise<void> {
-    return this.delivery.close();
+    return this.writer.close();
   }
 }
 

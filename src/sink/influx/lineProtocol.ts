@@ -8,6 +8,7 @@ import {
   type TrafficGroup,
 } from '../../model/point.js';
 import { LineBatch } from './lineBatch.js';
+import { unstorableReason } from '../storableText.js';
 
 /** A name or tag value that line protocol cannot carry. */
 export class LineProtocolError extends ServiceError {
@@ -18,25 +19,15 @@ export class LineProtocolError extends ServiceError {
 
 const SPECIAL_IN_TAG = /[,= ]/g;
 const SPECIAL_IN_MEASUREMENT = /[, ]/g;
-const AMBIGUOUS_IN_TAG = /\\([,= ]|$)/;
-const AMBIGUOUS_IN_MEASUREMENT = /\\([, ]|$)/;
 
 /**
- * Escapes a measurement, tag key, tag value or field key. InfluxDB 1.x unescapes only `\,` `\=` `\ `
- * and keeps every other backslash as it is, so a backslash right before one of those characters (or
- * at the end) cannot be written unambiguously: we refuse it rather than store something else.
- * Line breaks end a line and are refused as well.
+ * Escapes a measurement, tag key, tag value or field key, or refuses one that InfluxDB could not give
+ * back unchanged (see unstorableReason: empty, control characters, lone surrogates, an ambiguous
+ * backslash): refused rather than stored as something else.
  */
 export function escapeKey(text: string, what: string, measurement = false): string {
-  if (text.length === 0) throw new LineProtocolError(`${what} is empty`);
-  if (/[\n\r]/.test(text))
-    throw new LineProtocolError(`${what} ${JSON.stringify(text)} contains a line break`);
-  const ambiguous = (measurement ? AMBIGUOUS_IN_MEASUREMENT : AMBIGUOUS_IN_TAG).exec(text);
-  if (ambiguous) {
-    throw new LineProtocolError(
-      `${what} ${JSON.stringify(text)} has a backslash before "${ambiguous[1] || 'the end'}", which InfluxDB cannot store`,
-    );
-  }
+  const problem = unstorableReason(text, measurement ? 'measurement' : 'tag');
+  if (problem) throw new LineProtocolError(`${what} ${JSON.stringify(text)} ${problem}`);
   return text.replace(measurement ? SPECIAL_IN_MEASUREMENT : SPECIAL_IN_TAG, '\\$&');
 }
 
@@ -61,39 +52,23 @@ function formatField(value: FieldValue, what: string): string {
 /**
  * Escaped `measurement,tag=value,…` per tags object: flatten gives every point of a series × group
  * the same tags object, so the escaping (most of the cost of a line) is done once per group rather
- * than once per point.
+ * than once per point. A single point (an annotation) leaves out its empty tags; a traffic group
+ * needs every one (a point without its `group_key` would join another group's series), so an empty
+ * one refuses the group.
  */
 const seriesKeys = new WeakMap<Record<string, string>, { measurement: string; key: string }>();
 
-function seriesKey(measurement: string, tags: Record<string, string>): string {
+function seriesKey(measurement: string, tags: Record<string, string>, emptyTags: 'skip' | 'refuse'): string {
   const cached = seriesKeys.get(tags);
   if (cached?.measurement === measurement) return cached.key;
   let key = escapeKey(measurement, 'measurement', true);
   for (const tag of Object.keys(tags).sort()) {
     const value = tags[tag]!;
-    if (value === '') continue;
+    if (value === '' && emptyTags === 'skip') continue;
     key += `,${escapeKey(tag, 'tag key')}=${escapeKey(value, `tag ${tag}`)}`;
   }
   seriesKeys.set(tags, { measurement, key });
   return key;
-}
-
-/**
- * Lines of many points that share measurement and tags and have one float field: the hot path of
- * ingest (one call per series × group of a response). Times are millisecond integers as text. Throws LineProtocolError, before appending
- * anything, when the tags cannot be written.
- */
-export function appendSeriesLines(
-  out: string[],
-  measurement: string,
-  tags: Record<string, string>,
-  field: string,
-  timeTexts: readonly string[],
-  values: readonly number[],
-): void {
-  const prefix = `${seriesKey(measurement, tags)} ${fieldKey(field)}=`;
-  checkFinite(field, values); // before the first line goes out: a group is written whole or refused whole
-  for (let i = 0; i < timeTexts.length; i++) out.push(prefix + String(values[i]) + ' ' + timeTexts[i]);
 }
 
 /** Field keys are the few names of the data model: each is escaped once. */
@@ -110,7 +85,7 @@ function fieldKey(key: string): string {
 
 /** One line of line protocol, time in milliseconds (written with precision=ms). */
 export function toLine(point: Point): string {
-  let line = seriesKey(point.measurement, point.tags);
+  let line = seriesKey(point.measurement, point.tags, 'skip');
   let separator = ' ';
   for (const key in point.fields) {
     const value = point.fields[key]!;
@@ -129,38 +104,15 @@ export function toLine(point: Point): string {
   return `${line} ${point.timeMs}`;
 }
 
-/** A batch as line protocol; the points it cannot carry are handed back with the first reason. */
-export interface EncodedBatch {
-  lines: string[];
-  refused: Point[];
-  refusedFromGroups: number;
-  firstError: LineProtocolError | undefined;
-}
-
-export function encodeBatch(batch: PointBatch): EncodedBatch {
-  const refusals = new Refusals();
-  const lines: string[] = [];
-  for (const group of batch.groups)
-    refusals.attempt(
-      () =>
-        appendSeriesLines(lines, group.measurement, group.tags, group.field, group.timeTexts, group.values),
-      group,
-    );
-  lines.push(...pointLines(batch.points, refusals));
-  return { lines, ...refusals.report() };
-}
-
 /** A float field's values, all finite, or a LineProtocolError naming the first that is not. */
 function checkFinite(field: string, values: readonly number[]): void {
   const bad = values.find((value) => !Number.isFinite(value));
   if (bad !== undefined) throw new LineProtocolError(`field ${field} ${bad} is not a finite number`);
 }
 
-/** What an encoder could not carry: the points, how many of them were traffic, and the first reason. */
+/** What the encoder could not carry: the points, by reason (each refused group or point its own). */
 class Refusals {
-  private readonly points: Point[] = [];
-  private fromGroups = 0;
-  private firstError: LineProtocolError | undefined;
+  private readonly byReason = new Map<string, Point[]>();
 
   /** Runs `encode`; a LineProtocolError refuses what it was encoding: a whole group, or one point. */
   attempt<T>(encode: () => T, refused: TrafficGroup | Point): T | undefined {
@@ -168,18 +120,16 @@ class Refusals {
       return encode();
     } catch (error) {
       if (!(error instanceof LineProtocolError)) throw error;
-      this.firstError ??= error;
-      if ('timesMs' in refused) {
-        const points = groupPoints(refused);
-        this.points.push(...points);
-        this.fromGroups += points.length;
-      } else this.points.push(refused);
+      const points = 'timesMs' in refused ? groupPoints(refused) : [refused];
+      const kept = this.byReason.get(error.message);
+      if (kept) kept.push(...points);
+      else this.byReason.set(error.message, points);
       return undefined;
     }
   }
 
-  report(): { refused: Point[]; refusedFromGroups: number; firstError: LineProtocolError | undefined } {
-    return { refused: this.points, refusedFromGroups: this.fromGroups, firstError: this.firstError };
+  report(): EncoderRefusal[] {
+    return [...this.byReason].map(([reason, points]) => ({ reason, points }));
   }
 }
 
@@ -193,12 +143,16 @@ function pointLines(points: readonly Point[], refusals: Refusals): string[] {
   return lines;
 }
 
-/** A batch as a request body; the points it cannot carry are handed back with the first reason. */
+/** Points line protocol cannot carry, for one reason. */
+export interface EncoderRefusal {
+  reason: string;
+  points: Point[];
+}
+
+/** A batch as a request body; the points it cannot carry are handed back, by reason. */
 export interface EncodedBody {
   body: LineBatch;
-  refused: Point[];
-  refusedFromGroups: number;
-  firstError: LineProtocolError | undefined;
+  refused: EncoderRefusal[];
 }
 
 /** `measurement,tags field=` as bytes, per tags object (see seriesKey). */
@@ -208,7 +162,9 @@ function groupPrefix(group: TrafficGroup): Buffer {
   const key = `${group.measurement}\u0000${group.field}`;
   const cached = groupPrefixes.get(group.tags);
   if (cached?.key === key) return cached.bytes;
-  const bytes = Buffer.from(`${seriesKey(group.measurement, group.tags)} ${fieldKey(group.field)}=`);
+  const bytes = Buffer.from(
+    `${seriesKey(group.measurement, group.tags, 'refuse')} ${fieldKey(group.field)}=`,
+  );
   groupPrefixes.set(group.tags, { key, bytes });
   return bytes;
 }
@@ -223,7 +179,8 @@ function putAscii(body: Buffer, at: number, text: string): number {
 }
 
 /**
- * The batch as one request body (what encodeBatch makes as lines, byte for byte): a traffic group's
+ * The batch as one request body, the one encoder of every sink (InfluxDB 1.x, 2.x/3.x, --dry-run;
+ * each traffic line is byte for byte what toLine makes of its point: a property test): a traffic group's
  * `measurement,tags field=` is encoded once, and each of its points adds its value and time to it,
  * with no string per line. A group line protocol cannot carry is refused whole, before any of it is
  * written.
@@ -276,5 +233,8 @@ export function encodeBody(batch: PointBatch): EncodedBody {
           .subarray(0, trafficEnd - 1)
           .toString('utf8')
           .split('\n');
-  return { body: new LineBatch(text, count, () => [...trafficLines(), ...lines]), ...refusals.report() };
+  return {
+    body: new LineBatch(text, count, () => [...trafficLines(), ...lines]),
+    refused: refusals.report(),
+  };
 }

@@ -1,11 +1,12 @@
 import { ServiceError } from '../../errors.js';
 import type { FailureOutcome } from '../../failures/classify.js';
+import type { SinkFatal } from '../outcome.js';
 import type { LineBatch } from './lineBatch.js';
 
 /**
- * What writes line protocol to InfluxDB (1.x, 2.x/3.x, or the spooling layer around them). The
- * contract: write() resolves only once every line is acknowledged by the database (or, for the
- * spooling layer, kept), and rejects with an InfluxWriteError saying what to do about it otherwise.
+ * What writes line protocol to one InfluxDB API (1.x `/write`, 2.x/3.x `/api/v2/write`). The
+ * contract: write() resolves only once every line is acknowledged, and rejects with an
+ * InfluxWriteError saying what the answer means otherwise. (Not a PointSink: it takes bytes, not points.)
  */
 export interface LineWriter {
   write(batch: LineBatch): Promise<void>;
@@ -16,15 +17,27 @@ export interface LineWriter {
 
 export class InfluxWriteError extends ServiceError {
   readonly outcome: FailureOutcome;
-  readonly status: number | undefined;
-  constructor(message: string, outcome: FailureOutcome, status?: number, cause?: unknown) {
-    super(`influx_${outcome}`, message, { retryable: outcome === 'retry' || outcome === 'throttle', cause });
+  /** For a fatal answer: what a person must fix. */
+  readonly fatal: SinkFatal['kind'] | undefined;
+  /** The answer's body as InfluxDB sent it (redacted): refusals name their lines in it (refusals.ts). */
+  readonly body: string;
+
+  constructor(
+    message: string,
+    outcome: FailureOutcome,
+    options: { fatal?: SinkFatal['kind']; body?: string; cause?: unknown } = {},
+  ) {
+    super(`influx_${outcome}`, message, {
+      retryable: outcome === 'retry' || outcome === 'throttle',
+      cause: options.cause,
+    });
     this.outcome = outcome;
-    this.status = status;
+    this.fatal = outcome === 'fatal' ? (options.fatal ?? 'config') : undefined;
+    this.body = options.body ?? '';
   }
 }
 
-/** Splits lines into batches of at most `size`. */
-export function* batches<T>(items: readonly T[], size: number): Generator<T[]> {
-  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+/** The fatal kind of an HTTP status: credentials for 401/403, a setting otherwise (a missing database or bucket). */
+export function fatalKindOf(status: number): SinkFatal['kind'] {
+  return status === 401 || status === 403 ? 'credentials' : 'config';
 }

@@ -1,19 +1,26 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StorageError } from '../../errors.js';
-import { appendDurably } from '../../state/durableFile.js';
+import { appendDurablyAsync } from '../../state/durableFile.js';
 
 /**
  * An append-only disk queue of line protocol: numbered segment files in one directory. Appends are
- * complete and fsynced before they return, or throw a StorageError having kept nothing, so a point
- * handed to the spool survives kill -9 and a full disk never leaves half a batch. Segments are
+ * complete and fsynced before they resolve, or reject with a StorageError having kept nothing, so a
+ * point handed to the spool survives kill -9 and a full disk never leaves half a batch. Segments are
  * replayed oldest first and deleted once InfluxDB took them all; replaying a segment twice (after a
  * crash) is harmless because a point's identity is its series and time.
+ *
+ * The disk work runs off the event loop (the service answers /healthz while a year's backfill
+ * spools); appends, reads and deletions are made one at a time, in the order they were asked for, so
+ * that a segment is never read while it is being appended to.
  */
 export class DiskSpool {
   private readonly segments: number[];
   private activeBytes = 0;
   private totalBytes = 0;
+  /** The disk operation under way: the next one waits for it. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly dir: string,
@@ -21,7 +28,7 @@ export class DiskSpool {
     private readonly segmentBytes = 8 * 1024 * 1024,
   ) {
     try {
-      mkdirSync(dir, { recursive: true });
+      mkdirSync(dir, { recursive: true, mode: 0o700 });
       this.segments = readdirSync(dir)
         .map((name) => /^segment-(\d{12})\.lp$/.exec(name)?.[1])
         .filter((seq): seq is string => seq !== undefined)
@@ -29,10 +36,10 @@ export class DiskSpool {
         .sort((a, b) => a - b);
       const last = this.segments.at(-1);
       if (last !== undefined) this.dropTornTail(last);
+      for (const seq of this.segments) this.totalBytes += statSync(this.path(seq)).size;
     } catch (error) {
       throw new StorageError(`cannot open the spool ${dir}`, error);
     }
-    for (const seq of this.segments) this.totalBytes += this.sizeOf(seq);
     // A segment left by an earlier process is closed: new appends never go after its last line.
     this.segments.push((this.segments.at(-1) ?? 0) + 1);
   }
@@ -45,38 +52,52 @@ export class DiskSpool {
     return this.totalBytes;
   }
 
-  /** Keeps the lines on disk, all of them, or throws a StorageError and keeps none. */
-  append(lines: readonly string[]): void {
-    if (lines.length === 0) return;
+  /** Keeps the lines on disk, all of them, or rejects with a StorageError and keeps none. */
+  append(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return Promise.resolve();
+    return this.serial(() => this.appendNow(lines));
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const done = this.queue.then(work);
+    this.queue = done.catch(() => undefined);
+    return done;
+  }
+
+  private async appendNow(lines: readonly string[]): Promise<void> {
     if (this.activeBytes >= this.segmentBytes) this.seal();
-    const text = lines.join('\n') + '\n';
+    const bytes = Buffer.from(lines.join('\n') + '\n');
     const file = this.path(this.segments.at(-1)!);
     try {
-      appendDurably(file, text);
+      await appendDurablyAsync(file, bytes);
     } catch (error) {
       throw new StorageError(`cannot keep ${lines.length} points in the spool ${file}`, error);
     }
-    const size = Buffer.byteLength(text);
-    this.activeBytes += size;
-    this.totalBytes += size;
+    this.activeBytes += bytes.length;
+    this.totalBytes += bytes.length;
   }
 
   /**
    * The oldest segment with content, sealing the active one if it is the only one left. A segment
    * that has gone missing holds nothing to replay: it is forgotten rather than failing the replay.
    */
-  oldest(): { seq: number; lines: string[] } | undefined {
+  oldest(): Promise<{ seq: number; lines: string[] } | undefined> {
+    return this.serial(() => this.oldestNow());
+  }
+
+  private async oldestNow(): Promise<{ seq: number; lines: string[] } | undefined> {
     while (!this.isEmpty) {
-      while (this.segments.length > 1 && this.sizeOf(this.segments[0]!) === 0) this.forget(this.segments[0]!);
+      while (this.segments.length > 1 && (await this.sizeOf(this.segments[0]!)) === 0)
+        await this.forget(this.segments[0]!);
       if (this.segments.length === 1) this.seal();
       const seq = this.segments[0]!;
       let text: string;
       try {
-        text = readFileSync(this.path(seq), 'utf8');
+        text = await readFile(this.path(seq), 'utf8');
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
           throw new StorageError(`cannot read the spool segment ${this.path(seq)}`, error);
-        this.forget(seq);
+        await this.forget(seq);
         continue;
       }
       return { seq, lines: text.split('\n').filter((line) => line !== '') };
@@ -85,20 +106,26 @@ export class DiskSpool {
   }
 
   /** Deletes a replayed segment. */
-  remove(seq: number): void {
+  remove(seq: number): Promise<void> {
+    return this.serial(() => this.removeNow(seq));
+  }
+
+  private async removeNow(seq: number): Promise<void> {
     try {
-      unlinkSync(this.path(seq));
+      await unlink(this.path(seq));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
         throw new StorageError(`cannot delete the replayed spool segment ${this.path(seq)}`, error);
     }
-    this.forget(seq);
+    await this.forget(seq);
   }
 
   /** Drops a segment from the books; the byte count is recomputed from what is on disk. */
-  private forget(seq: number): void {
+  private async forget(seq: number): Promise<void> {
     this.segments.splice(this.segments.indexOf(seq), 1);
-    this.totalBytes = this.segments.reduce((sum, s) => sum + this.sizeOf(s), 0);
+    let total = 0;
+    for (const s of this.segments) total += await this.sizeOf(s);
+    this.totalBytes = total;
     if (this.segments.length === 0) this.segments.push(seq + 1);
     if (this.segments.length === 1) this.activeBytes = this.totalBytes;
   }
@@ -118,9 +145,9 @@ export class DiskSpool {
     this.activeBytes = 0;
   }
 
-  private sizeOf(seq: number): number {
+  private async sizeOf(seq: number): Promise<number> {
     try {
-      return statSync(this.path(seq)).size;
+      return (await stat(this.path(seq))).size;
     } catch {
       return 0;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { PassThrough } from 'node:stream';
-import { formatEta, Progress } from '../../../src/cli/progress.js';
+import { Progress } from '../../../src/cli/progress.js';
+import { formatSpan as formatEta } from '../../../src/util/time.js';
 
 function capture(isTTY: boolean) {
   const stream = Object.assign(new PassThrough(), { isTTY });
@@ -13,7 +14,13 @@ describe('Progress', () => {
   test('plain lines off a TTY, at most one per interval and always the last', () => {
     let now = 0;
     const out = capture(false);
-    const progress = new Progress('backfill', 4, out.stream, { nowMs: () => now }, { everyMs: 5000 });
+    const progress = new Progress(
+      'backfill',
+      4,
+      out.stream,
+      { nowMs: () => now, monotonicMs: () => now },
+      { everyMs: 5000 },
+    );
     now = 6000;
     progress.tick(10);
     now = 7000;
@@ -30,7 +37,7 @@ describe('Progress', () => {
   test('a bar redrawn in place on a TTY', () => {
     let now = 0;
     const out = capture(true);
-    const progress = new Progress('backfill', 2, out.stream, { nowMs: () => now });
+    const progress = new Progress('backfill', 2, out.stream, { nowMs: () => now, monotonicMs: () => now });
     now = 1000;
     progress.tick(1);
     progress.finish();
@@ -46,7 +53,7 @@ describe('Progress', () => {
       'backfill',
       40,
       out.stream,
-      { nowMs: () => now },
+      { nowMs: () => now, monotonicMs: () => now },
       {
         windowsPer5Min: 10,
         everyMs: 0,

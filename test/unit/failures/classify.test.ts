@@ -34,8 +34,15 @@ describe('classifyInfluxAnswer', () => {
   test('throttle: 429', () => {
     expect(classifyInfluxAnswer({ kind: 'http', status: 429 })).toBe('throttle');
   });
-  test('drop: 400 (type conflict, bad line), 413, 422', () => {
-    for (const status of [400, 413, 422]) expect(classifyInfluxAnswer({ kind: 'http', status })).toBe('drop');
+  test('drop: 400 (type conflict, bad line), 422', () => {
+    for (const status of [400, 422]) expect(classifyInfluxAnswer({ kind: 'http', status })).toBe('drop');
+  });
+  test('split: 413 (the body is too large: send it in halves)', () => {
+    expect(classifyInfluxAnswer({ kind: 'http', status: 413 })).toBe('split');
+  });
+  test("drop: an answer node's HTTP parser cannot read (influxd echoing a refused line into a header)", () => {
+    expect(classifyInfluxAnswer({ kind: 'network', code: 'HPE_INVALID_HEADER_TOKEN' })).toBe('drop');
+    expect(classifyInfluxAnswer({ kind: 'network', code: 'ECONNRESET' })).toBe('retry');
   });
   test('fatal: 401, 403, 404 (no such database)', () => {
     for (const status of [401, 403, 404])

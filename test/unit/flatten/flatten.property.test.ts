@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
 import { makeQuery } from '../../fixtures/query.js';
 import { flattenTraffic, MEASUREMENT } from '../../../src/flatten/flatten.js';
-import { appendSeriesLines } from '../../../src/sink/influx/lineProtocol.js';
+import { encodeBody } from '../../../src/sink/influx/lineProtocol.js';
 import { parseRadarResult } from '../../../src/radar/response.js';
 import { parseLine } from '../../harness/lineProtocolParser.js';
 
@@ -40,9 +40,8 @@ describe('flatten, property-based', () => {
           }
           const response = parseRadarResult({ meta: {}, serie_0: serie }, [['serie_0']]);
           const { groups, pointCount } = flattenTraffic(query, { startMs: 0, endMs: 1000 * H }, response);
-          const lines: string[] = [];
-          for (const group of groups)
-            appendSeriesLines(lines, MEASUREMENT.traffic, group.tags, 'value', group.timeTexts, group.values);
+          const lines = [...encodeBody({ groups, points: [] }).body.lines];
+          expect(groups.every((g) => g.measurement === MEASUREMENT.traffic)).toBe(true);
           expect(pointCount).toBe(buckets * keys.length);
           expect(lines).toHaveLength(pointCount);
           for (const line of lines) {

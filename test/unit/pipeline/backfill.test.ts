@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeQuery } from '../../fixtures/query.js';
+import { NOTHING_WRITTEN } from '../../../src/sink/outcome.js';
 import {
   advanceCursor,
   backfillPlanSummary,
@@ -54,8 +55,7 @@ describe('advanceCursor', () => {
   const result = (k: number) => ({
     window: { startMs: k * W, endMs: (k + 1) * W },
     fetched: true,
-    points: 1,
-    rejected: 0,
+    written: { ...NOTHING_WRITTEN, acknowledged: 1 },
     lastUpdatedMs: undefined,
     missingBuckets: 0,
   });

@@ -9,10 +9,12 @@ import { ServiceError } from '../../../src/errors.js';
 import { Semaphore } from '../../../src/util/semaphore.js';
 import { StrictlyIncreasingTimes } from '../../../src/util/time.js';
 import { makeQuery } from '../../fixtures/query.js';
+import { memorySink } from '../../fixtures/memorySink.js';
+import { BackgroundWriter } from '../../../src/sink/background.js';
 
 const W = 7 * 86_400_000;
 const windows: Window[] = [0, 1, 2, 3, 4].map((k) => ({ startMs: k * W, endMs: (k + 1) * W }));
-const clock = { nowMs: () => 100 * W };
+const clock = { nowMs: () => 100 * W, monotonicMs: () => 0 };
 
 /** Radar for one window: answers after `delayMs(k)`, or fails for the windows in `failing`. */
 function fakeDeps(options: { delayMs?: (k: number) => number; failing?: number[] } = {}) {
@@ -46,14 +48,10 @@ function fakeDeps(options: { delayMs?: (k: number) => number; failing?: number[]
   } as unknown as RadarClient;
   const deps: PipelineDeps = {
     client,
-    sink: {
-      description: 'memory',
-      async write(batch) {
-        if (batch.groups.length > 0) written.push(batch.groups[0]!.timesMs[0]! / W);
-        return { refused: 0, refusedFromGroups: 0 };
-      },
-      async close() {},
-    },
+    sink: memorySink((batch) => {
+      if (batch.groups.length > 0) written.push(batch.groups[0]!.timesMs[0]! / W);
+    }),
+    failureRecords: new BackgroundWriter(memorySink(), createLogger({ silent: true }), 'records'),
     logger: createLogger({ silent: true }),
     clock,
     recordTimes: new StrictlyIncreasingTimes(clock),
@@ -69,7 +67,7 @@ describe('runQuery', () => {
       parallel: 3,
       onWindow: (result) => void reported.push(result.window.startMs / W),
     });
-    expect(outcome).toMatchObject({ ok: true, aborted: false, points: 5 });
+    expect(outcome).toMatchObject({ ok: true, aborted: false, written: { acknowledged: 5 } });
     expect(reported).toEqual([0, 1, 2, 3, 4]);
   });
 

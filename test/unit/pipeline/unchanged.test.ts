@@ -18,7 +18,7 @@ function group(key: string, values: Record<number, number>): TrafficGroup {
 }
 
 function clockAt(ms: number) {
-  const clock = { ms, nowMs: () => clock.ms };
+  const clock = { ms, nowMs: () => clock.ms, monotonicMs: () => clock.ms };
   return clock;
 }
 

@@ -9,7 +9,7 @@ describe('RateLimiter', () => {
   afterEach(() => {
     jest.useRealTimers();
   });
-  const clock = { nowMs: () => Date.now() };
+  const clock = { nowMs: () => Date.now(), monotonicMs: () => Date.now() };
 
   async function startedAfter(limiter: RateLimiter, ms: number): Promise<number> {
     await jest.advanceTimersByTimeAsync(ms);
@@ -20,7 +20,8 @@ describe('RateLimiter', () => {
     const limiter = new RateLimiter(3, 10, clock);
     for (let i = 0; i < 5; i++) void limiter.acquire().then(() => limiter.release());
     expect(await startedAfter(limiter, 0)).toBe(3);
-    expect(await startedAfter(limiter, RATE_WINDOW_MS - 10)).toBe(3);
+    // Each start counts for the span and its margin (RATE_SPAN_MARGIN: 10 s of 5 minutes).
+    expect(await startedAfter(limiter, RATE_WINDOW_MS + 10_000 - 10)).toBe(3);
     expect(await startedAfter(limiter, 20)).toBe(5);
   });
 
@@ -39,12 +40,58 @@ describe('RateLimiter', () => {
 
   test('a pause holds every request until it ends, and a shorter pause does not shorten it', async () => {
     const limiter = new RateLimiter(100, 10, clock);
-    limiter.pauseUntil(Date.now() + 2000);
-    limiter.pauseUntil(Date.now() + 500);
+    limiter.pauseFor(2000);
+    limiter.pauseFor(500);
     void limiter.acquire();
     void limiter.acquire();
     expect(await startedAfter(limiter, 1999)).toBe(0);
     expect(await startedAfter(limiter, 1)).toBe(2);
+  });
+});
+
+describe('RateLimiter against a server that counts by its own clock', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+
+  test('requests reaching Radar up to 8 s late (latency, clock skew) never exceed the limit in any of its spans', async () => {
+    const clock = { nowMs: () => Date.now(), monotonicMs: () => Date.now() };
+    const limit = 30;
+    const limiter = new RateLimiter(limit, 100, clock);
+    // Radar's view: when each request arrives by its clock. The first span's requests arrive 8 s late
+    // (a slow network, or Radar's clock 8 s behind ours), the next span's on time.
+    const arrivals: number[] = [];
+    for (let i = 0; i < 4 * limit; i++)
+      void limiter.acquire().then(() => {
+        arrivals.push(Date.now() + (i < limit ? 8_000 : 0));
+        limiter.release();
+      });
+    await jest.advanceTimersByTimeAsync(4 * RATE_WINDOW_MS);
+    expect(arrivals).toHaveLength(4 * limit);
+    arrivals.sort((a, b) => a - b);
+    // The most arrivals any 5-minute span of Radar's clock holds.
+    let most = 0;
+    for (let i = 0, j = 0; i < arrivals.length; i++) {
+      while (arrivals[i]! - arrivals[j]! >= RATE_WINDOW_MS) j++;
+      most = Math.max(most, i - j + 1);
+    }
+    expect(most).toBeLessThanOrEqual(limit);
+  });
+
+  test('a step of the wall clock neither stalls nor releases waiting requests', async () => {
+    let wallStepMs = 0;
+    const clock = { nowMs: () => Date.now() + wallStepMs, monotonicMs: () => performance.now() };
+    const limiter = new RateLimiter(1, 10, clock);
+    void limiter.acquire().then(() => limiter.release());
+    let second = false;
+    void limiter.acquire().then(() => (second = true));
+    wallStepMs = -3_600_000;
+    await jest.advanceTimersByTimeAsync(RATE_WINDOW_MS + 10_000 + 1);
+    expect(second).toBe(true);
+    expect(limiter.waiting).toBeUndefined();
   });
 });
 

@@ -9,6 +9,8 @@ import { Metrics } from '../../../src/service/metrics.js';
 import { StateStore } from '../../../src/state/store.js';
 import { StrictlyIncreasingTimes, systemClock } from '../../../src/util/time.js';
 import { makeQuery } from '../../fixtures/query.js';
+import { memorySink } from '../../fixtures/memorySink.js';
+import { BackgroundWriter } from '../../../src/sink/background.js';
 
 /**
  * A Radar whose requests are on the wire for `delayMs`: like the real client, only `cancel` (the end
@@ -65,11 +67,8 @@ function daemonWith(delayMs: number, calls: { n: number }, graceMs: number) {
     },
     {
       client,
-      sink: {
-        description: 'memory',
-        write: async () => ({ refused: 0, refusedFromGroups: 0 }),
-        close: async () => {},
-      },
+      sink: memorySink(),
+      failureRecords: new BackgroundWriter(memorySink(), createLogger({ silent: true }), 'records'),
       logger: createLogger({ silent: true }),
       clock: systemClock,
       recordTimes: new StrictlyIncreasingTimes(systemClock),

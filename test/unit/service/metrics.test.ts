@@ -1,58 +1,43 @@
 import { describe, expect, test } from '@jest/globals';
-import { LineBatch } from '../../../src/sink/influx/lineBatch.js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createLogger } from '../../../src/log.js';
 import { Metrics } from '../../../src/service/metrics.js';
-import { DeadLetters } from '../../../src/sink/influx/deadLetters.js';
-import { DeliveringSink } from '../../../src/sink/influx/deliveringSink.js';
-import { InfluxWriteError, type LineWriter } from '../../../src/sink/influx/lineWriter.js';
-import { DiskSpool } from '../../../src/sink/influx/spool.js';
+import { countedSink } from '../../../src/service/countedSink.js';
+import { NOTHING_WRITTEN } from '../../../src/sink/outcome.js';
+import { memorySink } from '../../fixtures/memorySink.js';
 
-class SwitchableInflux implements LineWriter {
-  readonly description = 'switchable';
-  down = true;
-  async write(): Promise<void> {
-    if (this.down) throw new InfluxWriteError('connect ECONNREFUSED', 'retry');
-  }
-  async close(): Promise<void> {}
-}
-
-describe('Metrics: each counter means what its help text says', () => {
-  test('points_written_total counts what InfluxDB acknowledged, not what was only spooled', async () => {
+describe('Metrics: each counter means what its help text says, from write outcomes', () => {
+  test('points_written_total counts what InfluxDB acknowledged, not what was spooled or refused', async () => {
     const metrics = new Metrics();
-    const dir = mkdtempSync(join(tmpdir(), 'metrics-'));
-    const influx = new SwitchableInflux();
-    const sink = new DeliveringSink(
-      influx,
-      new DiskSpool(join(dir, 'spool')),
-      new DeadLetters(join(dir, 'dead.jsonl')),
-      createLogger({ silent: true }),
-      { maxSpoolBytes: 1e9, retryMinDelayMs: 5, retryMaxDelayMs: 10, observer: metrics },
-    );
-    await sink.write(LineBatch.of(['a 1', 'b 2', 'c 3']));
-    expect(metrics.totals).toMatchObject({ points_written_total: 0, spooled_points_total: 3 });
-    influx.down = false;
-    await sink.drain();
-    expect(metrics.totals).toMatchObject({ points_written_total: 3, replayed_points_total: 3 });
-    await sink.close();
+    metrics.written({
+      acknowledged: 5,
+      spooled: 3,
+      refusedByEncoder: [{ reason: 'empty key', points: 1 }],
+      refusedByDatabase: [{ reason: 'beyond retention', points: 2 }],
+    });
+    expect(metrics.totals).toMatchObject({
+      points_written_total: 5,
+      spooled_points_total: 3,
+      dead_letter_points_total: 3,
+    });
+    metrics.replayed({ ...NOTHING_WRITTEN, acknowledged: 3 });
+    expect(metrics.totals).toMatchObject({ points_written_total: 8, replayed_points_total: 3 });
     expect(await metrics.registry.getSingleMetricAsString('radar_netflows_points_written_total')).toMatch(
-      /radar_netflows_points_written_total 3$/m,
+      /radar_netflows_points_written_total 8$/m,
     );
   });
 
-  test('points line protocol cannot carry count as dead letters', () => {
+  test('every write through the counted sink is counted once', async () => {
     const metrics = new Metrics();
-    metrics.windowDone({
-      window: { startMs: 0, endMs: 1 },
-      fetched: true,
-      points: 10,
-      rejected: 4,
-      lastUpdatedMs: undefined,
-      missingBuckets: 0,
-    });
-    expect(metrics.totals.dead_letter_points_total).toBe(4);
-    expect(metrics.totals.points_written_total).toBe(0);
+    const sink = countedSink(memorySink(), metrics);
+    await sink.write({ groups: [], points: [{ measurement: 'm', tags: {}, fields: { f: 1 }, timeMs: 1 }] });
+    expect(metrics.totals.points_written_total).toBe(1);
+  });
+
+  test('process metrics keep their standard names, beside radar_netflows_build_info', async () => {
+    const metrics = new Metrics(undefined, { version: '9.9.9' });
+    const text = await metrics.registry.metrics();
+    expect(text).toMatch(/^process_cpu_seconds_total /m);
+    expect(text).toMatch(/^nodejs_heap_size_used_bytes /m);
+    expect(text).not.toMatch(/radar_netflows_process_|radar_netflows_nodejs_/);
+    expect(text).toMatch(/^radar_netflows_build_info\{version="9\.9\.9",node="v\d+\.\d+\.\d+"\} 1$/m);
   });
 });

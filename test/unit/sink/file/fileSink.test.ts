@@ -40,9 +40,28 @@ describe('FileSink (--dry-run)', () => {
       'radar_netflows,group_key=US,job=j value=1.5 1000\nradar_netflows,group_key=US,job=j value=2 2000\n' +
         'radar_fetches,job=j points=2i 5\n',
     );
-    expect(report).toEqual({ refused: 1, refusedFromGroups: 1 });
+    expect(report).toEqual({
+      acknowledged: 3,
+      spooled: 0,
+      refusedByEncoder: [{ reason: 'tag group_key "bad\\nkey" contains a line break', points: 1 }],
+      refusedByDatabase: [],
+    });
     expect(errors).toEqual([
       expect.stringMatching(/^1 points cannot be written as line protocol \(not written\)/),
     ]);
+  });
+
+  test('waits for a reader that does not keep up, instead of buffering everything', async () => {
+    const out = new PassThrough({ highWaterMark: 64 });
+    const logger = { error: () => undefined } as unknown as Logger;
+    const sink = new FileSink(out, logger);
+    let done = false;
+    const writing = sink.write(batch).then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(done).toBe(false);
+    expect(out.writableLength).toBeGreaterThan(0);
+    out.resume();
+    await writing;
+    expect(done).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { describeTransportError } from '../../../../src/failures/transportError.js';
 import { PostTimeoutError } from '../../../../src/failures/transportError.js';
 import { postText } from '../../../../src/sink/influx/httpPost.js';
@@ -55,5 +55,33 @@ describe('postText', () => {
       (e: unknown) => e,
     );
     expect(describeTransportError(error, 1000).answer).toEqual({ kind: 'network', code: 'ECONNREFUSED' });
+  });
+
+  test('an answer whose header holds raw control bytes (influxd echoing a refused line) is still read', async () => {
+    // influxd copies the line it cannot parse into X-Influxdb-Error, bytes and all (httpd/handler.go).
+    const raw = net.createServer((socket) => {
+      socket.once('data', () => {
+        const body = '{"error":"unable to parse \'\u0001garbage\': invalid field format"}';
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nX-Influxdb-Error: unable to parse '\u0001\u0002garbage'\r\n` +
+            `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        );
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    try {
+      const answer = await postText(
+        new URL(`http://127.0.0.1:${(raw.address() as AddressInfo).port}/write`),
+        'x',
+        {
+          headers: {},
+          timeoutMs: 1000,
+        },
+      );
+      expect(answer.statusCode).toBe(400);
+      expect(answer.body).toContain('unable to parse');
+    } finally {
+      await new Promise<void>((r) => raw.close(() => r()));
+    }
   });
 });

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { createLogger } from '../../../../src/log.js';
 import type { PointBatch, TrafficGroup } from '../../../../src/model/point.js';
 import { DeadLetters } from '../../../../src/sink/influx/deadLetters.js';
-import { DeliveringSink } from '../../../../src/sink/influx/deliveringSink.js';
+import { SpoolingWriter } from '../../../../src/sink/influx/spoolingWriter.js';
+import { systemClock } from '../../../../src/util/time.js';
 import { chunks, InfluxSink } from '../../../../src/sink/influx/influxSink.js';
 import type { LineWriter } from '../../../../src/sink/influx/lineWriter.js';
 import { DiskSpool } from '../../../../src/sink/influx/spool.js';
@@ -22,34 +23,51 @@ class Recorder implements LineWriter {
 }
 
 describe('InfluxSink', () => {
-  test('encodes points; those line protocol cannot carry go to the dead letters with the reason', async () => {
+  test('encodes points; those line protocol cannot carry go to the dead letters, each with its own reason', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'influx-sink-'));
     const recorder = new Recorder();
     const logger = createLogger({ silent: true });
-    const dead = new DeadLetters(join(dir, 'dead.jsonl'));
-    const delivery = new DeliveringSink(recorder, new DiskSpool(join(dir, 'spool')), dead, logger, {
+    const dead = new DeadLetters(join(dir, 'dead.jsonl'), systemClock);
+    const writer = new SpoolingWriter(recorder, new DiskSpool(join(dir, 'spool')), dead, logger, {
+      clock: systemClock,
       maxSpoolBytes: 1e9,
+      stallAfterMs: 1000,
+    });
+    const group = (k: string, times: number[]) => ({
+      measurement: 'm',
+      field: 'value',
+      tags: { k },
+      timesMs: times,
+      timeTexts: times.map(String),
+      values: times.map(() => 1),
     });
     const batch: PointBatch = {
-      groups: [
-        { measurement: 'm', field: 'value', tags: { k: 'ok' }, timesMs: [1], timeTexts: ['1'], values: [1] },
-        {
-          measurement: 'm',
-          field: 'value',
-          tags: { k: 'trailing\\' },
-          timesMs: [1, 2],
-          timeTexts: ['1', '2'],
-          values: [1, 2],
-        },
-      ],
+      groups: [group('ok', [1]), group('trailing\\', [1, 2]), group('', [3])],
       points: [],
     };
-    const report = await new InfluxSink(delivery, dead, logger).write(batch);
+    const outcome = await new InfluxSink(writer, dead, logger).write(batch);
     expect(recorder.lines).toEqual(['m,k=ok value=1 1']);
-    expect(report).toEqual({ refused: 2, refusedFromGroups: 2 });
-    const letters = readFileSync(dead.file, 'utf8').trim().split('\n');
-    expect(letters).toHaveLength(2);
-    expect(letters[0]).toMatch(/backslash before \\"the end\\"/);
+    expect(outcome).toEqual({
+      acknowledged: 1,
+      spooled: 0,
+      refusedByEncoder: [
+        {
+          reason: 'tag k "trailing\\\\" has a backslash before "the end", which InfluxDB cannot store',
+          points: 2,
+        },
+        { reason: 'tag k "" is empty', points: 1 },
+      ],
+      refusedByDatabase: [],
+    });
+    const letters = readFileSync(dead.file, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { reason: string; point: { tags: { k: string } } });
+    expect(letters.map((l) => [l.point.tags.k, /empty/.test(l.reason)])).toEqual([
+      ['trailing\\', false],
+      ['trailing\\', false],
+      ['', true],
+    ]);
   });
 });
 

@@ -7,49 +7,60 @@ import { DiskSpool } from '../../../../src/sink/influx/spool.js';
 const dir = () => join(mkdtempSync(join(tmpdir(), 'spool-')), 'spool');
 
 describe('DiskSpool', () => {
-  test('hands back lines oldest segment first and forgets removed segments', () => {
+  test('hands back lines oldest segment first and forgets removed segments', async () => {
     const spool = new DiskSpool(dir(), 20);
     expect(spool.isEmpty).toBe(true);
-    spool.append(['a 1', 'b 2', 'c 3', 'd 4', 'e 5', 'f 6']);
-    spool.append(['g 7']);
+    await spool.append(['a 1', 'b 2', 'c 3', 'd 4', 'e 5', 'f 6']);
+    await spool.append(['g 7']);
     expect(spool.bytes).toBe(28);
-    const first = spool.oldest()!;
+    const first = (await spool.oldest())!;
     expect(first.lines).toEqual(['a 1', 'b 2', 'c 3', 'd 4', 'e 5', 'f 6']);
-    spool.remove(first.seq);
-    const second = spool.oldest()!;
+    await spool.remove(first.seq);
+    const second = (await spool.oldest())!;
     expect(second.lines).toEqual(['g 7']);
-    spool.remove(second.seq);
+    await spool.remove(second.seq);
     expect(spool.isEmpty).toBe(true);
-    expect(spool.oldest()).toBeUndefined();
+    expect(await spool.oldest()).toBeUndefined();
   });
 
-  test('a new process finds what an earlier one left, and appends after it', () => {
+  test('appends asked for together are made one after the other, each whole', async () => {
+    const spool = new DiskSpool(dir(), 10);
+    await Promise.all(Array.from({ length: 20 }, (_, i) => spool.append([`line ${i}`, `more ${i}`])));
+    const lines: string[] = [];
+    for (let segment = await spool.oldest(); segment; segment = await spool.oldest()) {
+      lines.push(...segment.lines);
+      await spool.remove(segment.seq);
+    }
+    expect(lines).toEqual(Array.from({ length: 20 }, (_, i) => [`line ${i}`, `more ${i}`]).flat());
+  });
+
+  test('a new process finds what an earlier one left, and appends after it', async () => {
     const path = dir();
-    new DiskSpool(path).append(['old 1']);
+    await new DiskSpool(path).append(['old 1']);
     const spool = new DiskSpool(path);
-    spool.append(['new 2']);
-    expect(spool.oldest()!.lines).toEqual(['old 1']);
+    await spool.append(['new 2']);
+    expect((await spool.oldest())!.lines).toEqual(['old 1']);
     expect(readdirSync(path)).toHaveLength(2);
   });
 
-  test('drops half a line left by kill -9 during an append', () => {
+  test('drops half a line left by kill -9 during an append', async () => {
     const path = dir();
-    new DiskSpool(path).append(['whole 1']);
+    await new DiskSpool(path).append(['whole 1']);
     appendFileSync(join(path, readdirSync(path)[0]!), 'half a li');
     const spool = new DiskSpool(path);
     expect(spool.bytes).toBe(8);
-    expect(spool.oldest()!.lines).toEqual(['whole 1']);
+    expect((await spool.oldest())!.lines).toEqual(['whole 1']);
   });
 
-  test('a segment deleted behind its back (another process, a full disk) is forgotten, not a crash', () => {
+  test('a segment deleted behind its back (another process, a full disk) is forgotten, not a crash', async () => {
     const path = dir();
     const spool = new DiskSpool(path);
-    spool.append(['gone 1']);
+    await spool.append(['gone 1']);
     for (const file of readdirSync(path)) rmSync(join(path, file));
-    expect(() => spool.oldest()).not.toThrow();
-    expect(spool.oldest()).toBeUndefined();
+    await expect(spool.oldest()).resolves.toBeUndefined();
+    expect(await spool.oldest()).toBeUndefined();
     expect(spool.isEmpty).toBe(true);
-    spool.append(['next 2']);
-    expect(spool.oldest()!.lines).toEqual(['next 2']);
+    await spool.append(['next 2']);
+    expect((await spool.oldest())!.lines).toEqual(['next 2']);
   });
 });

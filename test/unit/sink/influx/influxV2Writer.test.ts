@@ -4,11 +4,11 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InfluxSettings } from '../../../../src/model/settings.js';
 import { apiFromVersion } from '../../../../src/sink/influx/connect.js';
-import { InfluxV2Sink } from '../../../../src/sink/influx/influxV2.js';
+import { InfluxV2Writer } from '../../../../src/sink/influx/influxV2Writer.js';
 import { InfluxWriteError } from '../../../../src/sink/influx/lineWriter.js';
 
 /** A stand-in for InfluxDB 2.x's /api/v2/write that records what it was sent. */
-describe('InfluxV2Sink', () => {
+describe('InfluxV2Writer', () => {
   const received: { url: string; auth: string | undefined; body: string }[] = [];
   let answer = { status: 204, body: '' };
   const server = http.createServer((req, res) => {
@@ -42,7 +42,7 @@ describe('InfluxV2Sink', () => {
   test('writes batches to /api/v2/write with org, bucket, ms precision and the token', async () => {
     received.length = 0;
     answer = { status: 204, body: '' };
-    const sink = new InfluxV2Sink(settings, 'v2.7.4');
+    const sink = new InfluxV2Writer(settings, 'v2.7.4');
     await sink.write(LineBatch.of(['m v=1 1', 'm v=2 2', 'm v=3 3']));
     await sink.close();
     expect(received.map((r) => r.body)).toEqual(['m v=1 1\nm v=2 2', 'm v=3 3']);
@@ -56,12 +56,20 @@ describe('InfluxV2Sink', () => {
     expect(received[0]!.auth).toBe('Token tok-secret-123');
   });
 
+  test('posts the very bytes of the body the encoder made (the 1.x path posts the same)', async () => {
+    received.length = 0;
+    answer = { status: 204, body: '' };
+    const body = Buffer.from('m,k=東京\\ x v=1 1\nm,k=ü v=2 2', 'utf8');
+    await new InfluxV2Writer(settings, 'v2.7.4').write(new LineBatch(body, 2, () => []));
+    expect(received.map((r) => r.body)).toEqual([body.toString('utf8')]);
+  });
+
   test('a refused write is an InfluxWriteError with the server reason, classified, token-free', async () => {
     answer = {
       status: 422,
       body: JSON.stringify({ code: 'unprocessable entity', message: 'field type conflict tok-secret-123' }),
     };
-    const sink = new InfluxV2Sink(settings, 'v2.7.4');
+    const sink = new InfluxV2Writer(settings, 'v2.7.4');
     const error = await sink.write(LineBatch.of(['m v=1 1'])).then(
       () => undefined,
       (e: unknown) => e,
@@ -74,7 +82,7 @@ describe('InfluxV2Sink', () => {
 
   test('a 503 is retryable', async () => {
     answer = { status: 503, body: '{"message":"busy"}' };
-    const error = await new InfluxV2Sink(settings, 'v2.7.4').write(LineBatch.of(['m v=1 1'])).then(
+    const error = await new InfluxV2Writer(settings, 'v2.7.4').write(LineBatch.of(['m v=1 1'])).then(
       () => undefined,
       (e: unknown) => e,
     );
@@ -82,7 +90,7 @@ describe('InfluxV2Sink', () => {
   });
 
   test('a bucket and a token are required', () => {
-    expect(() => new InfluxV2Sink({ ...settings, token: undefined }, 'v2.7.4')).toThrow(
+    expect(() => new InfluxV2Writer({ ...settings, token: undefined }, 'v2.7.4')).toThrow(
       /needs INFLUX_BUCKET and INFLUX_TOKEN/,
     );
   });

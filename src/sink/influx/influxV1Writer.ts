@@ -5,10 +5,11 @@ import { describeTransportError } from '../../failures/transportError.js';
 import { postText } from './httpPost.js';
 import { batches } from '../sink.js';
 import { LineBatch } from './lineBatch.js';
-import { InfluxWriteError, type LineWriter } from './lineWriter.js';
+import { fatalKindOf, InfluxWriteError, type LineWriter } from './lineWriter.js';
+import { serverReason } from './refusals.js';
 
 /** InfluxDB 1.x: POST /write?db=&rp=&precision=ms, user and password by basic auth. */
-export class InfluxV1Sink implements LineWriter {
+export class InfluxV1Writer implements LineWriter {
   readonly description: string;
 
   constructor(
@@ -60,12 +61,15 @@ export class InfluxV1Sink implements LineWriter {
   private async createDatabase(): Promise<void> {
     const { database } = this.settings;
     const answer = await this.post('/query', { q: `CREATE DATABASE ${quoteIdentifier(database)}` }, '');
-    if (answer.statusCode >= 300)
-      throw this.httpError(
+    if (answer.statusCode >= 300) {
+      const error = this.httpError(
         `has no database "${database}" and could not create it (create it, or set INFLUX_USERNAME to a user allowed to)`,
         answer.statusCode,
         answer.body,
       );
+      // A user who may not create it is a setting to fix, whatever the status says.
+      throw new InfluxWriteError(error.message, 'fatal', { fatal: fatalKindOf(answer.statusCode) });
+    }
   }
 
   async close(): Promise<void> {}
@@ -86,13 +90,13 @@ export class InfluxV1Sink implements LineWriter {
       throw new InfluxWriteError(
         `InfluxDB at ${this.settings.url} could not be reached: ${detail}`,
         classifyInfluxAnswer(answer),
-        undefined,
-        error,
+        { cause: error },
       );
     }
   }
 
   private httpError(what: string, status: number, body: string): InfluxWriteError {
+    const secrets = [this.settings.password];
     const reason = serverReason(body);
     const hint =
       status === 401 || status === 403
@@ -100,26 +104,17 @@ export class InfluxV1Sink implements LineWriter {
           ? ': check INFLUX_USERNAME and INFLUX_PASSWORD, and that the user may write to the database'
           : ': this InfluxDB requires authentication: set INFLUX_USERNAME and INFLUX_PASSWORD'
         : '';
-    const message = redact(`InfluxDB ${what}: HTTP ${status}: ${reason}${hint}`, [this.settings.password]);
-    return new InfluxWriteError(message, classifyInfluxAnswer({ kind: 'http', status }), status);
+    const message = redact(`InfluxDB ${what}: HTTP ${status}: ${reason}${hint}`, secrets);
+    return new InfluxWriteError(message, classifyInfluxAnswer({ kind: 'http', status }), {
+      fatal: fatalKindOf(status),
+      body: redact(body, secrets),
+    });
   }
 }
 
 /** InfluxDB 1.x answers a write to a missing database with 404 `database not found: "x"`. */
 function isDatabaseNotFound(answer: { statusCode: number; body: string }): boolean {
   return answer.statusCode === 404 && /database not found/i.test(answer.body);
-}
-
-/** InfluxDB answers `{"error":"…"}`; fall back to the raw text. */
-export function serverReason(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: unknown; message?: unknown };
-    const reason = parsed.error ?? parsed.message;
-    if (typeof reason === 'string') return reason;
-  } catch {
-    // not JSON: use the text
-  }
-  return body.trim().slice(0, 300) || '(empty body)';
 }
 
 export function quoteIdentifier(name: string): string {
