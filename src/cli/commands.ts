@@ -184,13 +184,17 @@ export async function finishOneShot(
     io.stderr.write(
       `error: ${refusals}; kept in the dead letters (radar-netflows dead-letters lists them)\n`,
     );
+  if (health.refusedOnReplay)
+    io.stderr.write(
+      `error: InfluxDB refused ${health.refusedOnReplay} points waiting in the spool; kept in the dead letters (radar-netflows dead-letters lists them)\n`,
+    );
   if (health.backlogBytes > 0) {
     io.stderr.write(
       `warning: InfluxDB did not take every point${health.lastError ? ` (${health.lastError})` : ''}; ` +
         `${health.backlogBytes} bytes wait in ${health.backlogDir ?? 'the spool'} and are written first by the next run\n`,
     );
   }
-  if (failed.length > spoolFull.length || refusals) return EXIT.failed;
+  if (failed.length > spoolFull.length || refusals || health.refusedOnReplay) return EXIT.failed;
   return health.backlogBytes > 0 ? EXIT.spooled : EXIT.ok;
 }
 

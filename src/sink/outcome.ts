@@ -85,5 +85,7 @@ export interface SinkHealth {
   stalledForMs?: number;
   /** Why the database last failed to take a write, while it still fails. */
   lastError?: string;
+  /** Points refused for good while the spool was replayed, since the sink opened (in the dead letters). */
+  refusedOnReplay?: number;
   fatal?: SinkFatal;
 }

@@ -17,7 +17,13 @@ export class Influxd {
    * With `auth`, the server requires credentials; start() creates this admin, which the harness's own
    * queries use.
    */
-  constructor(readonly options: { auth?: { user: string; password: string } } = {}) {}
+  constructor(
+    readonly options: {
+      auth?: { user: string; password: string };
+      /** More `[data]` settings: limits that make the server refuse (max-values-per-tag …). */
+      data?: Record<string, number>;
+    } = {},
+  ) {}
   private process: ChildProcess | undefined;
   /** The server's process id while it runs (benchmarks read its CPU time). */
   get pid(): number | undefined {
@@ -46,6 +52,9 @@ bind-address = "127.0.0.1:${this.rpcPort}"
   dir = "${this.dir}/data"
   wal-dir = "${this.dir}/wal"
   query-log-enabled = false
+${Object.entries(this.options.data ?? {})
+  .map(([key, value]) => `  ${key} = ${value}`)
+  .join('\n')}
 [http]
   bind-address = "127.0.0.1:${this.httpPort}"
   log-enabled = false

@@ -1,9 +1,14 @@
-/** An HTTP proxy on loopback that holds answers back, to play an InfluxDB slower than the timeout. */
+/**
+ * An HTTP proxy on loopback in front of InfluxDB: holds answers back (an InfluxDB slower than the
+ * timeout), and counts the write requests it passes on.
+ */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export class SlowProxy {
   delayMs = 0;
+  /** Write requests passed on (/write, /api/v2/write). */
+  writeRequests = 0;
   private server: http.Server | undefined;
   url = '';
 
@@ -14,7 +19,9 @@ export class SlowProxy {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        const delay = req.url?.startsWith('/write') ? this.delayMs : 0;
+        const write = /^\/(api\/v2\/)?write/.test(req.url ?? '');
+        if (write) this.writeRequests++;
+        const delay = write ? this.delayMs : 0;
         setTimeout(() => {
           const upstream = http.request(
             this.target + (req.url ?? '/'),

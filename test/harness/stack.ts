@@ -41,9 +41,16 @@ export const SIM_DATE_END_INCLUSIVE = process.env.RADAR_SIM_DATE_END !== 'exclus
 
 export function useStack(
   name: string,
-  options: { fixedHorizon?: boolean; influxAuth?: { user: string; password: string } } = {},
+  options: {
+    fixedHorizon?: boolean;
+    influxAuth?: { user: string; password: string };
+    influxData?: Record<string, number>;
+  } = {},
 ): Stack {
-  const influx = new Influxd(options.influxAuth ? { auth: options.influxAuth } : {});
+  const influx = new Influxd({
+    ...(options.influxAuth ? { auth: options.influxAuth } : {}),
+    ...(options.influxData ? { data: options.influxData } : {}),
+  });
   const sim = new RadarSimulator();
   const stack: Stack = {
     influx,

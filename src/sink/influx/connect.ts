@@ -46,6 +46,8 @@ export async function ping(settings: InfluxSettings): Promise<PingAnswer> {
           : `${where} wants a token even on /ping (HTTP ${answer.statusCode}), as InfluxDB 3 Core does: set INFLUX_TOKEN and INFLUX_BUCKET (and influx.apiVersion: 3)`,
       };
     const reason = `${where} answered /ping with HTTP ${answer.statusCode} and no X-Influxdb-Version header`;
+    // A proxy or load balancer in front of an InfluxDB that is down says so with a 5xx: an outage.
+    if (answer.statusCode >= 500) return { kind: 'down', reason };
     if (answer.statusCode >= 200 && answer.statusCode < 300)
       return {
         kind: 'unnamed',

@@ -1,6 +1,6 @@
 import { LineBatch } from './lineBatch.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
-import { readRefusal } from './refusals.js';
+import { droppedCount, readRefusal } from './refusals.js';
 
 /** What became of the lines of one batch written to InfluxDB. */
 export interface Settled {
@@ -63,7 +63,9 @@ export async function settle(
         else await visit(LineBatch.of(rest));
         return;
       }
-      if (lines.length === 1) return refuse(lines, reading.reason);
+      // The answer names no line but says how many it dropped: all of them settles it at once.
+      if (lines.length === 1 || droppedCount(reading.reason) === lines.length)
+        return refuse(lines, reading.reason);
       if (budget <= 0)
         return refuse(
           lines,

@@ -1,7 +1,13 @@
 import { CancelledError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { sleep, type Clock } from '../../util/time.js';
-import { NOTHING_WRITTEN, type SinkFatal, type SinkHealth, type WriteOutcome } from '../outcome.js';
+import {
+  NOTHING_WRITTEN,
+  refusedPoints,
+  type SinkFatal,
+  type SinkHealth,
+  type WriteOutcome,
+} from '../outcome.js';
 import { SpoolFullError } from '../sink.js';
 import type { DeadLetters } from './deadLetters.js';
 import { LineBatch } from './lineBatch.js';
@@ -56,6 +62,7 @@ export class SpoolingWriter {
   private gaveUpOnRoom = false;
   /** When the spool's oldest point last moved (or the spool last became non-empty), monotonic. */
   private headMovedMs: number;
+  private refusedOnReplay = 0;
 
   constructor(
     private readonly inner: LineWriter,
@@ -84,6 +91,7 @@ export class SpoolingWriter {
       full: this.spoolFull,
       ...(backlogBytes > 0 && stillMs > this.options.stallAfterMs ? { stalledForMs: stillMs } : {}),
       ...(this.lastError !== undefined ? { lastError: this.lastError } : {}),
+      ...(this.refusedOnReplay > 0 ? { refusedOnReplay: this.refusedOnReplay } : {}),
       ...(fatal ? { fatal } : {}),
     };
   }
@@ -250,6 +258,7 @@ export class SpoolingWriter {
         delayMs = Math.min(delayMs * 2, this.options.retryMaxDelayMs ?? 30_000);
         continue;
       }
+      this.refusedOnReplay += refusedPoints(done);
       this.options.onReplay?.(done);
       delayMs = this.options.retryMinDelayMs ?? 500;
       this.admitNext();
