@@ -53,7 +53,7 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     const first = doc.errors[0]!;
     throw new ConfigError([problemAt(first.pos[0], `invalid YAML: ${first.message.split('\n')[0]}`)]);
   }
-  const missing = interpolateEnv(doc, env);
+  const missing = interpolateEnv(doc, env, (path) => schemaNodeAt(path)?.type === 'string');
   if (missing.length > 0) {
     throw new ConfigError(
       missing.map((m) =>
@@ -91,14 +91,23 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
       ),
     );
   }
-  const value = doc.getIn(issue.path as unknown[]);
-  const shown = value === undefined ? '' : ` ${JSON.stringify(value)}`;
+  const secret = isSecretPath(issue.path);
+  const value = secret ? undefined : doc.getIn(issue.path as unknown[]);
+  const shown = secret
+    ? ' (value not shown: a secret)'
+    : value === undefined
+      ? ''
+      : ` ${JSON.stringify(value)}`;
   if (issue.code === 'invalid_value') {
     const allowed = issue.values.map(String).join(', ');
     return [at(issue.path, `${where}:${shown} is not allowed; expected one of ${allowed}`)];
   }
   if (issue.code === 'invalid_type') {
-    const got = value === undefined ? 'nothing' : JSON.stringify(value);
+    const got = secret
+      ? `a ${typeof doc.getIn(issue.path as unknown[])} (value not shown: a secret)`
+      : value === undefined
+        ? 'nothing'
+        : JSON.stringify(value);
     const expected =
       issue.expected === 'object'
         ? 'a mapping'
@@ -115,22 +124,33 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
 }
 
 function allowedKeysHint(path: readonly PropertyKey[]): string {
-  const keys = allowedKeysAt(path);
-  return keys ? `; allowed keys: ${keys.join(', ')}` : '';
+  const properties = schemaNodeAt(path)?.properties;
+  return properties ? `; allowed keys: ${Object.keys(properties).join(', ')}` : '';
 }
 
-/** The keys the schema allows in the mapping at `path`, from the schema's JSON Schema (zod's public API). */
-function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
+/** The schema of the value at `path`, from the schema's JSON Schema (zod's public API). */
+function schemaNodeAt(path: readonly PropertyKey[]): JsonSchemaNode | undefined {
   let node: JsonSchemaNode | undefined = configJsonSchema();
   for (const segment of path) {
     node = typeof segment === 'number' ? node?.items : node?.properties?.[String(segment)];
   }
-  return node?.properties ? Object.keys(node.properties) : undefined;
+  return node;
 }
 
 interface JsonSchemaNode {
+  type?: string | string[];
   properties?: Record<string, JsonSchemaNode>;
   items?: JsonSchemaNode;
+}
+
+/**
+ * Keys whose values are secrets: an error about one names the place and what is wrong, never the
+ * value (SECURITY.md).
+ */
+const SECRET_KEYS = new Set(['token', 'key', 'password', 'email']);
+
+function isSecretPath(path: readonly PropertyKey[]): boolean {
+  return SECRET_KEYS.has(String(path.at(-1)));
 }
 
 let jsonSchema: JsonSchemaNode | undefined;

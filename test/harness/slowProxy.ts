@@ -9,6 +9,9 @@ export class SlowProxy {
   delayMs = 0;
   /** Write requests passed on (/write, /api/v2/write). */
   writeRequests = 0;
+  /** Their bodies, when `keepBodies` is set. */
+  readonly bodies: Buffer[] = [];
+  keepBodies = false;
   private server: http.Server | undefined;
   url = '';
 
@@ -21,6 +24,7 @@ export class SlowProxy {
       req.on('end', () => {
         const write = /^\/(api\/v2\/)?write/.test(req.url ?? '');
         if (write) this.writeRequests++;
+        if (write && this.keepBodies) this.bodies.push(Buffer.concat(chunks));
         const delay = write ? this.delayMs : 0;
         setTimeout(() => {
           const upstream = http.request(

@@ -34,6 +34,43 @@ describe('the truth at once: settings checked before the first request', () => {
       .split('\n')
       .filter((l) => l !== '');
 
+  test('secrets of digits written as ${VAR} stay the exact strings they are, and are never printed', async () => {
+    const token = '12345678901234567890'; // a float would make it 12345678901234567000
+    const password = '90817263';
+    sim.token = token;
+    try {
+      const configFile = stack.writeConfig(
+        CONFIG.replace(
+          'radar: { retryDelayMs: 20 }',
+          'radar:\n  retryDelayMs: 20\n  token: ${RADAR_TOKEN}\ninflux:\n  password: ${INFLUX_PASSWORD}',
+        ),
+        'digits.yaml',
+      );
+      const env = stack.env({ CLOUDFLARE_API_TOKEN: '', RADAR_TOKEN: token, INFLUX_PASSWORD: password });
+      const validate = await runCli(['validate', '--config', configFile], env);
+      expect(validate.code).toBe(0);
+      const once = await runCli(['once', '--config', configFile], { ...env, LOG_LEVEL: 'debug' });
+      expect(once.code).toBe(0);
+      for (const text of [validate.stdout, validate.stderr, once.stdout, once.stderr]) {
+        expect(text).not.toContain(token);
+        expect(text).not.toContain(password);
+      }
+      // A secret of the wrong type is named, its value not shown.
+      const typed = stack.writeConfig(
+        'influx: { token: 987654321987 }\njobs: [{ name: j, dimensions: [AS], intervals: [1h] }]\n',
+        'typed.yaml',
+      );
+      const refused = await runCli(['validate', '--config', typed], {});
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(
+        /influx\.token: expected a string, got a number \(value not shown: a secret\)/,
+      );
+      expect(refused.stderr).not.toContain('987654321987');
+    } finally {
+      sim.token = 'sim-token-0123456789';
+    }
+  });
+
   test('a wrong Radar token: once exits 2 with one line naming CLOUDFLARE_API_TOKEN, sending no more requests', async () => {
     const configFile = stack.writeConfig(CONFIG);
     const result = await runCli(

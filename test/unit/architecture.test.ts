@@ -64,6 +64,15 @@ describe('architecture', () => {
     expect(outside).toEqual([]);
   });
 
+  test('the commands and the service know the sink by its seam only: nothing from sink/influx/', () => {
+    const reaching = [...graph]
+      .filter(([from]) => from.startsWith('cli/') || from.startsWith('service/'))
+      .flatMap(([from, targets]) =>
+        targets.filter((to) => to.startsWith('sink/influx/')).map((to) => `${from} -> ${to}`),
+      );
+    expect(reaching).toEqual([]);
+  });
+
   test('the import graph has no cycle', () => {
     const state = new Map<string, 'visiting' | 'done'>();
     const cycles: string[] = [];
