@@ -8,7 +8,7 @@ import { describeTransportError } from '../failures/transportError.js';
 import { DAY_MS, formatDuration, systemClock, type Clock } from '../util/time.js';
 import type { RateLimiter } from './limiter.js';
 import { checkAnswer } from './answerCheck.js';
-import { requestPath, toSearchParams, validateRadarRequest, type RadarRequest } from './request.js';
+import { queryString, requestPath, validateRadarRequest, type RadarRequest } from './request.js';
 import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
 
 /** The code of Radar's refusal of our credentials (401/403): no request can succeed until they change. */
@@ -183,8 +183,7 @@ export class RadarClient {
     let answer: Response<string>;
     let tooLarge = false;
     try {
-      const pending = got(settings.baseUrl + requestPath(request), {
-        searchParams: toSearchParams(request),
+      const pending = got(`${settings.baseUrl}${requestPath(request)}?${queryString(request)}`, {
         headers: { ...authHeaders(settings.auth), accept: 'application/json' },
         timeout: { request: settings.timeoutMs },
         retry: { limit: 0 },

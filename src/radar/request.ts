@@ -111,17 +111,18 @@ function seriesDurationMs(
 /**
  * The query string: arrays as repeated keys (`dateStart=a&dateStart=b`), as both Cloudflare SDKs send
  * them. A filter that only some series use is sent at every position, empty where a series has none,
- * so that each value keeps the position of its series.
+ * so that each value keeps the position of its series. Encoded as the official TypeScript SDK encodes
+ * it (`qs`, RFC 3986: a space is `%20`), not as URLSearchParams does (a space is `+`, which a server
+ * reading RFC 3986 takes for a plus sign: a series named "us east" would come back as "us+east").
  */
-export function toSearchParams(request: RadarRequest): URLSearchParams {
-  const params = new URLSearchParams();
-  params.set('aggInterval', request.aggInterval);
-  params.set('format', 'JSON');
-  if (request.normalization) params.set('normalization', request.normalization);
-  if (request.limitPerGroup !== undefined) params.set('limitPerGroup', String(request.limitPerGroup));
+export function queryString(request: RadarRequest): string {
+  const params: [string, string][] = [];
+  params.push(['aggInterval', request.aggInterval], ['format', 'JSON']);
+  if (request.normalization) params.push(['normalization', request.normalization]);
+  if (request.limitPerGroup !== undefined) params.push(['limitPerGroup', String(request.limitPerGroup)]);
   const appendPositional = (key: string, values: (string | undefined)[]): void => {
     if (values.every((v) => v === undefined)) return;
-    for (const value of values) params.append(key, value ?? '');
+    for (const value of values) params.push([key, value ?? '']);
   };
   for (const key of ['name', 'dateRange', 'dateStart', 'dateEnd'] as const) {
     appendPositional(
@@ -135,7 +136,7 @@ export function toSearchParams(request: RadarRequest): URLSearchParams {
       request.series.map((s) => s.filters?.[filter]?.join(',')),
     );
   }
-  return params;
+  return params.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&');
 }
 
 export function requestPath(request: RadarRequest): string {

@@ -50,6 +50,8 @@ export interface Served {
   atMs: number;
   dimension: string;
   params: Record<string, string[]>;
+  /** The query string as it came, undecoded. */
+  rawQuery: string;
   status: number;
   /** The JSON answered with success: true, as sent. */
   body?: { result: Record<string, unknown> };
@@ -161,6 +163,7 @@ export class RadarSimulator {
       atMs: Date.now(),
       dimension: match?.[1]?.toUpperCase() ?? '',
       params,
+      rawQuery: url.search.slice(1),
       status: 0,
     };
     this.served.push(record);

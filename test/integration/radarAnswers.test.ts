@@ -135,6 +135,21 @@ describe("Radar's answers checked against their window", () => {
     }
   });
 
+  test('a series name with a space goes out as %20, as the official SDK sends it, and comes back by name', async () => {
+    const configFile = stack.writeConfig(
+      DAILY.replace(
+        '    lookback: 7d',
+        '    lookback: 7d\n    series:\n      - { name: us east, filters: { location: [US] } }',
+      ),
+    );
+    const result = await runCli(['once', '--config', configFile], stack.env());
+    expect(result.code).toBe(0);
+    expect(sim.served[0]!.rawQuery).toContain('name=us%20east');
+    expect(sim.served[0]!.rawQuery).not.toContain('+');
+    const series = await influx.query('SHOW TAG VALUES FROM radar_netflows WITH KEY = "series"', stack.db);
+    expect(series.map((r) => r.value)).toEqual(['us east']);
+  });
+
   test('a 100 MB answer fails while being read, naming the limit, with memory bounded', async () => {
     const configFile = stack.writeConfig(DAILY);
     sim.inject({ kind: 'huge' }, 2);

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import {
   RadarRequestError,
-  toSearchParams,
+  queryString,
   validateRadarRequest,
   type RadarRequest,
 } from '../../../src/radar/request.js';
@@ -12,9 +12,9 @@ const base: RadarRequest = {
   series: [{ dateStart: '2026-01-01T00:00:00Z', dateEnd: '2026-01-08T00:00:00Z' }],
 };
 
-describe('toSearchParams', () => {
+describe('queryString', () => {
   test('always sends aggInterval and JSON, arrays as repeated keys by series position', () => {
-    const params = toSearchParams({
+    const params = queryString({
       ...base,
       normalization: 'MIN0_MAX',
       limitPerGroup: 5,
@@ -23,15 +23,25 @@ describe('toSearchParams', () => {
         { name: 'pt', dateStart: 'c', dateEnd: 'd', filters: { location: ['PT'] } },
       ],
     });
-    expect(params.toString()).toBe(
+    expect(params).toBe(
       'aggInterval=1h&format=JSON&normalization=MIN0_MAX&limitPerGroup=5&name=us&name=pt&dateStart=a&dateStart=c&dateEnd=b&dateEnd=d&location=US&location=PT&asn=-174%2C3356&asn=',
     );
   });
 
   test('leaves out what no series uses', () => {
-    expect(toSearchParams({ ...base, series: [{ dateRange: '7d' }] }).toString()).toBe(
+    expect(queryString({ ...base, series: [{ dateRange: '7d' }] })).toBe(
       'aggInterval=1h&format=JSON&dateRange=7d',
     );
+  });
+
+  test('encodes as the official SDK does: a space is %20, not + (which reads back as a plus sign)', () => {
+    const query = queryString({
+      ...base,
+      series: [{ name: 'us east+west', dateStart: '2026-01-01T00:00:00Z', dateEnd: '2026-01-08T00:00:00Z' }],
+    });
+    expect(query).toContain('name=us%20east%2Bwest');
+    expect(query).toContain('dateStart=2026-01-01T00%3A00%3A00Z');
+    expect(new URL(`http://x/?${query}`).searchParams.get('name')).toBe('us east+west');
   });
 });
 
