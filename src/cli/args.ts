@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['run', 'once', 'backfill', 'validate', 'plan'] as const;
+export const COMMANDS = ['run', 'once', 'backfill', 'validate', 'plan', 'doctor'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -14,6 +14,8 @@ export interface CommandLine {
   to: string | undefined;
   refetch: boolean;
   dryRun: boolean;
+  /** doctor: also find the largest window Radar answers per interval. */
+  windows: boolean;
 }
 
 export const USAGE = `Usage: radar-netflows <command> [options]
@@ -24,6 +26,7 @@ Commands:
   backfill    history from --from to --to (resumable: run the same command again after a stop)
   validate    check the config; errors are printed as file:line:col
   plan        list the queries the config expands into
+  doctor      check, with a few dozen requests, what the service assumes of the live Radar API
   help        this text
 
 Options:
@@ -35,6 +38,7 @@ Options:
   --to <time>       backfill end (default now), same forms
   --refetch         backfill windows already final too
   --dry-run         print line protocol to stdout; nothing is written, state included (once, backfill)
+  --windows         doctor: also find the largest window Radar answers for each interval
   --help, --version
 
 Connection settings come from jobs.yaml or the environment (which wins): CLOUDFLARE_API_TOKEN
@@ -53,6 +57,7 @@ const OPTIONS_OF: Record<Command, readonly string[]> = {
   backfill: ['job', 'dimension', 'interval', 'from', 'to', 'refetch', 'dry-run'],
   validate: [],
   plan: ['job', 'dimension', 'interval'],
+  doctor: ['windows'],
 };
 
 /** Parses argv strictly: an unknown command or option is a usage error naming it. */
@@ -72,6 +77,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         to: { type: 'string' },
         refetch: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
+        windows: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -116,6 +122,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     to: values.to,
     refetch: values.refetch ?? false,
     dryRun: values['dry-run'] ?? false,
+    windows: values.windows ?? false,
   };
 }
 

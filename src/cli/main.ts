@@ -12,6 +12,7 @@ import { parseCommandLine, USAGE } from './args.js';
 import { onceCommand, planCommand, validateCommand } from './commands.js';
 import { EXIT, type Io } from './io.js';
 import { backfillCommand, runCommand } from './serviceCommands.js';
+import { doctorCommand } from './doctor.js';
 import { StateError } from '../state/store.js';
 import { LockHeldError } from '../state/lock.js';
 
@@ -36,6 +37,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await runCommand(cli, io);
       case 'backfill':
         return await backfillCommand(cli, io);
+      case 'doctor':
+        return await doctorCommand(cli, io);
     }
   } catch (error) {
     return reportFatal(error, io);

@@ -3,53 +3,26 @@ import pRetry from 'p-retry';
 import type { Logger } from 'winston';
 import type { RadarAuth, RadarSettings } from '../model/settings.js';
 import { CancelledError, redact, ServiceError } from '../errors.js';
+import { RADAR_CREDENTIALS_REFUSED, RadarApiError } from './apiError.js';
 import { classifyRadarAnswer, type FailureOutcome } from '../failures/classify.js';
 import { describeTransportError } from '../failures/transportError.js';
-import { DAY_MS, formatDuration, systemClock, type Clock } from '../util/time.js';
+import { systemClock, type Clock } from '../util/time.js';
 import type { RateLimiter } from './limiter.js';
 import { checkAnswer } from './answerCheck.js';
 import { queryString, requestPath, validateRadarRequest, type RadarRequest } from './request.js';
 import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
+import { credentialsHint, rangeRefused, windowHint } from './hints.js';
 
-/** The code of Radar's refusal of our credentials (401/403): no request can succeed until they change. */
-export const RADAR_CREDENTIALS_REFUSED = 'radar_credentials_refused';
+export { RADAR_CREDENTIALS_REFUSED, RadarApiError } from './apiError.js';
 
-/** Radar said no, or could not be reached. `outcome` is the classifier's verdict. */
-export class RadarApiError extends ServiceError {
-  readonly status: number | undefined;
-  readonly apiCode: number | undefined;
-  readonly outcome: FailureOutcome;
-  readonly retryAfterMs: number | undefined;
-
-  constructor(
-    message: string,
-    fields: {
-      status?: number;
-      apiCode?: number;
-      outcome: FailureOutcome;
-      retryAfterMs?: number;
-      cause?: unknown;
-    },
-  ) {
-    super(
-      fields.status === 401 || fields.status === 403
-        ? RADAR_CREDENTIALS_REFUSED
-        : fields.outcome === 'throttle'
-          ? 'radar_throttled'
-          : fields.outcome === 'fatal'
-            ? 'radar_refused'
-            : 'radar_unavailable',
-      message,
-      {
-        retryable: fields.outcome !== 'fatal',
-        cause: fields.cause,
-      },
-    );
-    this.status = fields.status;
-    this.apiCode = fields.apiCode;
-    this.outcome = fields.outcome;
-    this.retryAfterMs = fields.retryAfterMs;
-  }
+/** What one request was answered, unchecked (see RadarClient.probe). */
+export interface RadarProbe {
+  /** Undefined when no answer came (network, timeout). */
+  status?: number;
+  /** The rate-limit headers Radar sent (`ratelimit`, `ratelimit-policy`, `retry-after` …). */
+  headers: Record<string, string>;
+  response?: RadarResponse;
+  error?: Error;
 }
 
 export interface FetchResult {
@@ -179,8 +152,40 @@ export class RadarClient {
   }
 
   private async attempt(request: RadarRequest): Promise<RadarResponse> {
+    const response = this.interpret(await this.send(request), request);
+    checkAnswer(response, request);
+    return response;
+  }
+
+  /**
+   * One attempt through the rate limiter, with no retry and no check against the request: what Radar
+   * answers, its status and rate-limit headers (`doctor`, which reports on Radar itself).
+   */
+  async probe(request: RadarRequest): Promise<RadarProbe> {
+    validateRadarRequest(request);
+    await this.options.limiter.acquire(this.options.signal);
+    try {
+      const answer = await this.send(request);
+      const headers = Object.fromEntries(
+        Object.entries(answer.headers).filter(
+          (entry): entry is [string, string] =>
+            /^(x-)?ratelimit|^retry-after$/i.test(entry[0]) && typeof entry[1] === 'string',
+        ),
+      );
+      try {
+        return { status: answer.statusCode, headers, response: this.interpret(answer, request) };
+      } catch (error) {
+        return { status: answer.statusCode, headers, error: error as Error };
+      }
+    } catch (error) {
+      return { headers: {}, error: error as Error };
+    } finally {
+      this.options.limiter.release();
+    }
+  }
+
+  private async send(request: RadarRequest): Promise<Response<string>> {
     const { settings } = this.options;
-    let answer: Response<string>;
     let tooLarge = false;
     try {
       const pending = got(`${settings.baseUrl}${requestPath(request)}?${queryString(request)}`, {
@@ -198,7 +203,7 @@ export class RadarClient {
         tooLarge = true;
         pending.cancel();
       });
-      answer = await pending;
+      return await pending;
     } catch (error) {
       if (this.options.signal?.aborted) throw new CancelledError('Radar request cancelled by shutdown');
       if (tooLarge)
@@ -208,9 +213,6 @@ export class RadarClient {
         );
       throw this.networkError(error);
     }
-    const response = this.interpret(answer, request);
-    checkAnswer(response, request);
-    return response;
   }
 
   private interpret(answer: Response<string>, request: RadarRequest): RadarResponse {
@@ -296,39 +298,6 @@ export function parseRetryAfterMs(
   if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
   const date = Date.parse(value);
   return Number.isFinite(date) ? Math.max(0, date - nowMs) : undefined;
-}
-
-/**
- * Whether Radar refused the size of the window: a 400 about the date range or interval (its wording is
- * not documented, so any mention of the range counts), or 422 "query above max cost" (code 2002).
- */
-function rangeRefused(status: number, apiCode: number | undefined, message: string): boolean {
-  if (status === 422 || apiCode === 2002) return true;
-  return status === 400 && /range|date|interval|too (long|large|big|wide)|span|period/i.test(message);
-}
-
-/** The fix for a window Radar will not answer: a smaller `windows:` entry for the interval. */
-function windowHint(request: RadarRequest): string {
-  const series = request.series[0];
-  const spanMs =
-    series?.dateStart !== undefined && series.dateEnd !== undefined
-      ? Date.parse(series.dateEnd) - Date.parse(series.dateStart)
-      : undefined;
-  const known = spanMs !== undefined && spanMs > 0;
-  // Half the window, in whole days: still few requests, and clear of whatever limit was crossed.
-  const smaller = known ? `${Math.max(1, Math.floor(spanMs / 2 / DAY_MS))}d` : '1d';
-  return (
-    `Radar may not answer ${request.aggInterval} data for a window this large` +
-    `${known ? ` (this request spans ${formatDuration(spanMs)})` : ''}; ` +
-    `set a smaller window for ${request.aggInterval} under \`windows:\` in jobs.yaml, e.g. \`windows: { ${request.aggInterval}: ${smaller} }\``
-  );
-}
-
-/** Which variables to check when Radar refuses the credentials. */
-function credentialsHint(auth: RadarAuth | undefined): string {
-  return auth?.kind === 'key'
-    ? 'check CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY (better: an API token in CLOUDFLARE_API_TOKEN)'
-    : 'check CLOUDFLARE_API_TOKEN (an API token with Account > Radar > Read)';
 }
 
 export function authHeaders(auth: RadarAuth | undefined): Record<string, string> {

@@ -74,6 +74,7 @@ const KNOWN_PARAMS = new Set([
   'normalization',
   'format',
 ]);
+/** The longest range each interval is answered for (radar-api.md, observed: 7 days at 15m, ~31 at 1h). */
 const MAX_RANGE_MS: Record<string, number> = {
   '15m': 7 * 86_400_000,
   '1h': 31 * 86_400_000,
@@ -101,6 +102,8 @@ export class RadarSimulator {
   readonly refuseDimensions = new Set<string>();
   /** Changes raw traffic before it is cut and normalized: outages, revised values. */
   adjust: TrafficAdjustment | undefined = undefined;
+  /** The longest range answered per interval; tests shrink it to play a Radar that refuses a window. */
+  readonly maxRangeMs: Record<string, number> = { ...MAX_RANGE_MS };
   /** Delay before every answer, to make long work observable (and killable) halfway. */
   responseDelayMs = 0;
   /** Benchmarks: keep no bodies in `served` (memory), and answer repeated requests from a cache (CPU). */
@@ -133,6 +136,11 @@ export class RadarSimulator {
   /** The next `times` answers to NetFlows requests carry this fault. */
   inject(fault: Fault, times = 1): void {
     this.faults.push({ fault, remaining: times });
+  }
+
+  /** Forgets the faults still waiting to be served. */
+  clearFaults(): void {
+    this.faults.length = 0;
   }
 
   get successful(): Served[] {
@@ -367,7 +375,7 @@ export class RadarSimulator {
       if (!/Z$/.test(start) || !Number.isFinite(startMs) || !Number.isFinite(endMs))
         throw new BadRequest('Invalid dateStart/dateEnd');
       if (endMs <= startMs) throw new BadRequest('dateEnd must be after dateStart');
-      if (endMs - startMs > MAX_RANGE_MS[interval]!)
+      if (endMs - startMs > this.maxRangeMs[interval]!)
         throw new BadRequest(`Date range too long for aggInterval ${interval}`);
       const filterSeed = ['location', 'asn', 'continent', 'geoId', 'product']
         .map((f) => params[f]?.[i] ?? '')

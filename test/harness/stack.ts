@@ -114,6 +114,7 @@ export function useStack(
     sim.adjust = undefined;
     sim.refuseDimensions.clear();
     sim.dateEndInclusive = SIM_DATE_END_INCLUSIVE;
+    sim.clearFaults();
   });
   afterAll(async () => {
     await Promise.all([influx.destroy(), sim.stop()]);

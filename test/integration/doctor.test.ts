@@ -1,0 +1,89 @@
+import { describe, expect, test } from '@jest/globals';
+import { runCli } from '../harness/cli.js';
+import { useStack } from '../harness/stack.js';
+
+const CONFIG = `
+jobs:
+  - name: doc
+    dimensions: [LOCATION, AS]
+    intervals: [15m, 1h]
+`;
+
+/** `doctor` against the simulator as Radar answers, and as a Radar that breaks one assumption at a time. */
+describe('doctor', () => {
+  const stack = useStack('doctor');
+  const { sim } = stack;
+  const doctor = (args: string[] = [], env: Record<string, string> = {}) =>
+    runCli(['doctor', '--config', stack.writeConfig(CONFIG), ...args], stack.env(env));
+  const announced = (stdout: string) => Number(/^doctor: up to (\d+) requests to /.exec(stdout)?.[1]);
+
+  test.each([
+    ['inclusive', true],
+    ['exclusive', false],
+  ])('every assumption holds with dateEnd %s: exit 0, and it says which it saw', async (name, inclusive) => {
+    sim.dateEndInclusive = inclusive;
+    const result = await doctor();
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}credentials +ok$/m);
+    expect(result.stdout.match(new RegExp(`ok: dateEnd ${name}`, 'g'))).toHaveLength(4);
+    expect(result.stdout).toMatch(/keys [A-Z]{2}, [A-Z]{2}, /);
+    expect(result.stdout).toMatch(
+      /lastUpdated \d+(m\d+)?s ago; meta has aggInterval, normalization, lastUpdated/,
+    );
+    expect(result.stdout).toMatch(/^ {2}window 1h +ok: 1h in 4w windows$/m);
+    expect(result.stdout).toMatch(/every assumption holds\n$/);
+    // The requests it announced before sending them, and no more.
+    expect(announced(result.stdout)).toBe(6);
+    expect(sim.served.length).toBeLessThanOrEqual(6);
+  });
+
+  test('a token Radar refuses: one request, exit 1, naming the variable', async () => {
+    const result = await doctor([], { CLOUDFLARE_API_TOKEN: 'wrong-token-123' });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /credentials +REFUSED: Radar answered HTTP 401 \(code 1000\): Invalid API Token: check CLOUDFLARE_API_TOKEN/,
+    );
+    expect(sim.served).toHaveLength(1);
+  });
+
+  test('answers that say they are something else: exit 1, each named', async () => {
+    sim.inject({ kind: 'meta', meta: { aggInterval: 'ONE_DAY' } }, 100);
+    const result = await doctor();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /LOCATION 15m +PROBLEM: malformed Radar response: meta\.aggInterval is "ONE_DAY", but aggInterval 15m/,
+    );
+    expect(result.stdout).toMatch(/^4 assumptions broken:$/m);
+  });
+
+  test('buckets past dateEnd: the service would refuse them, and doctor says so', async () => {
+    sim.inject({ kind: 'shift', byMs: 7 * 86_400_000 }, 100);
+    const result = await doctor();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /PROBLEM: malformed Radar response: .*lies past the range asked for.*: the service would refuse such answers/,
+    );
+  });
+
+  test('a window Radar refuses as too large: exit 1 naming windows:, and --windows finds the largest in a bounded search', async () => {
+    sim.maxRangeMs['1h'] = 10 * 86_400_000;
+    try {
+      const plain = await doctor();
+      expect(plain.code).toBe(1);
+      expect(plain.stdout).toMatch(
+        /- 1h in 4w windows refused as too large: set a smaller windows: entry for 1h \(doctor --windows finds the largest/,
+      );
+      sim.served.length = 0;
+      const search = await doctor(['--windows']);
+      expect(search.code).toBe(1);
+      expect(search.stdout).toMatch(
+        /- 1h in 4w windows refused as too large: set windows: \{ 1h: 10d \} in jobs\.yaml/,
+      );
+      expect(search.stdout).toMatch(/window 15m +ok: 15m in 1w windows; the largest Radar answers: 1w/);
+      expect(sim.served.length).toBeLessThanOrEqual(announced(search.stdout));
+      expect(announced(search.stdout)).toBeLessThanOrEqual(40);
+    } finally {
+      sim.maxRangeMs['1h'] = 31 * 86_400_000;
+    }
+  });
+});
