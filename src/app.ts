@@ -21,6 +21,7 @@ import type { PipelineDeps } from './pipeline/deps.js';
 import { UsageError } from './errors.js';
 import type { Metrics } from './service/metrics.js';
 import { StateStore } from './state/store.js';
+import { definitionChanges } from './pipeline/definition.js';
 
 /** What every command starts from: the validated config, the settings, the planned queries. */
 export interface App {
@@ -176,9 +177,19 @@ export async function closePipeline(pipeline: Pipeline): Promise<void> {
   await pipeline.sink.close();
 }
 
-/** The state directory, locked for `command`; read-only and unlocked for --dry-run, which must leave no trace. */
-export function openState(app: App, dryRun: boolean, command: string): StateStore {
-  return dryRun
+/**
+ * The state directory, locked for `command`; read-only and unlocked for --dry-run, which must leave no
+ * trace. Refused (UsageError, the lock released) when a query's definition changed since its
+ * checkpoints were saved, unless `checkDefinitions` is false (`reset`, which is how that is fixed).
+ */
+export function openState(app: App, dryRun: boolean, command: string, checkDefinitions = true): StateStore {
+  const store = dryRun
     ? StateStore.openReadOnly(app.settings.stateDir)
     : StateStore.open(app.settings.stateDir, command);
+  const changes = definitionChanges(store, app.queries);
+  if (changes && checkDefinitions) {
+    void store.close();
+    throw new UsageError(changes);
+  }
+  return store;
 }

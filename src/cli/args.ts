@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['run', 'once', 'backfill', 'validate', 'plan', 'doctor'] as const;
+export const COMMANDS = ['run', 'once', 'backfill', 'validate', 'plan', 'doctor', 'reset'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -27,13 +27,14 @@ Commands:
   validate    check the config; errors are printed as file:line:col
   plan        list the queries the config expands into
   doctor      check, with a few dozen requests, what the service assumes of the live Radar API
+  reset       forget the checkpoints of --job's queries: they start again from their look-back
   help        this text
 
 Options:
   --config <file>   the jobs file (default ./jobs.yaml)
-  --job <name>      only this job (repeatable; once, plan, backfill)
-  --dimension <d>   only this dimension (repeatable; once, plan, backfill)
-  --interval <i>    only this interval (repeatable; once, plan, backfill)
+  --job <name>      only this job (repeatable; once, plan, backfill, reset)
+  --dimension <d>   only this dimension (repeatable; once, plan, backfill, reset)
+  --interval <i>    only this interval (repeatable; once, plan, backfill, reset)
   --from <time>     backfill start: 2025-01-01, 2025-01-01T06:00:00Z, or an age such as 365d
   --to <time>       backfill end (default now), same forms
   --refetch         backfill windows already final too
@@ -58,6 +59,7 @@ const OPTIONS_OF: Record<Command, readonly string[]> = {
   validate: [],
   plan: ['job', 'dimension', 'interval'],
   doctor: ['windows'],
+  reset: ['job', 'dimension', 'interval'],
 };
 
 /** Parses argv strictly: an unknown command or option is a usage error naming it. */

@@ -17,7 +17,10 @@ import {
   refusedPoints,
   type SinkHealth,
 } from '../sink/outcome.js';
-import { ServiceError } from '../errors.js';
+import { ServiceError, UsageError } from '../errors.js';
+import { definitionChanges } from '../pipeline/definition.js';
+import { StateStore } from '../state/store.js';
+import { isoSeconds } from '../util/time.js';
 import { formatDuration } from '../util/time.js';
 import type { Query } from '../model/query.js';
 import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
@@ -32,8 +35,45 @@ import { EXIT, type Io } from './io.js';
 export function validateCommand(cli: CommandLine, io: Io): number {
   const app = loadApp(cli.config, io.env);
   const jobs = new Set(app.queries.map((q) => q.job)).size;
+  // The config against the state directory it would run with: a query whose definition changed
+  // would be refused at start, so it is refused here first.
+  const changes = definitionChanges(StateStore.openReadOnly(app.settings.stateDir), app.queries);
+  if (changes) throw new UsageError(changes);
   io.stdout.write(`${cli.config}: valid (${jobs} jobs, ${app.queries.length} queries)\n`);
   return EXIT.ok;
+}
+
+/**
+ * Forgets the checkpoints and backfill progress of the selected queries (`--job` is required: a reset
+ * is always asked for by name), so that their next run starts from their look-back: the way on when
+ * a job's definition changed and it is to keep its name.
+ */
+export async function resetCommand(cli: CommandLine, io: Io): Promise<number> {
+  const app = loadApp(cli.config, io.env);
+  if (cli.jobs.length === 0)
+    throw new UsageError('reset needs --job: the job whose queries start again from their look-back');
+  const queries = selectQueries(app.queries, cli);
+  const store = openState(app, false, 'reset', false);
+  try {
+    for (const query of queries) {
+      const saved = store.query(query.id);
+      await store.resetQuery(query.id);
+      const from = isoSeconds(app.clock.nowMs() - query.lookbackMs);
+      io.stdout.write(
+        `reset ${query.id}: ${saved ? `checkpoint ${isoSeconds(saved.checkpointMs)} forgotten` : 'had no checkpoint'}; ` +
+          `its next run starts from its look-back (about ${from})\n`,
+      );
+    }
+    const job = queries[0]!.job.replace(/'/g, "\\'");
+    io.stdout.write(
+      `InfluxDB keeps what was written before under the same tags: the next runs rewrite the buckets from ` +
+        `the look-back on with the new definition, and older buckets keep the old one's values. To remove ` +
+        `those: DELETE FROM radar_netflows WHERE "job" = '${job}' AND time < '<the look-back start>' (InfluxQL)\n`,
+    );
+    return EXIT.ok;
+  } finally {
+    await store.close();
+  }
 }
 
 export function planCommand(cli: CommandLine, io: Io): number {
@@ -51,6 +91,8 @@ export function planCommand(cli: CommandLine, io: Io): number {
   io.stdout.write(
     formatTable(['query', 'series', 'normalization', 'limit', 'schedule', 'window', 'lookback'], rows),
   );
+  const changes = definitionChanges(StateStore.openReadOnly(app.settings.stateDir), app.queries);
+  if (changes) io.stdout.write(`warning: ${changes}\n`);
   const budget = scheduleBudget(queries);
   const limit = app.settings.radar.rateLimitPer5Min;
   io.stdout.write(

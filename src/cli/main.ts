@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../config/load.js';
 import { ServiceError, UsageError } from '../errors.js';
 import { parseCommandLine, USAGE } from './args.js';
-import { onceCommand, planCommand, validateCommand } from './commands.js';
+import { onceCommand, planCommand, resetCommand, validateCommand } from './commands.js';
 import { EXIT, type Io } from './io.js';
 import { backfillCommand, runCommand } from './serviceCommands.js';
 import { doctorCommand } from './doctor.js';
@@ -39,6 +39,8 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await backfillCommand(cli, io);
       case 'doctor':
         return await doctorCommand(cli, io);
+      case 'reset':
+        return await resetCommand(cli, io);
     }
   } catch (error) {
     return reportFatal(error, io);

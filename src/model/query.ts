@@ -6,6 +6,17 @@ export interface SeriesSpec {
   filters: Filters;
 }
 
+/**
+ * Everything of a query, besides its id, that changes what Radar answers: its checkpoint belongs to
+ * this whole definition, never to the name alone (a job whose filters changed asks for other data).
+ * Windows are not part of it: changing them keeps checkpoints valid (see windows/grid.ts).
+ */
+export interface QueryDefinition {
+  series: { name: string; filters: Filters }[];
+  normalization: Normalization;
+  limitPerGroup: number | null;
+}
+
 /** The unit of work: one job × dimension × interval, with all its series in one request. */
 export interface Query {
   /** `job/DIMENSION/interval`: stable, used for checkpoints, logs and metrics. */

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { describeFsError, ServiceError } from '../errors.js';
 import { writeFileAtomic, writeFileAtomicAsync } from './durableFile.js';
 import { LockHeldError, StateLock } from './lock.js';
+import type { QueryDefinition } from '../model/query.js';
 
 /**
  * Per query, the range of windows known to be final: [finalFromMs, checkpointMs). Scheduled runs start
@@ -12,6 +13,8 @@ export interface QueryState {
   finalFromMs: number;
   checkpointMs: number;
   lastSuccessMs?: number;
+  /** What the query asked when this was saved (absent in state written before definitions were kept). */
+  definition?: QueryDefinition;
 }
 
 /**
@@ -71,6 +74,7 @@ export class StateStore {
   readonly file: string;
   private state: StateFileV1;
   private writing: Promise<void> | undefined;
+  private definitions: ReadonlyMap<string, QueryDefinition> = new Map();
   private queued: Promise<void> | undefined;
 
   private constructor(
@@ -135,8 +139,30 @@ export class StateStore {
     return this.state.queries[id];
   }
 
+  /**
+   * The definitions of the queries this process runs: every state saved for one of them records it.
+   * Returns the queries whose saved definition differs (none are changed here).
+   */
+  expectDefinitions(
+    definitions: ReadonlyMap<string, QueryDefinition>,
+  ): { id: string; saved: QueryDefinition; current: QueryDefinition }[] {
+    this.definitions = definitions;
+    return [...definitions].flatMap(([id, current]) => {
+      const saved = this.state.queries[id]?.definition;
+      return saved && canonical(saved) !== canonical(current) ? [{ id, saved, current }] : [];
+    });
+  }
+
   setQuery(id: string, state: QueryState): Promise<void> {
-    this.state.queries[id] = state;
+    const definition = this.definitions.get(id) ?? state.definition;
+    this.state.queries[id] = { ...state, ...(definition ? { definition } : {}) };
+    return this.save();
+  }
+
+  /** Forgets a query's checkpoints and backfill progress (`reset`): its next run starts from its look-back. */
+  resetQuery(id: string): Promise<void> {
+    delete this.state.queries[id];
+    delete this.state.backfills[id];
     return this.save();
   }
 
@@ -215,4 +241,15 @@ export class StateStore {
   private text(): string {
     return JSON.stringify(this.state, null, 1) + '\n';
   }
+}
+
+/** A definition as text with its keys in a fixed order, for comparing. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)),
+        )
+      : v,
+  );
 }
