@@ -29,11 +29,26 @@ import { onStopSignal } from './signals.js';
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
-  const store = await openStateWaiting(app, io);
-  if (!store) return EXIT.ok;
   const metrics = new Metrics(app.clock, { version: packageVersion() });
+  // Served from the start: a supervisor's health check passes while run waits for the state lock
+  // (a backfill can hold it for hours), and /readyz says what it waits for.
+  let readiness = async (): Promise<Readiness> => ({ ready: false, checks: { state: 'opening' } });
+  const server = await listen(app, metrics, () => readiness());
+  const store = await openStateWaiting(app, io, (holder) => {
+    readiness = async () => ({
+      ready: false,
+      checks: { state: `waiting for the state lock held by ${holder}` },
+    });
+  }).catch((error: unknown) => {
+    server?.close();
+    throw error;
+  });
+  if (!store) {
+    server?.close();
+    return EXIT.ok;
+  }
   const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
-  const server = await listen(app, metrics, readinessCheck(app, deps, metrics));
+  readiness = readinessCheck(app, deps, metrics);
   const daemon = new Daemon({ ...app, service: app.settings.service }, deps, store, metrics);
   const stats = new StatsReporter(
     metrics,
@@ -64,11 +79,12 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
       void stop(EXIT.ok);
     }, io);
-    // No later run can succeed with credentials Radar refused: a supervisor must not restart on this (exit 2).
-    daemon.onFatal = (error) => {
+    // No later run can succeed with credentials refused: a supervisor must not restart on this (exit 2).
+    // A state directory lost under us is mended by a restart (exit 1), which locks it again.
+    daemon.onFatal = (error, kind) => {
       app.logger.error(`stopping: ${error.message}`);
       io.stderr.write(`error: ${error.message}\n`);
-      void stop(EXIT.usage);
+      void stop(kind === 'settings' ? EXIT.usage : EXIT.failed);
     };
     const warning = budgetWarning(scheduleBudget(app.queries), app.settings.radar.rateLimitPer5Min);
     if (warning) app.logger.warn(warning.replace(/^(warning|note): /, ''));
@@ -85,7 +101,11 @@ const LOCK_POLL_MS = 5000;
  * for it rather than exiting: under a supervisor, exiting would mean a restart loop or giving up.
  * Undefined when SIGTERM/SIGINT came while waiting.
  */
-async function openStateWaiting(app: App, io: Io): Promise<StateStore | undefined> {
+async function openStateWaiting(
+  app: App,
+  io: Io,
+  waiting: (holder: string) => void,
+): Promise<StateStore | undefined> {
   const stop = new AbortController();
   const removeHandlers = onStopSignal(() => stop.abort(), io);
   try {
@@ -95,6 +115,8 @@ async function openStateWaiting(app: App, io: Io): Promise<StateStore | undefine
       } catch (error) {
         if (!(error instanceof LockHeldError)) throw error;
         if (!waited) app.logger.warn(`${error.message}; waiting for it to finish`);
+        const { command, pid, host, sinceMs } = error.owner;
+        waiting(`"${command}" (pid ${pid} on ${host}, since ${new Date(sinceMs).toISOString()})`);
       }
       await sleep(LOCK_POLL_MS, stop.signal);
       if (stop.signal.aborted) {

@@ -174,9 +174,13 @@ export function splitCredentials(
 function parseListen(text: string): { host: string; port: number } | undefined {
   if (text === 'off') return undefined;
   const at = text.lastIndexOf(':');
-  const host = text.slice(0, at).replace(/^\[(.*)\]$/, '$1');
-  const port = Number(text.slice(at + 1));
-  if (!host || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new UsageError(`HTTP_LISTEN / service.listen "${text}" is not host:port or off`);
+  const host = at > 0 ? text.slice(0, at).replace(/^\[(.*)\]$/, '$1') : '';
+  const portText = text.slice(at + 1);
+  const port = Number(portText);
+  if (!host || !/^\d{1,5}$/.test(portText) || port > 65535)
+    throw new UsageError(
+      `HTTP_LISTEN / service.listen "${text}" is not host:port or off` +
+        (/^\d+$/.test(text) ? ` (to listen on port ${text} of this host only: 127.0.0.1:${text})` : ''),
+    );
   return { host, port };
 }

@@ -82,10 +82,12 @@ export class Daemon {
   }
 
   /**
-   * Called when a run finds that no later run can succeed: Radar refused the credentials, or InfluxDB
-   * refused them (or a setting such as the bucket).
+   * Called when a run finds that no later run can succeed: `settings` when Radar or InfluxDB refused
+   * the credentials (or a setting such as the bucket), which a restart does not mend; `state` when
+   * this process may no longer write its state directory (removed, or locked by another), which a
+   * restart does.
    */
-  onFatal: (error: Error) => void = () => undefined;
+  onFatal: (error: Error, kind: 'settings' | 'state') => void = () => undefined;
 
   private async runJob(name: string, queries: readonly Query[]): Promise<void> {
     const startedMs = this.app.clock.nowMs();
@@ -121,10 +123,16 @@ export class Daemon {
     );
     if (this.shutdown.signal.aborted) return;
     const refused = this.deps.client.refusedCredentials;
-    if (refused) return this.onFatal(refused);
+    if (refused) return this.onFatal(refused, 'settings');
     // InfluxDB refusing our credentials, or a setting (a bucket that does not exist): no retry mends it.
     const fatal = this.deps.sink.health().fatal;
-    if (fatal) this.onFatal(new Error(fatal.message));
+    if (fatal) return this.onFatal(new Error(fatal.message), 'settings');
+    const lost = this.store.lost;
+    if (lost)
+      this.onFatal(
+        new Error(`the state directory ${this.store.dir} cannot be used any more: ${lost}`),
+        'state',
+      );
   }
 
   /**

@@ -75,6 +75,7 @@ export class StateStore {
   private state: StateFileV1;
   private writing: Promise<void> | undefined;
   private definitions: ReadonlyMap<string, QueryDefinition> = new Map();
+  private lostReason: string | undefined;
   private queued: Promise<void> | undefined;
 
   private constructor(
@@ -98,7 +99,7 @@ export class StateStore {
   static open(dir: string, command = 'radar-netflows'): StateStore {
     const absolute = resolve(dir);
     try {
-      mkdirSync(absolute, { recursive: true });
+      mkdirSync(absolute, { recursive: true, mode: 0o700 });
       accessSync(absolute, constants.W_OK | constants.R_OK);
     } catch (error) {
       throw new StateError(
@@ -224,8 +225,24 @@ export class StateStore {
     return { version: 1, queries: state.queries ?? {}, backfills: currentCursors(state.backfills) };
   }
 
+  /**
+   * Why this process may no longer write state here (its lock is gone: the directory was removed, or
+   * another process locked it since); undefined while it may.
+   */
+  get lost(): string | undefined {
+    return this.lostReason;
+  }
+
   private save(): Promise<void> {
     if (this.readOnly) return Promise.resolve();
+    const lost = this.lostReason ?? this.lock?.lostReason();
+    if (lost) {
+      // Writing on would make two writers of one directory (or a directory without its lock).
+      this.lostReason = lost;
+      return Promise.reject(
+        new StateError(`not saving state in ${this.dir}: ${lost}; this process stops writing there`),
+      );
+    }
     // A write not yet started will carry this change too.
     this.queued ??= (async () => {
       await this.writing?.catch(() => undefined);

@@ -111,6 +111,11 @@ describe('the truth at once: settings checked before the first request', () => {
       { LOG_LEVEL: 'verbose' },
       /LOG_LEVEL "verbose" is not one of error, warn, info, debug/,
     ],
+    [
+      'HTTP_LISTEN with a port and no host',
+      { HTTP_LISTEN: '9464' },
+      /HTTP_LISTEN \/ service.listen "9464" is not host:port or off \(to listen on port 9464 of this host only: 127\.0\.0\.1:9464\)/,
+    ],
   ])('%s: exit 2 before any request', async (_, env, message) => {
     const configFile = stack.writeConfig(CONFIG);
     for (const command of ['once', 'run']) {

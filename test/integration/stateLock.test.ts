@@ -1,10 +1,11 @@
 import { describe, expect, test } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { useStack } from '../harness/stack.js';
+import { freePort } from '../harness/influxd.js';
 
 // 7-day windows for 1h data (the default is 28 days): a year's backfill is 53 slow requests, time
 // enough for run to start while it holds the directory.
@@ -55,13 +56,61 @@ describe('one process per state directory', () => {
     expect(result.code).toBe(0);
   });
 
-  test('run started while a backfill holds the directory waits for it, then goes on', async () => {
+  test.each([
+    ['a pid now used by another process', { startTicks: 1 }],
+    ['a pid from before a reboot', { bootId: '00000000-0000-0000-0000-000000000000' }],
+  ])('a lock whose holder is gone is taken over: %s', async (_, stamp) => {
+    const configFile = stack.writeConfig(CONFIG);
+    // A live process holds the pid now: only the boot id and the start time tell it is another one.
+    const other = spawn('sleep', ['30']);
+    try {
+      const bootId = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      mkdirSync(stack.stateDir, { recursive: true });
+      writeFileSync(
+        join(stack.stateDir, 'lock'),
+        JSON.stringify({ pid: other.pid, host: hostname(), command: 'once', sinceMs: 1, bootId, ...stamp }),
+      );
+      const result = await runCli(['once', '--config', configFile], stack.env());
+      expect(result.stderr).not.toMatch(/in use by/);
+      expect(result.code).toBe(0);
+    } finally {
+      other.kill();
+    }
+  });
+
+  test('a state directory removed under run: run stops writing there (exit 1), and once gets in alone', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const daemon = startCli(['run', '--config', configFile], stack.env());
+    await waitFor(
+      'a first run',
+      () => existsSync(join(stack.stateDir, 'state.json')) && sim.served.length >= 1,
+    );
+    rmSync(stack.stateDir, { recursive: true, force: true });
+    const once = await runCli(['once', '--config', configFile], stack.env());
+    expect(once.code).toBe(0);
+    const writtenByOnce = readFileSync(join(stack.stateDir, 'state.json'), 'utf8');
+    const result = await daemon.exited;
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /the state directory .* cannot be used any more: .*(is gone|now names "once")/,
+    );
+    // run wrote nothing into the directory once made.
+    expect(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')).toBe(writtenByOnce);
+  });
+
+  test('run started while a backfill holds the directory waits for it, answering /healthz, then goes on', async () => {
     const configFile = stack.writeConfig(CONFIG);
     sim.responseDelayMs = 400;
     const backfill = startCli(['backfill', '--from', '365d', '--config', configFile], stack.env());
     await waitFor('the backfill under way', () => sim.served.length >= 1);
-    const daemon = startCli(['run', '--config', configFile], stack.env());
+    const port = await freePort();
+    const daemon = startCli(['run', '--config', configFile], stack.env({ HTTP_LISTEN: `127.0.0.1:${port}` }));
     await waitFor('run waiting', () => daemon.output().stderr.includes('waiting for it to finish'), 10_000);
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(503);
+    const checks = ((await ready.json()) as { checks: { state: string } }).checks;
+    expect(checks.state).toMatch(/^waiting for the state lock held by "backfill" \(pid \d+ on /);
     expect((await backfill.exited).code).toBe(0);
     const servedByBackfill = sim.served.length;
     sim.responseDelayMs = 0;
