@@ -46,10 +46,25 @@ export function createLogger(
             const context = Object.entries(meta)
               .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
               .join(' ');
-            return `${String(timestamp)} ${lvl.padEnd(5)} ${String(message)}${context ? `  ${context}` : ''}`;
+            return printable(
+              `${String(timestamp)} ${lvl.padEnd(5)} ${String(message)}${context ? `  ${context}` : ''}`,
+            );
           })
         : winston.format.json(),
     ),
     transports: [new winston.transports.Console({ stderrLevels: [...LEVELS] })],
   });
+}
+
+/**
+ * Text for a terminal: control characters (an alert summary's ANSI escapes, a line break in a group
+ * key) shown as `\u001b` rather than sent raw, where they would recolour, move the cursor or forge a
+ * line. JSON lines escape them already.
+ */
+export function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  return text.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
-import { logAlertNotification, MAX_ALERT_BODY_BYTES } from './alertLog.js';
+import { AlertLog, MAX_ALERT_BODY_BYTES } from './alertLog.js';
 import type { Metrics } from './metrics.js';
 
 export interface Readiness {
@@ -20,8 +20,11 @@ export async function startHttpServer(
   readiness: () => Promise<Readiness>,
   logger: Logger,
 ): Promise<http.Server> {
+  const alerts = new AlertLog(logger);
+  const receiving = { count: 0 };
   const server = http.createServer((req, res) => {
-    if (req.method === 'POST' && req.url?.split('?')[0] === '/alerts') return receiveAlerts(req, res, logger);
+    if (req.method === 'POST' && req.url?.split('?')[0] === '/alerts')
+      return receiveAlerts(req, res, alerts, receiving);
     void route(req.url ?? '/')
       .then(({ status, type, body }) => res.writeHead(status, { 'content-type': type }).end(body))
       .catch((error: unknown) =>
@@ -52,23 +55,50 @@ export async function startHttpServer(
   return server;
 }
 
-/** Reads a notification (bounded in size) and logs its alerts: 204, or 400/413 saying what is wrong. */
-function receiveAlerts(req: http.IncomingMessage, res: http.ServerResponse, logger: Logger): void {
+/** Notifications read at once: memory stays bounded however many senders post together. */
+const MAX_NOTIFICATIONS_AT_ONCE = 2;
+
+/**
+ * Reads a notification (bounded in size, and at most two at once: others are told to come back) and
+ * logs its alerts: 204, or 400/413/429 saying what is wrong.
+ */
+function receiveAlerts(
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  alerts: AlertLog,
+  receiving: { count: number },
+): void {
+  if (receiving.count >= MAX_NOTIFICATIONS_AT_ONCE) {
+    res.writeHead(429, { 'content-type': 'text/plain', 'retry-after': '5' }).end('busy: try again\n');
+    req.destroy();
+    return;
+  }
+  receiving.count++;
   const chunks: Buffer[] = [];
   let size = 0;
+  let done = false;
+  const finish = (): void => {
+    if (!done) receiving.count--;
+    done = true;
+  };
+  req.on('close', finish);
   req.on('data', (chunk: Buffer) => {
     size += chunk.length;
     if (size > MAX_ALERT_BODY_BYTES) {
       res.writeHead(413, { 'content-type': 'text/plain' }).end(`over ${MAX_ALERT_BODY_BYTES} bytes\n`);
       req.destroy();
+      finish();
     } else chunks.push(chunk);
   });
   req.on('end', () => {
     try {
-      logAlertNotification(Buffer.concat(chunks).toString('utf8'), logger);
+      alerts.log(Buffer.concat(chunks).toString('utf8'));
       res.writeHead(204).end();
     } catch (error) {
       res.writeHead(400, { 'content-type': 'text/plain' }).end(`${(error as Error).message}\n`);
+    } finally {
+      chunks.length = 0;
+      finish();
     }
   });
 }

@@ -62,6 +62,20 @@ jobs:
     const bad = await fetch(`${base}/alerts`, { method: 'POST', body: 'not json' });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toMatch(/not JSON: expected a Grafana webhook notification/);
+    // Four floods of 349,518 empty alerts at once: bounded lines, memory and time to answer.
+    const flood = `{"alerts":[${Array.from({ length: 349_518 }, () => '{}').join(',')}]}`;
+    const rss = async () =>
+      Number(
+        /^process_resident_memory_bytes (\d+)/m.exec(await (await fetch(`${base}/metrics`)).text())?.[1],
+      );
+    const rssBefore = await rss();
+    const floods = await Promise.all(
+      [1, 2, 3, 4].map(() => fetch(`${base}/alerts`, { method: 'POST', body: flood }).then((r) => r.status)),
+    );
+    expect(floods.filter((status) => status === 204).length).toBeGreaterThanOrEqual(1);
+    expect(floods.every((status) => status === 204 || status === 429)).toBe(true);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await rss()) - rssBefore).toBeLessThan(150e6);
 
     const stoppedAt = Date.now();
     daemon.child.kill('SIGTERM');
@@ -73,7 +87,10 @@ jobs:
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line) as Record<string, unknown>)
-      .filter((line) => String(line.message).startsWith('alert '));
+      .filter((line) => String(line.message).startsWith('alert ') && line.message !== 'alert firing: alert');
+    const floodLines = result.stderr.split('\n').filter((line) => line.includes('alert firing: alert"'));
+    expect(floodLines.length).toBeLessThanOrEqual(200); // MAX_ALERT_LINES_PER_MINUTE
+    expect(result.stderr).toMatch(/349468 more alerts in this notification are not logged one by one/);
     expect(alertLines.map(({ level, message, alert }) => ({ level, message, alert }))).toEqual([
       {
         level: 'warn',
