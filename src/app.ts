@@ -16,7 +16,7 @@ import { BackgroundWriter } from './sink/background.js';
 import { countedSink } from './service/countedSink.js';
 import { DeliveredBuckets } from './pipeline/unchanged.js';
 import { Semaphore } from './util/semaphore.js';
-import { StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
+import { DAY_MS, isoSeconds, StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
 import type { PipelineDeps } from './pipeline/deps.js';
 import { UsageError } from './errors.js';
 import type { Metrics } from './service/metrics.js';
@@ -180,16 +180,27 @@ export async function closePipeline(pipeline: Pipeline): Promise<void> {
 /**
  * The state directory, locked for `command`; read-only and unlocked for --dry-run, which must leave no
  * trace. Refused (UsageError, the lock released) when a query's definition changed since its
- * checkpoints were saved, unless `checkDefinitions` is false (`reset`, which is how that is fixed).
+ * checkpoints were saved, or a checkpoint lies in the future (a checkpoint is the end of a final window,
+ * never after now: more than a day after it, the state file is damaged or the clock far behind, and runs
+ * would fetch nothing without a word). `reset`, which mends both, opens it anyway.
  */
-export function openState(app: App, dryRun: boolean, command: string, checkDefinitions = true): StateStore {
+export function openState(app: App, dryRun: boolean, command: string): StateStore {
   const store = dryRun
     ? StateStore.openReadOnly(app.settings.stateDir)
     : StateStore.open(app.settings.stateDir, command);
   const changes = definitionChanges(store, app.queries);
-  if (changes && checkDefinitions) {
+  if (command === 'reset') return store;
+  const ahead = store.checkpointsAfter(app.clock.nowMs() + DAY_MS);
+  const problem =
+    changes ??
+    (ahead.length > 0
+      ? `${ahead.map((q) => `${q.id}: checkpoint ${isoSeconds(q.checkpointMs)}`).join(', ')} in ${store.file} ` +
+        `lies in the future: the state file is damaged, or the clock is behind. Fix the clock, or start ` +
+        `those queries again with radar-netflows reset --job …`
+      : undefined);
+  if (problem) {
     void store.close();
-    throw new UsageError(changes);
+    throw new UsageError(problem);
   }
   return store;
 }

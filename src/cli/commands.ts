@@ -53,7 +53,7 @@ export async function resetCommand(cli: CommandLine, io: Io): Promise<number> {
   if (cli.jobs.length === 0)
     throw new UsageError('reset needs --job: the job whose queries start again from their look-back');
   const queries = selectQueries(app.queries, cli);
-  const store = openState(app, false, 'reset', false);
+  const store = openState(app, false, 'reset');
   try {
     for (const query of queries) {
       const saved = store.query(query.id);

@@ -1,5 +1,7 @@
 import {
   closeSync,
+  mkdirSync,
+  statSync,
   fstatSync,
   fsyncSync,
   ftruncateSync,
@@ -9,7 +11,7 @@ import {
   writeSync,
 } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 
 /**
  * Replaces `file` with `text` so that a crash at any moment leaves either the old or the new content,
@@ -120,4 +122,26 @@ function writeFully(fd: number, bytes: Buffer): void {
 
 function tempPath(file: string): string {
   return `${file}.${process.pid}.tmp`;
+}
+
+/**
+ * Creates a directory and its missing parents, one level at a time, private (0700 whatever the umask:
+ * the mode asked for is only narrowed by it). Not `mkdirSync(…, { recursive: true })`: under a parent
+ * where mkdir answers ENOENT though the parent exists (/proc, /sys), node's recursive mkdir retries
+ * for ever at 100 % CPU; here that ENOENT is the error it is.
+ */
+export function makeDirectory(path: string, mode = 0o700): void {
+  const dir = resolve(path);
+  try {
+    if (statSync(dir).isDirectory()) return;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectory(parent, mode);
+  try {
+    mkdirSync(dir, { mode });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
 }

@@ -1,7 +1,7 @@
-import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeFsError, ServiceError } from '../errors.js';
-import { writeFileAtomic, writeFileAtomicAsync } from './durableFile.js';
+import { describeFsError, ServiceError, StorageError } from '../errors.js';
+import { makeDirectory, writeFileAtomic, writeFileAtomicAsync } from './durableFile.js';
 import { LockHeldError, StateLock } from './lock.js';
 import type { QueryDefinition } from '../model/query.js';
 
@@ -99,12 +99,13 @@ export class StateStore {
   static open(dir: string, command = 'radar-netflows'): StateStore {
     const absolute = resolve(dir);
     try {
-      mkdirSync(absolute, { recursive: true, mode: 0o700 });
+      makeDirectory(absolute);
       accessSync(absolute, constants.W_OK | constants.R_OK);
     } catch (error) {
-      throw new StateError(
-        `the state directory ${absolute} cannot be used (${(error as NodeJS.ErrnoException).code ?? String(error)}): set STATE_DIR to a writable directory`,
+      throw unusable(
+        `the state directory ${absolute} cannot be used`,
         error,
+        'set STATE_DIR to a writable directory',
       );
     }
     let lock: StateLock;
@@ -112,10 +113,7 @@ export class StateStore {
       lock = StateLock.acquire(absolute, command);
     } catch (error) {
       if (error instanceof LockHeldError) throw error;
-      throw new StateError(
-        `cannot lock the state directory ${absolute} (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
-        error,
-      );
+      throw unusable(`cannot lock the state directory ${absolute}`, error);
     }
     try {
       const store = new StateStore(absolute, false, lock);
@@ -124,10 +122,7 @@ export class StateStore {
     } catch (error) {
       lock.release();
       if (error instanceof StateError) throw error;
-      throw new StateError(
-        `cannot save state to ${join(absolute, 'state.json')}: ${describeFsError(error)}`,
-        error,
-      );
+      throw unusable(`cannot save state to ${join(absolute, 'state.json')}`, error);
     }
   }
 
@@ -222,7 +217,36 @@ export class StateStore {
         `${this.file} has state version ${String(version)}; this release reads version ${STATE_VERSION}`,
       );
     const state = parsed as StateFileV1;
-    return { version: 1, queries: state.queries ?? {}, backfills: currentCursors(state.backfills) };
+    return {
+      version: 1,
+      queries: this.checkedQueries(state.queries),
+      backfills: currentCursors(state.backfills),
+    };
+  }
+
+  /** The queries' states as read, each a range of numbers; anything else is a damaged file, said so. */
+  private checkedQueries(raw: unknown): Record<string, QueryState> {
+    const damaged = (why: string): never => {
+      throw new StateError(
+        `${this.file} is damaged: ${why}; move it away to start over (windows will be fetched again)`,
+      );
+    };
+    if (raw === undefined) return {};
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+      damaged(`"queries" is ${JSON.stringify(raw)}, not a mapping of query ids`);
+    for (const [id, value] of Object.entries(raw as Record<string, Partial<QueryState>>)) {
+      const { finalFromMs, checkpointMs } = value ?? {};
+      if (!Number.isFinite(finalFromMs) || !Number.isFinite(checkpointMs) || finalFromMs! > checkpointMs!)
+        damaged(`the state of ${id} is not a range of times (finalFromMs ≤ checkpointMs)`);
+    }
+    return raw as Record<string, QueryState>;
+  }
+
+  /** The queries whose checkpoint lies after `limitMs`: a damaged file, or a clock far behind. */
+  checkpointsAfter(limitMs: number): { id: string; checkpointMs: number }[] {
+    return Object.entries(this.state.queries)
+      .filter(([, q]) => q.checkpointMs > limitMs)
+      .map(([id, q]) => ({ id, checkpointMs: q.checkpointMs }));
   }
 
   /**
@@ -269,4 +293,18 @@ function canonical(value: unknown): string {
         )
       : v,
   );
+}
+
+/** A disk that fails (full, out of inodes, I/O errors): space may come back, so a restart may help. */
+const FAILING_DISK = new Set(['ENOSPC', 'EDQUOT', 'EIO']);
+
+/**
+ * Why the state directory cannot be opened: a StorageError (exit 1, worth retrying) when the disk
+ * fails, a StateError (exit 2: a setting to fix) otherwise (permissions, a file where a directory
+ * should be, a path under /proc).
+ */
+function unusable(what: string, error: unknown, fix?: string): ServiceError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code !== undefined && FAILING_DISK.has(code)) return new StorageError(what, error);
+  return new StateError(`${what}: ${describeFsError(error)}${fix ? `: ${fix}` : ''}`, error);
 }

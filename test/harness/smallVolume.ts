@@ -9,11 +9,15 @@ export class SmallVolume {
   private mounted = false;
   constructor(readonly dir: string) {}
 
-  /** Mounts a tmpfs of `sizeKiB` on dir; undefined when done, else why it could not. */
-  mount(sizeKiB: number): string | undefined {
+  /**
+   * Mounts a tmpfs of `sizeKiB` (and at most `inodes` files, when given) on dir; undefined when done,
+   * else why it could not.
+   */
+  mount(sizeKiB: number, inodes?: number): string | undefined {
     mkdirSync(this.dir, { recursive: true });
+    const options = `size=${sizeKiB}k${inodes !== undefined ? `,nr_inodes=${inodes}` : ''}`;
     try {
-      execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${sizeKiB}k`, 'tmpfs', this.dir], { stdio: 'pipe' });
+      execFileSync('mount', ['-t', 'tmpfs', '-o', options, 'tmpfs', this.dir], { stdio: 'pipe' });
       this.mounted = true;
       return undefined;
     } catch (error) {

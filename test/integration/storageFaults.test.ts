@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, test } from '@jest/globals';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { runCli, startCli, waitFor } from '../harness/cli.js';
+import { BIN, runCli, startCli, waitFor } from '../harness/cli.js';
 import { SmallVolume } from '../harness/smallVolume.js';
 import { useStack } from '../harness/stack.js';
 
@@ -120,5 +121,90 @@ describe('a full spool with InfluxDB down', () => {
     await influx.start();
     expect((await runCli(['once', '--config', configFile], stack.env())).code).toBe(0);
     await stack.expectMatchesServed(() => 'full');
+  });
+});
+
+describe('a state directory that lies: clear errors, the right exit codes, private files', () => {
+  const stack = useStack('state_lies', { fixedHorizon: true });
+  let volume: SmallVolume | undefined;
+  afterEach(() => {
+    volume?.unmount();
+    volume = undefined;
+  });
+  const stateFile = () => join(stack.stateDir, 'state.json');
+  const once = () => runCli(['once', '--config', stack.writeConfig(CONFIG)], stack.env());
+
+  test('out of inodes is a failing disk (exit 1: worth retrying), not a mistake (2)', async () => {
+    volume = new SmallVolume(stack.stateDir);
+    const refused = volume.mount(1024, 1);
+    if (refused) {
+      console.warn(`skipped: ${refused}`);
+      return;
+    }
+    const result = await once();
+    expect(result.stderr).toMatch(/ENOSPC \(no space left on device\)/);
+    expect(result.code).toBe(1);
+  });
+
+  test.each([
+    [
+      '"queries" that is not a mapping',
+      '{"version":1,"queries":"x","backfills":{}}',
+      /"queries" is "x", not a mapping/,
+    ],
+    [
+      '"queries" that is a list',
+      '{"version":1,"queries":[],"backfills":{}}',
+      /"queries" is \[\], not a mapping/,
+    ],
+    [
+      'a query state that is not a range',
+      '{"version":1,"queries":{"disk/AS/1h":{"checkpointMs":"soon"}},"backfills":{}}',
+      /the state of disk\/AS\/1h is not a range of times/,
+    ],
+    [
+      'a checkpoint in 2100',
+      `{"version":1,"queries":{"disk/AS/1h":{"finalFromMs":0,"checkpointMs":${Date.parse('2100-01-01')}}},"backfills":{}}`,
+      /disk\/AS\/1h: checkpoint 2100-01-01T00:00:00Z in .*state\.json lies in the future/,
+    ],
+  ])(
+    'state.json with %s: exit 2 naming the file and what is wrong, nothing fetched',
+    async (_, text, message) => {
+      mkdirSync(stack.stateDir, { recursive: true });
+      writeFileSync(stateFile(), text);
+      const result = await once();
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/internal error|TypeError/);
+      expect(stack.sim.served).toHaveLength(0);
+    },
+  );
+
+  test('a STATE_DIR under /proc is refused at once (node alone would retry mkdir for ever)', async () => {
+    const result = await runCli(
+      ['once', '--config', stack.writeConfig(CONFIG)],
+      stack.env({ STATE_DIR: '/proc/radar-netflows' }),
+      {
+        timeoutMs: 10_000,
+      },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/the state directory \/proc\/radar-netflows cannot be used: ENOENT/);
+  });
+
+  test('under umask 000 the state directory and the spool are private (0700), their files 0600', async () => {
+    const fresh = join(stack.stateDir, 'fresh');
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(
+        'sh',
+        ['-c', `umask 000; exec "${process.execPath}" "${BIN}" once --config "${stack.writeConfig(CONFIG)}"`],
+        { env: { PATH: process.env.PATH ?? '', ...stack.env({ STATE_DIR: fresh }) }, stdio: 'ignore' },
+      );
+      child.on('close', resolve);
+    });
+    expect(code).toBe(0);
+    expect(statSync(fresh).mode & 0o777).toBe(0o700);
+    expect(statSync(join(fresh, 'spool')).mode & 0o777).toBe(0o700);
+    expect(statSync(join(fresh, 'state.json')).mode & 0o777).toBe(0o600);
   });
 });

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StorageError } from '../../errors.js';
 import { isoSeconds, type Clock } from '../../util/time.js';
-import { appendDurablyAsync } from '../../state/durableFile.js';
+import { appendDurablyAsync, makeDirectory } from '../../state/durableFile.js';
 
 /**
  * Points refused for good, with the reason, one JSON object per line, appended durably (fsynced) off
@@ -15,7 +14,7 @@ export class DeadLetters {
     readonly file: string,
     private readonly clock: Clock,
   ) {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    makeDirectory(dirname(file));
   }
 
   /** Lines the database refused. */

@@ -1,8 +1,8 @@
-import { mkdirSync, readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, truncateSync } from 'node:fs';
 import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StorageError } from '../../errors.js';
-import { appendDurablyAsync } from '../../state/durableFile.js';
+import { appendDurablyAsync, makeDirectory } from '../../state/durableFile.js';
 
 /**
  * An append-only disk queue of line protocol: numbered segment files in one directory. Appends are
@@ -28,7 +28,7 @@ export class DiskSpool {
     private readonly segmentBytes = 8 * 1024 * 1024,
   ) {
     try {
-      mkdirSync(dir, { recursive: true, mode: 0o700 });
+      makeDirectory(dir);
       this.segments = readdirSync(dir)
         .map((name) => /^segment-(\d{12})\.lp$/.exec(name)?.[1])
         .filter((seq): seq is string => seq !== undefined)
