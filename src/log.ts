@@ -62,8 +62,8 @@ export function createLogger(
  * line. JSON lines escape them already.
  */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- finding control characters is the point
   return text.replace(
+    // eslint-disable-next-line no-control-regex -- finding control characters is the point
     /[\u0000-\u001f\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
