@@ -67,10 +67,15 @@ export function describeFsError(error: unknown): string {
     EIO: 'input/output error',
     EROFS: 'read-only file system',
     EACCES: 'permission denied',
+    EPERM: 'operation not permitted',
     ENOENT: 'no such file or directory',
+    ENOTDIR: 'a part of the path is a file, not a directory',
+    EISDIR: 'is a directory',
   };
   if (code && known[code]) return `${code} (${known[code]})`;
-  return code ? `${code}: ${message}` : String(message ?? error);
+  // node's message starts with the code again: "EBUSY: resource busy or locked, open '…'".
+  const text = String(message ?? error).replace(new RegExp(`^${code}: `), '');
+  return code ? `${code}: ${text}` : text;
 }
 
 /** Replaces every occurrence of each secret by a placeholder: the last line of defence for messages. */

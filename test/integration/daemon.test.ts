@@ -167,7 +167,7 @@ jobs:
     const result = await runCli(['run', '--config', file], { ...env(), STATE_DIR: join(blocker, 'state') });
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(
-      /the state directory .*a-file\/state cannot be used \(ENOTDIR\): set STATE_DIR to a writable directory/,
+      /the state directory .*a-file\/state cannot be used: ENOTDIR \(a part of the path is a file, not a directory\): set STATE_DIR to a writable directory/,
     );
     expect(sim.served.length).toBe(0);
   });

@@ -59,6 +59,8 @@ describe('StateStore', () => {
   test('refuses a directory it cannot create', () => {
     const dir = fresh();
     writeFileSync(join(dir, 'file'), '');
-    expect(() => StateStore.open(join(dir, 'file', 'sub'))).toThrow(/cannot be used \(ENOTDIR\)/);
+    expect(() => StateStore.open(join(dir, 'file', 'sub'))).toThrow(
+      /cannot be used: ENOTDIR \(a part of the path is a file, not a directory\)/,
+    );
   });
 });
