@@ -34,6 +34,89 @@ describe('the truth at once: settings checked before the first request', () => {
       .split('\n')
       .filter((l) => l !== '');
 
+  test('an INFLUX_URL that does not answer like InfluxDB is a setting to fix, said at once: a web server, https at an http port', async () => {
+    const configFile = stack.writeConfig(CONFIG);
+    const web = http.createServer((_, res) =>
+      res.writeHead(404, { 'content-type': 'text/html' }).end('<html>'),
+    );
+    await new Promise<void>((resolve) => web.listen(0, '127.0.0.1', resolve));
+    try {
+      const webUrl = `http://127.0.0.1:${(web.address() as AddressInfo).port}`;
+      for (const command of [['once'], ['run']]) {
+        const result = await runCli([...command, '--config', configFile], stack.env({ INFLUX_URL: webUrl }));
+        expect(result.code).toBe(2);
+        expect(result.stderr).toMatch(
+          /InfluxDB at http:\/\/127\.0\.0\.1:\d+ answered \/ping with HTTP 404 and no X-Influxdb-Version header: it does not answer like InfluxDB; check INFLUX_URL/,
+        );
+      }
+      const tls = await runCli(
+        ['once', '--config', configFile],
+        stack.env({ INFLUX_URL: stack.influx.url.replace('http:', 'https:') }),
+      );
+      expect(tls.code).toBe(2);
+      expect(tls.stderr).toMatch(
+        /does not speak TLS \(EPROTO\): if it serves plain HTTP, write INFLUX_URL with http:\/\//,
+      );
+      expect(tls.stderr).not.toMatch(/ssl3_get_record|SSL routines|wrong version number/);
+      expect(sim.served).toHaveLength(0);
+    } finally {
+      await new Promise<void>((resolve) => web.close(() => resolve()));
+    }
+  });
+
+  test('run with InfluxDB 2.x refusing the token: /readyz says so, and run stops within its first run (exit 2)', async () => {
+    const refusing = http.createServer((req, res) => {
+      if (req.url?.startsWith('/ping'))
+        return void res.writeHead(204, { 'x-influxdb-version': 'v2.7.4' }).end();
+      req.resume();
+      req.on('end', () =>
+        res
+          .writeHead(401, { 'content-type': 'application/json' })
+          .end('{"code":"unauthorized","message":"unauthorized access"}'),
+      );
+    });
+    await new Promise<void>((resolve) => refusing.listen(0, '127.0.0.1', resolve));
+    try {
+      // PRODUCT's requests fail and are retried for about 2 s: the run goes on while /readyz is read.
+      sim.refuseDimensions.add('PRODUCT');
+      const port = await freePort();
+      const daemon = startCli(
+        [
+          'run',
+          '--config',
+          stack.writeConfig(CONFIG.replace('retryDelayMs: 20', 'retryDelayMs: 300, retries: 3')),
+        ],
+        stack.env({
+          INFLUX_URL: `http://127.0.0.1:${(refusing.address() as AddressInfo).port}`,
+          INFLUX_TOKEN: 'wrong-token-456',
+          INFLUX_BUCKET: 'radar',
+          INFLUX_ORG: 'acme',
+          HTTP_LISTEN: `127.0.0.1:${port}`,
+        }),
+      );
+      let refusal = '';
+      await waitFor('/readyz naming the refusal', async () => {
+        const ready = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+        const checks = ready ? ((await ready.json()) as { checks: { influx?: string } }).checks : {};
+        refusal = checks.influx ?? '';
+        return refusal.startsWith('refused');
+      });
+      expect(refusal).toMatch(
+        /^refused: InfluxDB write of \d+ points refused: HTTP 401: unauthorized access: check INFLUX_TOKEN/,
+      );
+      const result = await daemon.exited;
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(
+        /error: InfluxDB write of \d+ points refused: HTTP 401: unauthorized access: check INFLUX_TOKEN/,
+      );
+      expect(result.stderr).not.toContain('wrong-token-456');
+      // One scheduled run: each LOCATION query's window once, no second run.
+      expect(sim.served.filter((served) => served.dimension === 'LOCATION').length).toBe(2);
+    } finally {
+      await new Promise<void>((resolve) => refusing.close(() => resolve()));
+    }
+  });
+
   test('secrets of digits written as ${VAR} stay the exact strings they are, and are never printed', async () => {
     const token = '12345678901234567890'; // a float would make it 12345678901234567000
     const password = '90817263';
