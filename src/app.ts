@@ -33,13 +33,22 @@ export interface App {
   clock: Clock;
 }
 
-export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock = systemClock): App {
+/** jobs.yaml and the environment, validated: the settings and the queries. Throws on any mistake. */
+export function readConfig(
+  configFile: string,
+  env: NodeJS.ProcessEnv,
+): { config: RawConfig; settings: Settings; queries: Query[] } {
   const config = loadConfigFile(configFile, env);
   const settings = resolveSettings(config, env);
+  return { config, settings, queries: planQueries(config, settings) };
+}
+
+export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock = systemClock): App {
+  const { config, settings, queries } = readConfig(configFile, env);
   const secrets = [...secretsOf(settings.radar.auth), settings.influx.password, settings.influx.token];
   const logger = createLogger({ level: parseLogLevel(env.LOG_LEVEL), secrets });
   routeNodeWarnings(logger);
-  return { configFile, config, settings, queries: planQueries(config, settings), logger, clock };
+  return { configFile, config, settings, queries, logger, clock };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import {
   closePipeline,
   loadApp,
+  readConfig,
   openPipeline,
   openState,
   selectQueries,
@@ -14,6 +15,8 @@ import { startHttpServer, type Readiness } from '../service/httpServer.js';
 import { Metrics } from '../service/metrics.js';
 import { StatsReporter } from '../service/statsReporter.js';
 import { UsageError } from '../errors.js';
+import { definitionChanges } from '../pipeline/definition.js';
+import type { Settings } from '../model/settings.js';
 import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { sleep } from '../util/time.js';
@@ -75,10 +78,14 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       app.logger.info('stopped');
       resolve(exitCode);
     };
-    const removeHandlers = onStopSignal((signal) => {
-      app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
-      void stop(EXIT.ok);
-    }, io);
+    const removeHandlers = onStopSignal(
+      (signal) => {
+        app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
+        void stop(EXIT.ok);
+      },
+      io,
+      () => reloadJobs(cli.config, io, app, store, daemon, stats),
+    );
     // No later run can succeed with credentials refused: a supervisor must not restart on this (exit 2).
     // A state directory lost under us is mended by a restart (exit 1), which locks it again.
     daemon.onFatal = (error, kind) => {
@@ -91,6 +98,42 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
     daemon.start();
     stats.start(app.settings.service.statsEveryMs);
   });
+}
+
+/**
+ * SIGHUP: jobs.yaml read again, validated first; the jobs it now holds run from then on. A file with a
+ * mistake, or a job whose definition changed since its checkpoints were saved, keeps the running
+ * config, saying why. Connection and service settings are read at start only: a change to them is
+ * named, to be applied by a restart.
+ */
+function reloadJobs(
+  configFile: string,
+  io: Io,
+  app: App,
+  store: StateStore,
+  daemon: Daemon,
+  stats: StatsReporter,
+): void {
+  let next: ReturnType<typeof readConfig>;
+  try {
+    next = readConfig(configFile, io.env);
+  } catch (error) {
+    app.logger.error(`SIGHUP: ${configFile} not reloaded, the running jobs go on: ${(error as Error).message}`);
+    return;
+  }
+  const changes = definitionChanges(store, next.queries);
+  if (changes) {
+    definitionChanges(store, app.queries); // the running queries' definitions stay the ones recorded
+    app.logger.error(`SIGHUP: ${configFile} not reloaded, the running jobs go on: ${changes}`);
+    return;
+  }
+  const fixed = (settings: Settings) => JSON.stringify({ ...settings, windowMs: undefined, settleMs: undefined });
+  if (fixed(next.settings) !== fixed(app.settings))
+    app.logger.warn('SIGHUP: connection, state or service settings changed: they apply at the next start');
+  daemon.reload(next.queries);
+  stats.setQueries(next.queries);
+  app.queries = next.queries;
+  app.logger.info(`SIGHUP: ${configFile} reloaded: ${next.queries.length} queries`);
 }
 
 /** How often `run` looks again at a state directory another process holds. */

@@ -30,11 +30,12 @@ export type DaemonPipeline = PipelineDeps & { cancel: AbortController };
 
 export class Daemon {
   private readonly schedules: CronSchedule[] = [];
+  private watch: WallClockWatch | undefined;
   private readonly running = new Map<string, Promise<void>>();
   private readonly shutdown = new AbortController();
 
   constructor(
-    private readonly app: DaemonContext,
+    private app: DaemonContext,
     private readonly deps: DaemonPipeline,
     private readonly store: StateStore,
     private readonly metrics: Metrics,
@@ -44,9 +45,27 @@ export class Daemon {
   }
 
   start(): void {
+    const { queries, service } = this.app;
+    this.schedule(queries, new Set(service.runOnStart ? queries.map((q) => q.id) : []));
+  }
+
+  /**
+   * Runs `queries` from now on instead (SIGHUP: jobs.yaml read again): the schedules are made anew;
+   * runs under way finish as they are. Queries that are new run at once when runOnStart is set.
+   */
+  reload(queries: readonly Query[]): void {
+    const before = new Set(this.app.queries.map((q) => q.id));
+    for (const schedule of this.schedules.splice(0)) schedule.stop();
+    this.app = { ...this.app, queries };
+    const added = queries.filter((q) => !before.has(q.id)).map((q) => q.id);
+    this.schedule(queries, new Set(this.app.service.runOnStart ? added : []));
+  }
+
+  /** A schedule per job and schedule; the groups holding a query of `runNow` also run at once. */
+  private schedule(all: readonly Query[], runNow: ReadonlySet<string>): void {
     const { service } = this.app;
-    const watch = new WallClockWatch(this.app.clock, this.app.logger);
-    for (const [name, queries] of groupBySchedule(this.app.queries)) {
+    const watch = (this.watch ??= new WallClockWatch(this.app.clock, this.app.logger));
+    for (const [name, queries] of groupBySchedule(all)) {
       const { job, schedule, timezone } = queries[0]!;
       const cronSchedule = new CronSchedule(
         schedule,
@@ -61,7 +80,7 @@ export class Daemon {
       this.app.logger.info(`scheduled job ${name}: "${schedule}" (${timezone}), ${queries.length} queries`, {
         job,
       });
-      if (service.runOnStart) this.tick(name, queries);
+      if (queries.some((q) => runNow.has(q.id))) this.tick(name, queries);
     }
   }
 

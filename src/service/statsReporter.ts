@@ -24,7 +24,8 @@ export const SERVICE_MEASUREMENT = 'radar_service';
 export class StatsReporter {
   private timer: NodeJS.Timeout | undefined;
   private readonly instance = hostname();
-  private readonly staleAfterMs: Map<string, number>;
+  private staleAfterMs = new Map<string, number>();
+  private queries: readonly Query[] = [];
   private readonly writes: BackgroundWriter;
 
   constructor(
@@ -32,12 +33,18 @@ export class StatsReporter {
     private readonly sink: PointSink,
     private readonly clock: Clock,
     logger: Logger,
-    private readonly queries: readonly Query[] = [],
-    staleAfterMs = 0,
+    queries: readonly Query[] = [],
+    private readonly staleAfterSettingMs = 0,
   ) {
-    this.staleAfterMs = new Map(queries.map((q) => [q.id, stalenessLimitMs([q], staleAfterMs)]));
+    this.setQueries(queries);
     // While a report still waits (InfluxDB down, the spool full), only the newest one waits behind it.
     this.writes = new BackgroundWriter(sink, logger, 'service stats', 'latest');
+  }
+
+  /** The queries reported on (after a reload of jobs.yaml). */
+  setQueries(queries: readonly Query[]): void {
+    this.queries = queries;
+    this.staleAfterMs = new Map(queries.map((q) => [q.id, stalenessLimitMs([q], this.staleAfterSettingMs)]));
   }
 
   start(everyMs: number): void {
