@@ -147,15 +147,19 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
     interrupt.abort();
   }, io);
   const nowMs = app.clock.nowMs();
+  // A long catch-up says how far it is, and what it waits for, as log lines: every half minute at least.
   const progress = new Progress(
     'once',
     queries.reduce((sum, q) => sum + windowsDue(q, store, nowMs).length, 0),
     io.stderr,
     app.clock,
-    { windowsPer5Min: app.settings.radar.rateLimitPer5Min, print: false },
-  );
-  // A long catch-up says how far it is, every half minute, as a log line.
-  const ticker = setInterval(() => app.logger.info(`once: ${progress.line(app.clock.nowMs())}`), 30_000);
+    {
+      windowsPer5Min: app.settings.radar.rateLimitPer5Min,
+      everyMs: Infinity,
+      waiting: () => deps.limiter.waiting,
+      write: (line) => app.logger.info(line),
+    },
+  ).start();
   const counting = { ...deps, observer: countingObserver(progress) };
   try {
     const outcomes = await Promise.all(
@@ -166,7 +170,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
       interrupted: interrupt.signal.aborted,
     });
   } finally {
-    clearInterval(ticker);
+    progress.finish();
     removeHandlers();
     await closePipeline(deps);
     await store.close();

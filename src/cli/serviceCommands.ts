@@ -118,7 +118,9 @@ function reloadJobs(
   try {
     next = readConfig(configFile, io.env);
   } catch (error) {
-    app.logger.error(`SIGHUP: ${configFile} not reloaded, the running jobs go on: ${(error as Error).message}`);
+    app.logger.error(
+      `SIGHUP: ${configFile} not reloaded, the running jobs go on: ${(error as Error).message}`,
+    );
     return;
   }
   const changes = definitionChanges(store, next.queries);
@@ -127,7 +129,8 @@ function reloadJobs(
     app.logger.error(`SIGHUP: ${configFile} not reloaded, the running jobs go on: ${changes}`);
     return;
   }
-  const fixed = (settings: Settings) => JSON.stringify({ ...settings, windowMs: undefined, settleMs: undefined });
+  const fixed = (settings: Settings) =>
+    JSON.stringify({ ...settings, windowMs: undefined, settleMs: undefined });
   if (fixed(next.settings) !== fixed(app.settings))
     app.logger.warn('SIGHUP: connection, state or service settings changed: they apply at the next start');
   daemon.reload(next.queries);
@@ -246,7 +249,8 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
   });
   const progress = new Progress('backfill', plan.totalWindows, io.stderr, app.clock, {
     windowsPer5Min: app.settings.radar.rateLimitPer5Min,
-  });
+    waiting: () => deps.limiter.waiting,
+  }).start();
   const interrupt = new AbortController();
   const removeHandlers = onStopSignal((signal) => {
     io.stderr.write(`\n${signal}: finishing the windows in flight; run the same command again to resume\n`);
@@ -266,6 +270,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
       interrupted: interrupt.signal.aborted,
     });
   } finally {
+    progress.finish();
     removeHandlers();
     await closePipeline(deps);
     await store.close();

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, startCli, waitFor } from '../harness/cli.js';
+import { ROOT, runCli, startCli, waitFor } from '../harness/cli.js';
 import { useStack } from '../harness/stack.js';
 
 const job = (name: string, dimension: string) => `
@@ -45,6 +45,21 @@ describe('what an operator does to a running service', () => {
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
   });
+
+  test.each([['once'], ['backfill', '--from', '2d']])(
+    '%s under a throttle pause says it is paused, until when and why, instead of freezing',
+    async (...command) => {
+      sim.inject({ kind: 'status', status: 429, code: 1015, retryAfterSec: 3 });
+      const result = await runCli(
+        [...command, '--config', stack.writeConfig(job('paused', 'PRODUCT'))],
+        stack.env(),
+      );
+      expect(result.code).toBe(0);
+      expect(result.stderr).toMatch(
+        /windows \(\d+%\), \d+ points, ETA \d+s; paused until \d\d:\d\d:\d\d UTC: Radar throttled the requests \(429\)/,
+      );
+    },
+  );
 
   test('started by npm (npm start, npx), the service stops with npm, releasing the state lock', async () => {
     const child = spawn('npm', ['start', '--', '--config', stack.writeConfig(job('npm', 'PRODUCT'))], {

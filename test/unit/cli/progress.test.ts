@@ -1,6 +1,7 @@
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { PassThrough } from 'node:stream';
 import { Progress } from '../../../src/cli/progress.js';
+import type { LimiterWait } from '../../../src/radar/limiter.js';
 import { formatSpan as formatEta } from '../../../src/util/time.js';
 
 function capture(isTTY: boolean) {
@@ -76,5 +77,57 @@ describe('Progress', () => {
     expect(formatEta(42_000)).toBe('42s');
     expect(formatEta(125_000)).toBe('2m05s');
     expect(formatEta(3 * 3_600_000)).toBe('3h');
+  });
+});
+
+describe('Progress while requests wait for time', () => {
+  beforeEach(() => {
+    jest.useFakeTimers({ now: Date.parse('2026-12-01T14:00:00Z') });
+  });
+  afterEach(() => {
+    jest.useRealTimers();
+  });
+  const clock = { nowMs: () => Date.now(), monotonicMs: () => Date.now() };
+
+  test.each([false, true])(
+    'held by the rate limit (TTY: %s): says what it waits for and until when, at once and at least every 30 s',
+    async (isTTY) => {
+      const out = capture(isTTY);
+      let waiting: LimiterWait | undefined;
+      const progress = new Progress('backfill', 54, out.stream, clock, {
+        windowsPer5Min: 600,
+        waiting: () => waiting,
+      }).start();
+      for (let i = 0; i < 53; i++) progress.tick(100);
+      waiting = { reason: 'rate limit', untilMs: Date.now() + 280_000 };
+      await jest.advanceTimersByTimeAsync(1000);
+      expect(out.text()).toMatch(
+        /53\/54 windows \(98%\), 5300 points, ETA 4m39s; waiting for the rate limit \(radar\.rateLimit\) until 14:04:40 UTC/,
+      );
+      const before = out.text().length;
+      await jest.advanceTimersByTimeAsync(30_000);
+      expect(out.text().length).toBeGreaterThan(before);
+      expect(out.text().slice(before)).toMatch(/ETA 4m0\ds; waiting for the rate limit/);
+      progress.finish();
+    },
+  );
+
+  test('a throttle pause is said as such, with its end', async () => {
+    const out = capture(false);
+    const lines: string[] = [];
+    const waiting: LimiterWait = { reason: 'throttled', untilMs: Date.now() + 300_000 };
+    const progress = new Progress('once', 2, out.stream, clock, {
+      everyMs: Infinity,
+      waiting: () => waiting,
+      write: (line) => lines.push(line),
+    }).start();
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(lines).toEqual([
+      'once: 0/2 windows (0%), 0 points, ETA 4m59s; paused until 14:05:00 UTC: Radar throttled the requests (429); every request waits',
+    ]);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(lines.length).toBeGreaterThanOrEqual(3);
+    progress.finish();
+    expect(out.text()).toBe('');
   });
 });
