@@ -93,7 +93,7 @@ describe('Progress while requests wait for time', () => {
     'held by the rate limit (TTY: %s): says what it waits for and until when, at once and at least every 30 s',
     async (isTTY) => {
       const out = capture(isTTY);
-      let waiting: LimiterWait | undefined;
+      let waiting: LimiterWait | undefined = undefined;
       const progress = new Progress('backfill', 54, out.stream, clock, {
         windowsPer5Min: 600,
         waiting: () => waiting,
