@@ -9,7 +9,10 @@ import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
 import { RateLimiter } from './radar/limiter.js';
 import { checkInflux } from './sink/influx/connect.js';
-import { openInfluxSink } from './sink/influx/open.js';
+import { influxStateFiles, openInfluxSink } from './sink/influx/open.js';
+import { inspectSpool, type SpoolContents } from './sink/influx/spool.js';
+import { readDeadLetters, summarizeDeadLetters } from './sink/influx/deadLetters.js';
+import { replayDeadLetters, type ReplayReport } from './sink/influx/replay.js';
 import { FileSink } from './sink/file/fileSink.js';
 import type { PointSink } from './sink/sink.js';
 import { BackgroundWriter } from './sink/background.js';
@@ -212,4 +215,25 @@ export function openState(app: App, dryRun: boolean, command: string): StateStor
     throw new UsageError(problem);
   }
   return store;
+}
+
+/** What `status` shows of the sink's files in the state directory: the spool and the dead letters. */
+export function sinkFiles(app: App): {
+  spoolDir: string;
+  spool: SpoolContents;
+  deadLetterFile: string;
+  deadLetters: ReturnType<typeof summarizeDeadLetters>;
+} {
+  const { spoolDir, deadLetterFile } = influxStateFiles(app.settings.stateDir);
+  return {
+    spoolDir,
+    spool: inspectSpool(spoolDir),
+    deadLetterFile,
+    deadLetters: summarizeDeadLetters(readDeadLetters(deadLetterFile)),
+  };
+}
+
+/** `dead-letters --replay`: the dead letters (of a reason) written to InfluxDB again (see replayDeadLetters). */
+export function replayDeadLettersOf(app: App, reason: string | undefined): Promise<ReplayReport> {
+  return replayDeadLetters(app.settings.influx, app.settings.stateDir, reason, isoSeconds(app.clock.nowMs()));
 }

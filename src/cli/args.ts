@@ -1,7 +1,18 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../errors.js';
 
-export const COMMANDS = ['run', 'once', 'backfill', 'validate', 'plan', 'doctor', 'reset'] as const;
+export const COMMANDS = [
+  'run',
+  'once',
+  'backfill',
+  'validate',
+  'plan',
+  'doctor',
+  'reset',
+  'status',
+  'dead-letters',
+  'init',
+] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export interface CommandLine {
@@ -16,6 +27,12 @@ export interface CommandLine {
   dryRun: boolean;
   /** doctor: also find the largest window Radar answers per interval. */
   windows: boolean;
+  /** status, dead-letters: JSON instead of text. */
+  json: boolean;
+  /** dead-letters: write them to InfluxDB again. */
+  replay: boolean;
+  /** dead-letters: only those whose reason contains this. */
+  reason: string | undefined;
 }
 
 export const USAGE = `Usage: radar-netflows <command> [options]
@@ -28,6 +45,9 @@ Commands:
   plan        list the queries the config expands into
   doctor      check, with a few dozen requests, what the service assumes of the live Radar API
   reset       forget the checkpoints of --job's queries: they start again from their look-back
+  status      per query where it stands; what waits in the spool; the dead letters (read-only)
+  dead-letters  the dead letters by reason; --replay writes them to InfluxDB again once fixed
+  init        write the example jobs.yaml here (or to --config), to start from
   help        this text
 
 Options:
@@ -40,6 +60,9 @@ Options:
   --refetch         backfill windows already final too
   --dry-run         print line protocol to stdout; nothing is written, state included (once, backfill)
   --windows         doctor: also find the largest window Radar answers for each interval
+  --json            status, dead-letters: JSON on stdout
+  --replay          dead-letters: write them to InfluxDB again, removing those it takes
+  --reason <text>   dead-letters: only those whose reason contains the text
   --help, --version
 
 Connection settings come from jobs.yaml or the environment (which wins): CLOUDFLARE_API_TOKEN
@@ -60,6 +83,9 @@ const OPTIONS_OF: Record<Command, readonly string[]> = {
   plan: ['job', 'dimension', 'interval'],
   doctor: ['windows'],
   reset: ['job', 'dimension', 'interval'],
+  status: ['json'],
+  'dead-letters': ['json', 'replay', 'reason'],
+  init: [],
 };
 
 /** Parses argv strictly: an unknown command or option is a usage error naming it. */
@@ -80,6 +106,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         refetch: { type: 'boolean' },
         'dry-run': { type: 'boolean' },
         windows: { type: 'boolean' },
+        json: { type: 'boolean' },
+        replay: { type: 'boolean' },
+        reason: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
       },
@@ -125,6 +154,9 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     refetch: values.refetch ?? false,
     dryRun: values['dry-run'] ?? false,
     windows: values.windows ?? false,
+    json: values.json ?? false,
+    replay: values.replay ?? false,
+    reason: values.reason,
   };
 }
 

@@ -13,6 +13,7 @@ import { onceCommand, planCommand, resetCommand, validateCommand } from './comma
 import { EXIT, type Io } from './io.js';
 import { backfillCommand, runCommand } from './serviceCommands.js';
 import { doctorCommand } from './doctor.js';
+import { deadLettersCommand, initCommand, statusCommand } from './inspect.js';
 import { StateError } from '../state/store.js';
 import { LockHeldError } from '../state/lock.js';
 
@@ -41,6 +42,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
         return await doctorCommand(cli, io);
       case 'reset':
         return await resetCommand(cli, io);
+      case 'status':
+        return statusCommand(cli, io);
+      case 'dead-letters':
+        return await deadLettersCommand(cli, io);
+      case 'init':
+        return initCommand(cli, io);
     }
   } catch (error) {
     return reportFatal(error, io);

@@ -34,7 +34,10 @@ export function loadConfigFile(file: string, env: NodeJS.ProcessEnv): RawConfig 
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : String(error);
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'file not found (radar-netflows init writes the example jobs.yaml there; or give --config FILE)'
+        : String(error);
     throw new ConfigError([{ file, line: 1, col: 1, message: `cannot read the config: ${reason}` }]);
   }
   return parseConfigText(text, file, env);

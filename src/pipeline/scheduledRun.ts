@@ -37,6 +37,7 @@ export async function runFromCheckpoint(
     finalFromMs: saved?.finalFromMs ?? fromMs,
     checkpointMs: fromMs,
     ...(saved?.lastSuccessMs !== undefined ? { lastSuccessMs: saved.lastSuccessMs } : {}),
+    ...(saved?.lastFailure !== undefined ? { lastFailure: saved.lastFailure } : {}),
   };
   let frontierIsFinal = true;
   const outcome = await runQuery(query, windowsDue(query, store, nowMs), deps, {
@@ -52,5 +53,13 @@ export async function runFromCheckpoint(
     },
   });
   if (outcome.ok) await store.setQuery(query.id, { ...state, lastSuccessMs: deps.clock.nowMs() });
+  else if (!outcome.aborted)
+    // For `status`; best effort: when the disk under the state fails, that failure is the one to tell.
+    await store
+      .setQuery(query.id, {
+        ...state,
+        lastFailure: { atMs: deps.clock.nowMs(), message: outcome.error?.message ?? 'unknown error' },
+      })
+      .catch(() => undefined);
   return outcome;
 }

@@ -103,6 +103,12 @@ export class StateLock {
   }
 }
 
+/** Who holds the state directory now, without taking it: undefined when nobody (or a stale lock) does. */
+export function lockHolder(dir: string): LockOwner | undefined {
+  const holder = readOwner(join(dir, 'lock'));
+  return holder && !isStale(holder) ? holder : undefined;
+}
+
 function thisProcess(command: string): LockOwner {
   const bootId = currentBootId();
   const startTicks = processStartTicks(process.pid);

@@ -13,6 +13,8 @@ export interface QueryState {
   finalFromMs: number;
   checkpointMs: number;
   lastSuccessMs?: number;
+  /** The last run that failed, and why (for `status`); kept after a later success, its time says which came last. */
+  lastFailure?: { atMs: number; message: string };
   /** What the query asked when this was saved (absent in state written before definitions were kept). */
   definition?: QueryDefinition;
 }

@@ -87,3 +87,85 @@ describe('what an operator does to a running service', () => {
     }
   });
 });
+
+describe('status, dead letters and init: what an operator reaches for', () => {
+  const stack = useStack('inspect', { fixedHorizon: true });
+  const { influx, sim } = stack;
+  const config = () => stack.writeConfig(job('look', 'LOCATION'));
+
+  test('dead letters after a field type conflict: listed by reason, replayed once fixed, nothing duplicated', async () => {
+    // A string `value` in the current shard: every traffic point of the run conflicts with it.
+    await influx.query(`CREATE DATABASE ${stack.db}`);
+    await fetch(`${influx.url}/write?db=${stack.db}&precision=ms`, {
+      method: 'POST',
+      body: `radar_netflows,job=x value="text" ${Date.now() - 60_000}`,
+    });
+    const refused = await runCli(['once', '--config', config()], stack.env());
+    expect(refused.code).toBe(1);
+    const listed = await runCli(['dead-letters', '--config', config()], stack.env());
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^dead letters .*dead-letters\.jsonl: \d+ points$/m);
+    expect(listed.stdout).toMatch(
+      /partial write: field type conflict: input field "value" on measurement "radar_netflows".*can be replayed/,
+    );
+    const status = JSON.parse(
+      (await runCli(['status', '--json', '--config', config()], stack.env())).stdout,
+    ) as {
+      queries: { query: string; checkpoint: string | null; lastSuccess: string | null }[];
+      deadLetters: { byReason: { points: number }[] };
+    };
+    expect(status.queries[0]).toMatchObject({ query: 'look/LOCATION/1h', lastSuccess: expect.any(String) });
+    expect(status.deadLetters.byReason[0]!.points).toBeGreaterThan(100);
+
+    // The cause fixed (the conflicting measurement dropped), the dead letters go in; InfluxDB equals Radar.
+    await influx.query('DROP MEASUREMENT radar_netflows', stack.db);
+    const replay = await runCli(
+      ['dead-letters', '--replay', '--reason', 'field type conflict', '--config', config()],
+      stack.env(),
+    );
+    expect(replay.code).toBe(0);
+    expect(replay.stdout).toMatch(/^replayed \d+ points \(removed from the dead letters\); 0 refused again/);
+    await stack.expectMatchesServed(() => 'look');
+    const again = await runCli(['dead-letters', '--replay', '--config', config()], stack.env());
+    expect(again.stdout).toMatch(/^replayed 0 points/);
+    expect((await runCli(['dead-letters', '--config', config()], stack.env())).stdout).toMatch(/: none$/m);
+  });
+
+  test('status with InfluxDB down: what waits in the spool and since when, the checkpoints as dates; safe while run runs', async () => {
+    stack.seedState();
+    const configFile = config();
+    const running = startCli(
+      ['run', '--config', configFile],
+      stack.env({ INFLUX_URL: 'http://127.0.0.1:9' }),
+    );
+    await waitFor(
+      'a spooled write',
+      () => running.output().stderr.includes('keeping points in the spool'),
+      15_000,
+    );
+    const status = await runCli(['status', '--config', configFile], stack.env());
+    running.child.kill('SIGTERM');
+    await running.exited;
+    expect(status.code).toBe(0);
+    expect(status.stdout).toMatch(/^state directory .*: in use by "run" \(pid \d+ on /m);
+    expect(status.stdout).toMatch(/^look\/LOCATION\/1h +(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|none yet) /m);
+    expect(status.stdout).toMatch(
+      /^spool .*: \d+ bytes in \d+ segments wait for InfluxDB, the oldest written \d{4}-\d\d-\d\dT[\d:]+Z \(\d+s ago\)$/m,
+    );
+    expect(sim.served.length).toBeGreaterThan(0);
+  });
+
+  test('init writes the example jobs.yaml, which validates; a missing config points to it', async () => {
+    const file = join(stack.dir, `init-${stack.case}.yaml`);
+    const missing = await runCli(['validate', '--config', file], {});
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /cannot read the config: file not found \(radar-netflows init writes the example jobs\.yaml there; or give --config FILE\)/,
+    );
+    expect((await runCli(['init', '--config', file], {})).code).toBe(0);
+    expect((await runCli(['validate', '--config', file], {})).code).toBe(0);
+    const twice = await runCli(['init', '--config', file], {});
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/exists already/);
+  });
+});

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { StorageError } from '../../errors.js';
 import { isoSeconds, type Clock } from '../../util/time.js';
@@ -43,4 +44,55 @@ export class DeadLetters {
       throw new StorageError(`cannot keep ${records.length} refused points in ${this.file}`, error);
     }
   }
+}
+
+/** A dead letter as kept: the refused line, or the point no line protocol could carry. */
+export interface DeadLetter {
+  time: string;
+  reason: string;
+  line?: string;
+  point?: unknown;
+}
+
+/** The dead letters of a file, in order (none when there is no file); a damaged line is skipped. */
+export function readDeadLetters(file: string): DeadLetter[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return text.split('\n').flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as Partial<DeadLetter>;
+      return typeof parsed.reason === 'string' ? [parsed as DeadLetter] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/**
+ * The dead letters by reason: how many, and the first and last time one came. One cause refused over
+ * several batches is one reason (the batch's `dropped=N` is left out).
+ */
+export function summarizeDeadLetters(
+  letters: readonly DeadLetter[],
+): { reason: string; points: number; first: string; last: string; replayable: boolean }[] {
+  const byReason = new Map<string, { points: number; first: string; last: string; replayable: boolean }>();
+  for (const letter of letters) {
+    const reason = letter.reason.replace(/ dropped=\d+/, '');
+    const entry = byReason.get(reason);
+    if (entry) {
+      entry.points++;
+      entry.last = letter.time;
+    } else
+      byReason.set(reason, {
+        points: 1,
+        first: letter.time,
+        last: letter.time,
+        replayable: letter.line !== undefined,
+      });
+  }
+  return [...byReason].map(([reason, entry]) => ({ reason, ...entry }));
 }

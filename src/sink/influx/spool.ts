@@ -15,6 +15,34 @@ import { appendDurablyAsync, makeDirectory } from '../../state/durableFile.js';
  * spools); appends, reads and deletions are made one at a time, in the order they were asked for, so
  * that a segment is never read while it is being appended to.
  */
+/** What waits in a spool directory, read without opening it (`status`, safe while `run` runs). */
+export interface SpoolContents {
+  bytes: number;
+  segments: number;
+  /** When the oldest segment with content was last written: how long points have waited at least. */
+  oldestWrittenMs: number | undefined;
+}
+
+export function inspectSpool(dir: string): SpoolContents {
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((name) => /^segment-\d{12}\.lp$/.test(name));
+  } catch {
+    return { bytes: 0, segments: 0, oldestWrittenMs: undefined };
+  }
+  let bytes = 0;
+  let segments = 0;
+  let oldestWrittenMs: number | undefined;
+  for (const name of names.sort()) {
+    const stat = statSync(join(dir, name), { throwIfNoEntry: false });
+    if (!stat || stat.size === 0) continue;
+    bytes += stat.size;
+    segments++;
+    oldestWrittenMs ??= stat.mtimeMs;
+  }
+  return { bytes, segments, oldestWrittenMs };
+}
+
 export class DiskSpool {
   private readonly segments: number[];
   private activeBytes = 0;

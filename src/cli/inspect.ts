@@ -1,0 +1,145 @@
+import { copyFileSync, existsSync } from 'node:fs';
+import { loadApp, openState, replayDeadLettersOf, sinkFiles } from '../app.js';
+import { UsageError } from '../errors.js';
+import { windowsDue } from '../pipeline/scheduledRun.js';
+import { lockHolder } from '../state/lock.js';
+import { StateStore } from '../state/store.js';
+import { formatSpan, isoSeconds } from '../util/time.js';
+import type { CommandLine } from './args.js';
+import { formatTable } from './commands.js';
+import { EXIT, type Io } from './io.js';
+
+/**
+ * `radar-netflows status`: where each query stands (checkpoint and final range as dates, the windows
+ * due, the last success and failure), backfills under way, what waits in the spool and for how long,
+ * the dead letters by reason. Read-only and without the lock: safe while `run` runs.
+ */
+export function statusCommand(cli: CommandLine, io: Io): number {
+  const app = loadApp(cli.config, io.env);
+  const store = StateStore.openReadOnly(app.settings.stateDir);
+  const nowMs = app.clock.nowMs();
+  const holder = lockHolder(app.settings.stateDir);
+  const files = sinkFiles(app);
+  const queries = app.queries.map((query) => {
+    const saved = store.query(query.id);
+    const cursor = store.backfillCursor(query.id);
+    return {
+      query: query.id,
+      checkpoint: saved ? isoSeconds(saved.checkpointMs) : null,
+      finalFrom: saved ? isoSeconds(saved.finalFromMs) : null,
+      windowsDue: windowsDue(query, store, nowMs).length,
+      lastSuccess: saved?.lastSuccessMs !== undefined ? isoSeconds(saved.lastSuccessMs) : null,
+      lastFailure: saved?.lastFailure
+        ? { at: isoSeconds(saved.lastFailure.atMs), message: saved.lastFailure.message }
+        : null,
+      backfill: cursor
+        ? { from: isoSeconds(cursor.fromMs), next: isoSeconds(cursor.nextMs), refetch: cursor.refetch }
+        : null,
+    };
+  });
+  const status = {
+    stateDir: store.dir,
+    heldBy: holder
+      ? { command: holder.command, pid: holder.pid, host: holder.host, since: isoSeconds(holder.sinceMs) }
+      : null,
+    queries,
+    spool: {
+      dir: files.spoolDir,
+      bytes: files.spool.bytes,
+      segments: files.spool.segments,
+      oldestWritten:
+        files.spool.oldestWrittenMs !== undefined ? isoSeconds(files.spool.oldestWrittenMs) : null,
+    },
+    deadLetters: { file: files.deadLetterFile, byReason: files.deadLetters },
+  };
+  if (cli.json) {
+    io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+    return EXIT.ok;
+  }
+  io.stdout.write(
+    `state directory ${status.stateDir}: ${holder ? `in use by "${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${isoSeconds(holder.sinceMs)})` : 'not in use'}\n\n`,
+  );
+  io.stdout.write(
+    formatTable(
+      ['query', 'checkpoint', 'final from', 'windows due', 'last success', 'last failure'],
+      queries.map((q) => [
+        q.query,
+        q.checkpoint ?? 'none yet',
+        q.finalFrom ?? '-',
+        String(q.windowsDue),
+        q.lastSuccess ?? '-',
+        q.lastFailure ? `${q.lastFailure.at}: ${q.lastFailure.message.slice(0, 120)}` : '-',
+      ]),
+    ),
+  );
+  for (const q of queries.filter((q) => q.backfill))
+    io.stdout.write(
+      `backfill under way: ${q.query} from ${q.backfill!.from}, done up to ${q.backfill!.next}${q.backfill!.refetch ? ' (--refetch)' : ''}\n`,
+    );
+  const { spool } = files;
+  io.stdout.write(
+    `\nspool ${files.spoolDir}: ` +
+      (spool.bytes === 0
+        ? 'empty (InfluxDB is up to date)'
+        : `${spool.bytes} bytes in ${spool.segments} segments wait for InfluxDB, the oldest written ${isoSeconds(spool.oldestWrittenMs!)} (${formatSpan(nowMs - spool.oldestWrittenMs!)} ago)`) +
+      '\n',
+  );
+  writeDeadLetters(io, files.deadLetterFile, files.deadLetters);
+  return EXIT.ok;
+}
+
+function writeDeadLetters(io: Io, file: string, byReason: ReturnType<typeof sinkFiles>['deadLetters']): void {
+  const total = byReason.reduce((n, r) => n + r.points, 0);
+  io.stdout.write(`dead letters ${file}: ${total === 0 ? 'none' : `${total} points`}\n`);
+  for (const r of byReason)
+    io.stdout.write(
+      `  ${String(r.points).padStart(7)}  ${r.reason.slice(0, 160)}  (${r.first} … ${r.last}; ${r.replayable ? 'can be replayed' : 'points no line protocol can carry: not replayable'})\n`,
+    );
+}
+
+/**
+ * `radar-netflows dead-letters`: the dead letters by reason; with --replay (and --reason to choose),
+ * written to InfluxDB again once their cause is fixed, removing those it takes. Replaying takes the
+ * state directory's lock, as it rewrites the dead-letter file.
+ */
+export async function deadLettersCommand(cli: CommandLine, io: Io): Promise<number> {
+  const app = loadApp(cli.config, io.env);
+  if (!cli.replay) {
+    if (cli.reason !== undefined)
+      throw new UsageError('--reason chooses what --replay writes again: give --replay too');
+    const { deadLetterFile, deadLetters } = sinkFiles(app);
+    if (cli.json)
+      io.stdout.write(`${JSON.stringify({ file: deadLetterFile, byReason: deadLetters }, null, 2)}\n`);
+    else writeDeadLetters(io, deadLetterFile, deadLetters);
+    return EXIT.ok;
+  }
+  const store = openState(app, false, 'dead-letters');
+  try {
+    const report = await replayDeadLettersOf(app, cli.reason);
+    if (cli.json) io.stdout.write(`${JSON.stringify(report)}\n`);
+    else
+      io.stdout.write(
+        `replayed ${report.replayed} points (removed from the dead letters); ${report.refusedAgain} refused again (kept, with the new reason); ` +
+          `${report.deferred} not taken now: InfluxDB could not be reached (kept); ${report.notReplayable} cannot be replayed (kept); ${report.untouched} of other reasons untouched\n`,
+      );
+    return report.refusedAgain > 0 || report.deferred > 0 ? EXIT.failed : EXIT.ok;
+  } finally {
+    await store.close();
+  }
+}
+
+/** `radar-netflows init`: the example jobs.yaml this package ships, copied to --config (./jobs.yaml). */
+export function initCommand(cli: CommandLine, io: Io): number {
+  if (existsSync(cli.config))
+    throw new UsageError(`${cli.config} exists already: init leaves it as it is (use another --config)`);
+  copyFileSync(exampleConfig(), cli.config);
+  io.stdout.write(
+    `wrote ${cli.config}, the example: every dimension and interval, commented. Next: CLOUDFLARE_API_TOKEN=… radar-netflows doctor\n`,
+  );
+  return EXIT.ok;
+}
+
+/** The example jobs.yaml at the root of this package (shipped in it: see package.json "files"). */
+export function exampleConfig(): string {
+  return new URL('../../jobs.yaml', import.meta.url).pathname;
+}
