@@ -1,13 +1,23 @@
 /**
  * `npm run preview`: draws docs/dashboard-preview.svg, the "Share of traffic per group" panel of the
- * Radar NetFlows dashboard, from the panel's own InfluxQL run against a real InfluxDB that the CLI
- * filled from the Radar simulator (so the picture shows simulated data, shaped as Radar's).
+ * Radar NetFlows dashboard as it opens (no variable touched, chosen as Grafana chooses them: see
+ * test/harness/grafanaDashboard.ts), from the panel's own InfluxQL run against a real InfluxDB that
+ * the CLI filled from the Radar simulator with the shipped jobs.yaml (so the picture
+ * shows simulated data, shaped as Radar's).
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trafficDashboard } from '../src/grafana/trafficDashboard.js';
 import { runCli, ROOT } from '../test/harness/cli.js';
+import {
+  defaultSelection,
+  drawnPanels,
+  influxDuration,
+  interpolate,
+  panelIntervalMs,
+  variablesOf,
+} from '../test/harness/grafanaDashboard.js';
 import { Influxd } from '../test/harness/influxd.js';
 import { RadarSimulator } from '../test/harness/radarSimulator.js';
 import { stackedAreaSvg } from './svgChart.js';
@@ -21,10 +31,6 @@ async function main(): Promise<void> {
     const horizon = Math.floor(Date.now() / 3_600_000) * 3_600_000;
     sim.dataUntilMs = () => horizon;
     const dir = mkdtempSync(join(tmpdir(), 'preview-'));
-    writeFileSync(
-      join(dir, 'jobs.yaml'),
-      'jobs:\n  - { name: world, dimensions: [LOCATION], intervals: [1h], limitPerGroup: 7, lookback: 7d }\n',
-    );
     const env = {
       CLOUDFLARE_API_TOKEN: sim.token,
       RADAR_API_URL: sim.url,
@@ -32,17 +38,27 @@ async function main(): Promise<void> {
       INFLUX_DATABASE: 'preview',
       STATE_DIR: join(dir, 'state'),
     };
-    const result = await runCli(['once', '--config', join(dir, 'jobs.yaml')], env);
+    // The shipped jobs.yaml, as a newcomer starts it: the picture is the view they open on.
+    const result = await runCli(['once', '--config', join(ROOT, 'jobs.yaml')], env);
     if (result.code !== 0) throw new Error(`once failed: ${result.stderr}`);
 
-    const panel = (
-      trafficDashboard() as { panels: { title: string; targets?: { query: string }[] }[] }
-    ).panels.find((p) => p.title === 'Share of traffic per group')!;
+    const dashboard = trafficDashboard() as Record<string, unknown>;
     const fromMs = horizon - 7 * DAY;
-    const query = panel
-      .targets![0]!.query.replace('$timeFilter', `time >= ${fromMs}ms and time < ${horizon}ms`)
-      .replace('$__interval', '1h')
-      .replace(/\$\w+/g, '.*');
+    const timeFilter = `time >= ${fromMs}ms and time < ${horizon}ms`;
+    const run = (q: string) => influx.query(q, 'preview') as Promise<Record<string, unknown>[]>;
+    const { selection, options } = await defaultSelection(dashboard, run, timeFilter);
+    const [drawn] = drawnPanels(dashboard, selection, options).filter(({ panel }) =>
+      panel.title.startsWith('Share of traffic per group'),
+    );
+    const intervalMs = panelIntervalMs(drawn!.panel, 7 * DAY, undefined);
+    const query = interpolate(
+      drawn!.panel.targets[0]!.query.replace('$timeFilter', timeFilter).replace(
+        '$__interval',
+        influxDuration(intervalMs),
+      ),
+      drawn!.selection,
+      variablesOf(dashboard),
+    );
     const rows = await influx.query(query, 'preview');
     const times = [...new Set(rows.map((r) => r.time as number))].sort((a, b) => a - b);
     const byGroup = new Map<string, Map<number, number>>();
@@ -56,9 +72,11 @@ async function main(): Promise<void> {
       values: times.map((t) => values.get(t) ?? null),
     }));
     series.sort((a, b) => (a.name === 'other' ? 1 : b.name === 'other' ? -1 : a.name.localeCompare(b.name)));
+    const chosen = (name: string) => String((drawn!.selection.get(name) as string[])[0]);
     const svg = stackedAreaSvg(
       'Share of traffic per group',
-      'job=world · dimension=LOCATION · interval=1h · last 7 days · simulated data',
+      `as the dashboard opens: job=${chosen('job')} · dimension=${chosen('dimension')} · ` +
+        `interval=${chosen('agg_interval')} · last 7 days · simulated data`,
       times,
       series,
     );

@@ -103,13 +103,33 @@ const above = (refId: string, of: string, value: number) =>
       .conditions([{ evaluator: { params: [value], type: 'gt' } }]),
   );
 
+const SHARE_TAGS = '"job", "series", "dimension", "group_key"';
+const SHARE_FILTER = `"agg_interval" = '%s' AND "normalization" = 'PERCENTAGE' AND "group_key" != 'other'`;
+
 /** Each group's mean share over the rule's range: one series per job × series × dimension × group. */
-function shareQuery(interval: string): string {
+function recentQuery(interval: string): string {
   return (
-    `SELECT mean("value") FROM "radar_netflows" WHERE "agg_interval" = '${interval}' AND ` +
-    `"normalization" = 'PERCENTAGE' AND "group_key" != 'other' AND $timeFilter ` +
-    `GROUP BY "job", "series", "dimension", "group_key"`
+    `SELECT mean("value") FROM "radar_netflows" WHERE ${SHARE_FILTER.replace('%s', interval)} AND $timeFilter ` +
+    `GROUP BY ${SHARE_TAGS}`
   );
+}
+
+/**
+ * The baseline in ONE query: each group's mean share over the same hours of each previous day (a
+ * subquery per day, bounded by now() like Grafana's own range), then the mean over the days that have
+ * data. A day without data (a new install, a gap) adds nothing instead of emptying the query: Grafana
+ * makes the whole rule NoData as soon as any one data query returns no series
+ * (pkg/services/ngalert/eval/eval.go, queryDataResponseToExecutionResults and evaluateExecutionResult),
+ * which is what silenced the seven day-by-day queries this replaces.
+ */
+function baselineQuery(interval: string, p: TrafficRuleParams): string {
+  const days = Array.from({ length: p.baselineDays }, (_, i) => i + 1);
+  const perDay = days.map(
+    (d) =>
+      `(SELECT mean("value") AS "share" FROM "radar_netflows" WHERE ${SHARE_FILTER.replace('%s', interval)} ` +
+      `AND time >= now() - ${d * DAY_S + p.recentS}s AND time < now() - ${d * DAY_S}s GROUP BY ${SHARE_TAGS})`,
+  );
+  return `SELECT mean("share") FROM ${perDay.join(', ')} WHERE $timeFilter GROUP BY ${SHARE_TAGS}`;
 }
 
 /*
@@ -132,7 +152,6 @@ function dashboardLink(interval: string): string {
  * dimension × group (labels from the tags); `other` and groups below minSharePercent never fire.
  */
 export function trafficRule(kind: 'drop' | 'surge', interval: '15m' | '1h', p = TRAFFIC_DEFAULTS[interval]) {
-  const days = Array.from({ length: p.baselineDays }, (_, i) => i + 1);
   const compare =
     kind === 'drop'
       ? `$recent_share < ${p.dropBelow} * $baseline`
@@ -143,16 +162,16 @@ export function trafficRule(kind: 'drop' | 'surge', interval: '15m' | '1h', p = 
     new RuleBuilder(`Share ${kind} (${interval} data)`)
       .uid(`radar-share-${kind}-${interval}`)
       .queries([
-        influx('recent', shareQuery(interval), p.recentS),
-        ...days.map((d) => influx(`day${d}`, shareQuery(interval), d * DAY_S + p.recentS, d * DAY_S)),
+        influx('recent', recentQuery(interval), p.recentS),
+        influx('days', baselineQuery(interval, p), p.baselineDays * DAY_S + p.recentS, DAY_S),
         reduce('recent_share', 'recent', 'mean'),
-        ...days.map((d) => reduce(`day${d}_share`, `day${d}`, 'mean')),
-        math('baseline', `(${days.map((d) => `$day${d}_share`).join(' + ')}) / ${p.baselineDays}`),
+        reduce('baseline', 'days', 'mean'),
         math('fired', `(${compare}) && $baseline >= ${p.minSharePercent}`),
         above('condition', 'fired', 0),
       ])
       .condition('condition')
-      // No data is no news: a group absent from the recent buckets has no instance to judge.
+      // No data is no news: with no recent points at all, or no previous day yet (the first day after
+      // install), there is nothing to judge. From the second day on the baseline query has data.
       .noDataState('OK')
       .execErrState('Error')
       .forDuration(p.forDuration)
@@ -164,7 +183,7 @@ export function trafficRule(kind: 'drop' | 'surge', interval: '15m' | '1h', p = 
           `The ${interval} share of {{ .Labels.group_key }} in {{ .Labels.dimension }} (job {{ .Labels.job }}, ` +
           `series {{ .Labels.series }}) averaged {{ humanize .Values.recent_share.Value }} % over the last ` +
           `${p.recentS / HOUR_S} h, against {{ humanize .Values.baseline.Value }} % at the same hours of the ` +
-          `previous ${p.baselineDays} days: ${factor} of it.`,
+          `previous days (up to ${p.baselineDays}, those with data): ${factor} of it.`,
         dashboard_url: dashboardLink(interval),
       })
   );
@@ -320,7 +339,14 @@ export function contactPoint(): alerting.ContactPoint {
     .build();
 }
 
-/** Every alert of these rules goes to the contact point, grouped per rule and per query. */
+/**
+ * Every alert goes to the contact point, grouped per rule and per query. Grafana provisions a policy
+ * as the organisation's whole root policy (replacing any routing of its own), so this one ships only
+ * for the Grafana docker-compose starts (grafana/compose/). Rules cannot name the contact point
+ * themselves instead (notification_settings): Grafana provisions rules before contact points
+ * (pkg/services/provisioning/alerting/provisioner.go) and refuses a rule whose receiver does not
+ * exist yet, so a fresh Grafana would not start.
+ */
 export function notificationPolicy(): alerting.NotificationPolicy {
   return new NotificationPolicyBuilder()
     .receiver(CONTACT_POINT)

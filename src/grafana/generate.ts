@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { renderAlerting } from './alertProvisioning.js';
 import { pipelineDashboard } from './pipelineDashboard.js';
 import { trafficDashboard } from './trafficDashboard.js';
@@ -26,15 +26,18 @@ export function writeDashboards(dir: string): string[] {
   return writeAll(dir, renderDashboards());
 }
 
-/** `npm run dashboards` also regenerates the alerting provisioning files (tested the same way). */
-export function writeAlerting(dir: string): string[] {
-  return writeAll(dir, renderAlerting());
+/** `npm run dashboards` also regenerates the alerting files under grafana/ (tested the same way). */
+export function writeAlerting(grafanaDir: string): string[] {
+  return Object.entries(renderAlerting()).map(([path, text]) => {
+    const [dir, name] = [dirname(join(grafanaDir, path)), basename(path)];
+    return writeAll(dir, { [name]: text })[0]!;
+  });
 }
 
 if (process.argv[1]?.endsWith('generate.js')) {
   const written = [
     ...writeDashboards(process.argv[2] ?? 'grafana/dashboards'),
-    ...writeAlerting(process.argv[3] ?? 'grafana/provisioning/alerting'),
+    ...writeAlerting(process.argv[3] ?? 'grafana'),
   ];
   for (const file of written) console.log(`wrote ${file}`);
 }

@@ -93,7 +93,9 @@ export function pipelineDashboard(): object {
           { refId: 'A', alias: 'spool ($tag_instance)' },
         ),
         serviceIncrease('dead_letter_points_total', 'dead letters ($tag_instance)', 'B'),
-      ).overrideByName('dead letters', [{ id: 'unit', value: 'short' }]),
+        // By query, not by name: Grafana matches a name against the displayed one, here
+        // "dead letters (<host>)" (packages/grafana-data/src/transformations/matchers/nameMatcher.ts).
+      ).overrideByQuery('B', [{ id: 'unit', value: 'short' }]),
     )
     .withPanel(
       graph(

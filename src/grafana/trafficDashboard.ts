@@ -22,24 +22,50 @@ const TRAFFIC_FILTER = matchVariables({
 });
 const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_interval: 'agg_interval' });
 
-/** Each variable's values come from SHOW TAG VALUES, narrowed by the variables before it. */
+/**
+ * Each variable's values come from SHOW TAG VALUES over the dashboard's range, narrowed by the
+ * variables before it. Every variable is multi-value: Grafana then always regex-escapes its values
+ * inside `=~ /^$var$/` (a single-value one is escaped only where its heuristics see a regex:
+ * public/app/plugins/datasource/influxdb/datasource.ts, interpolateQueryExpr).
+ *
+ * Only `group_key` offers All. The others start on their first value: a variable without
+ * `includeAll` and without a saved value opens on its first option, one with it on All
+ * (public/app/features/dashboard-scene/utils/variables.ts: `defaultToAll: Boolean(variable.includeAll)`),
+ * and All of job, series, dimension or interval would put unrelated shares into one stack.
+ */
 function tagVariable(
   name: string,
   label: string,
   tag: string,
   narrowedBy: Record<string, string>,
+  includeAll = false,
 ): QueryVariableBuilder {
-  const where = Object.keys(narrowedBy).length > 0 ? ` WHERE ${matchVariables(narrowedBy)}` : '';
-  return new QueryVariableBuilder(name)
+  const narrow = Object.keys(narrowedBy).length > 0 ? `${matchVariables(narrowedBy)} AND ` : '';
+  const variable = new QueryVariableBuilder(name)
     .label(label)
     .datasource(DATASOURCE)
-    .query(`SHOW TAG VALUES FROM "radar_netflows" WITH KEY = "${tag}"${where}`)
+    // On InfluxDB 1.x the time predicate is accepted and ignored (influxd 1.6's index keeps no
+    // times); 2.x and 3.x narrow to the range (3.x looks at the last day only without one).
+    .query(`SHOW TAG VALUES FROM "radar_netflows" WITH KEY = "${tag}" WHERE ${narrow}$timeFilter`)
     .multi(true)
-    .includeAll(true)
-    .allValue('.*')
+    .includeAll(includeAll)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc);
+  return includeAll ? variable.allValue('.*') : variable;
 }
+
+/**
+ * Every tag that separates one stack of shares from another but the dimension (whose rows repeat):
+ * with several jobs, series or intervals chosen, each keeps its own series instead of being
+ * averaged into another's.
+ */
+const SHARE_GROUP_BY = '"job", "series", "agg_interval", "group_key"';
+
+/**
+ * The smallest bucket Radar serves is 15 minutes: a panel's `$__interval` below it only splits
+ * buckets. Grafana uses a panel's own minimum interval before the datasource's.
+ */
+const MIN_TRAFFIC_INTERVAL = '15m';
 
 const traffic = (select: string, groupBy: string): string =>
   `SELECT ${select} FROM "radar_netflows" WHERE ${TRAFFIC_FILTER} AND $timeFilter GROUP BY ${groupBy}`;
@@ -64,11 +90,13 @@ export function trafficDashboard(): object {
       tagVariable('agg_interval', 'Interval', 'agg_interval', { job: 'job', dimension: 'dimension' }),
     )
     .withVariable(
-      tagVariable('group_key', 'Group', 'group_key', {
-        job: 'job',
-        dimension: 'dimension',
-        agg_interval: 'agg_interval',
-      }),
+      tagVariable(
+        'group_key',
+        'Group',
+        'group_key',
+        { job: 'job', dimension: 'dimension', agg_interval: 'agg_interval' },
+        true,
+      ),
     )
     .annotation(
       new AnnotationQueryBuilder()
@@ -78,16 +106,20 @@ export function trafficDashboard(): object {
         .iconColor('red')
         .target(new InfluxQLQuery(ANNOTATION_QUERY, { refId: 'Annotations', format: 'table' })),
     )
-    .withRow(new RowBuilder('Traffic share'))
+    // One row per chosen dimension: shares of different dimensions never share a stack.
+    .withRow(new RowBuilder('Traffic share: $dimension').repeat('dimension'))
     .withPanel(
       new timeseries.PanelBuilder()
-        .title('Share of traffic per group')
+        .title('Share of traffic per group ($job, $series, $agg_interval)')
         .description(
-          "Each group's share of the traffic, stacked to 100 %. With MIN0_MAX jobs, the stack shows the groups' relative sizes.",
+          "Each group's share of the traffic in one job, series and interval, stacked to 100 %. With several " +
+            'chosen, each brings its own stack and they share the height. With MIN0_MAX jobs, the stack shows ' +
+            "the groups' relative sizes.",
         )
+        .interval(MIN_TRAFFIC_INTERVAL)
         .datasource(DATASOURCE)
         .withTarget(
-          new InfluxQLQuery(traffic('mean("value")', 'time($__interval), "group_key" fill(none)'), {
+          new InfluxQLQuery(traffic('mean("value")', `time($__interval), ${SHARE_GROUP_BY} fill(none)`), {
             alias: '$tag_group_key',
           }),
         )
@@ -111,7 +143,7 @@ export function trafficDashboard(): object {
         .description('Mean share of each group over the chosen time range.')
         .datasource(DATASOURCE)
         .withTarget(
-          new InfluxQLQuery(traffic('mean("value")', '"group_key"'), {
+          new InfluxQLQuery(traffic('mean("value")', SHARE_GROUP_BY), {
             alias: '$tag_group_key',
             format: 'time_series',
           }),
@@ -128,15 +160,16 @@ export function trafficDashboard(): object {
         .title('Group against its own history')
         .description('The chosen groups, with a moving average of their last 7 buckets to show the trend.')
         .datasource(DATASOURCE)
+        .interval(MIN_TRAFFIC_INTERVAL)
         .withTarget(
-          new InfluxQLQuery(traffic('mean("value")', 'time($__interval), "group_key" fill(none)'), {
+          new InfluxQLQuery(traffic('mean("value")', `time($__interval), ${SHARE_GROUP_BY} fill(none)`), {
             refId: 'A',
             alias: '$tag_group_key',
           }),
         )
         .withTarget(
           new InfluxQLQuery(
-            traffic('moving_average(mean("value"), 7)', 'time($__interval), "group_key" fill(none)'),
+            traffic('moving_average(mean("value"), 7)', `time($__interval), ${SHARE_GROUP_BY} fill(none)`),
             { refId: 'B', alias: '$tag_group_key (7-bucket average)' },
           ),
         )

@@ -1,8 +1,14 @@
 /**
  * Evaluates a provisioned Grafana alert rule the way Grafana would, without Grafana: each InfluxQL
- * query with its macros expanded over its own relative time range, one series per tag set (Grafana's
- * labels), then the rule's server-side expressions (reduce, math, threshold) in order, and the
- * condition's non-zero instances are the ones that fire.
+ * query with its macros expanded over its own relative time range (and InfluxDB's now() being the
+ * evaluation time), one series per tag set (Grafana's labels), then the rule's server-side
+ * expressions (reduce, math, threshold) in order, and the condition's non-zero instances are the ones
+ * that fire.
+ *
+ * NoData is Grafana's: as soon as any one data query returns no series, the whole rule is NoData and
+ * its noDataState applies, whatever the other queries hold (pkg/services/ngalert/eval/eval.go:
+ * queryDataResponseToExecutionResults records each datasource query with no frames in NoData, and
+ * evaluateExecutionResult returns NoData when that is not empty, before it looks at the condition).
  */
 import type { ProvisionedRule } from '../../src/grafana/alertProvisioning.js';
 
@@ -13,8 +19,10 @@ type Results = Map<string, { labels: Labels; values: number[] }>;
 export interface Evaluation {
   /** The label sets of the instances that fire. */
   firing: Labels[];
-  /** No instance at all: Grafana applies the rule's noDataState. */
+  /** A data query returned no series, or the condition no instance: Grafana applies the rule's noDataState. */
   noData: boolean;
+  /** The data queries that returned no series (Grafana's ref_id label of the NoData instance). */
+  emptyQueries?: string[];
   /** A query failed (InfluxDB unreachable): Grafana applies the rule's execErrState. */
   error?: string;
 }
@@ -99,16 +107,18 @@ export async function evaluateRule(
   nowMs = Date.now(),
 ): Promise<Evaluation> {
   const results = new Map<string, Results>();
+  const emptyQueries: string[] = [];
   for (const step of rule.data) {
     const model = step.model;
     if (step.datasourceUid !== '__expr__') {
       const range = step.relativeTimeRange!;
-      const query = String(model.query).replace(
-        /\$timeFilter/g,
-        timeFilter(nowMs - range.from * 1000, nowMs - range.to * 1000),
-      );
+      const query = String(model.query)
+        .replace(/\$timeFilter/g, timeFilter(nowMs - range.from * 1000, nowMs - range.to * 1000))
+        .replace(/\bnow\(\)/g, `${nowMs}ms`);
       try {
-        results.set(step.refId, await runInfluxQL(influx.url, influx.db, query));
+        const result = await runInfluxQL(influx.url, influx.db, query);
+        if (result.size === 0) emptyQueries.push(step.refId);
+        results.set(step.refId, result);
       } catch (error) {
         return { firing: [], noData: false, error: (error as Error).message };
       }
@@ -134,6 +144,7 @@ export async function evaluateRule(
   }
   const condition = results.get(rule.condition);
   if (!condition) throw new Error(`the condition ${rule.condition} is not a step of the rule`);
+  if (emptyQueries.length > 0) return { firing: [], noData: true, emptyQueries };
   return {
     firing: [...condition.values()].filter((r) => r.values[0] !== 0).map((r) => r.labels),
     noData: condition.size === 0,

@@ -60,13 +60,66 @@ jobs:
     ]);
   });
 
+  test('share drop watches from the first days: it fires on the second day after install and the day after a one-day gap in the data', async () => {
+    const horizon = sim.dataUntilMs();
+    const weekOf = (key: string) =>
+      Array.from({ length: 7 * 24 }, (_, h) => rawTraffic('||||', key, horizon - h * HOUR)).reduce(
+        (a, b) => a + b,
+      );
+    const [outage] = [...GROUP_KEYS.LOCATION!].sort((a, b) => weekOf(b) - weekOf(a));
+    sim.adjust = ({ dimension, groupKey, timeMs }, value) =>
+      dimension === 'LOCATION' && groupKey === outage && timeMs >= horizon - 3 * HOUR ? value * 0.001 : value;
+    // young: a job added with two days of history (one previous day at the rule's hours, and a part
+    // of the second); gappy: nine days, but nothing from yesterday (a day InfluxDB lost, say).
+    const config = stack.writeConfig(`
+radar: { retryDelayMs: 20 }
+jobs:
+  - { name: young, dimensions: [LOCATION], intervals: [15m, 1h], limitPerGroup: 5, lookback: 2d }
+  - { name: gappy, dimensions: [LOCATION], intervals: [15m, 1h], limitPerGroup: 5, lookback: 9d }
+`);
+    expect((await runCli(['once', '--config', config], stack.env())).code).toBe(0);
+    const now = Date.now();
+    await influx.query(
+      `DELETE FROM "radar_netflows" WHERE "job" = 'gappy' AND time >= ${now - 36 * HOUR}ms AND time < ${now - 12 * HOUR}ms`,
+      stack.db,
+    );
+    expect(
+      await influx.query(
+        `SELECT count("value") FROM "radar_netflows" WHERE "job" = 'gappy' AND time >= ${now - 36 * HOUR}ms AND time < ${now - 12 * HOUR}ms`,
+        stack.db,
+      ),
+    ).toEqual([]);
+
+    const drops = rulesOf(shipped, 'radar-netflows traffic').filter((r) => !r.isPaused);
+    expect(drops.map((r) => r.title)).toEqual(['Share drop (15m data)', 'Share drop (1h data)']);
+    for (const rule of drops) {
+      const evaluation = await evaluateRule(rule, { url: influx.url, db: stack.db }, now);
+      expect([rule.title, evaluation]).toEqual([
+        rule.title,
+        {
+          firing: [
+            { job: 'gappy', series: 'gappy', dimension: 'LOCATION', group_key: outage },
+            { job: 'young', series: 'young', dimension: 'LOCATION', group_key: outage },
+          ],
+          noData: false,
+        },
+      ]);
+    }
+  });
+
   test('without an outage, no traffic rule fires', async () => {
     const config = stack.writeConfig(`
 radar: { retryDelayMs: 20 }
 jobs:
   - { name: calm, dimensions: [LOCATION, ADM1], intervals: [15m, 1h], limitPerGroup: 8, lookback: 9d }
+  - { name: fresh, dimensions: [LOCATION], intervals: [15m, 1h], limitPerGroup: 5, lookback: 2d }
 `);
     expect((await runCli(['once', '--config', config], stack.env())).code).toBe(0);
+    // A one-day gap in calm's LOCATION data: the baseline of the other days holds, nothing fires.
+    await influx.query(
+      `DELETE FROM "radar_netflows" WHERE "job" = 'calm' AND "dimension" = 'LOCATION' AND time >= ${Date.now() - 36 * HOUR}ms AND time < ${Date.now() - 12 * HOUR}ms`,
+      stack.db,
+    );
     for (const rule of rulesOf(shipped, 'radar-netflows traffic'))
       expect(await evaluateRule(rule, { url: influx.url, db: stack.db })).toEqual({
         firing: [],

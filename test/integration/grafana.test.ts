@@ -1,16 +1,34 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { createRequire } from 'node:module';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderDashboards } from '../../src/grafana/generate.js';
-import { renderAlerting, type ProvisionedGroup } from '../../src/grafana/alertProvisioning.js';
+import {
+  COMPOSE_ALERTING,
+  renderAlerting,
+  type ProvisionedGroup,
+} from '../../src/grafana/alertProvisioning.js';
 import { DATASOURCE } from '../../src/grafana/influxql.js';
 import { ROOT, runCli, startCli, waitFor } from '../harness/cli.js';
 import { Influxd } from '../harness/influxd.js';
 import { RadarSimulator } from '../harness/radarSimulator.js';
+import {
+  defaultSelection,
+  displayName,
+  drawnPanels,
+  influxDuration,
+  interpolate,
+  overrideMatches,
+  panelIntervalMs,
+  variablesOf,
+  type Panel,
+  type Selection,
+} from '../harness/grafanaDashboard.js';
+import { expandAll } from '../harness/grafanaProvisioning.js';
 
 type Json = Record<string, unknown>;
 const dashboards = Object.entries(renderDashboards()).map(([file, text]) => ({
@@ -46,9 +64,6 @@ function withoutStringIds(value: Json): Json {
   ) as Json;
 }
 
-/** Grafana's regex escaping of a variable value inside /…/ in InfluxQL. */
-const regexEscape = (value: string): string => value.replace(/[\\^$*+?.()|[\]{}/-]/g, '\\$&');
-
 describe('Grafana dashboards', () => {
   test('the committed JSON is what the TypeScript generates (run npm run dashboards)', () => {
     for (const { file } of dashboards) {
@@ -58,11 +73,12 @@ describe('Grafana dashboards', () => {
 
   test('the committed alerting files are what the TypeScript generates (run npm run dashboards)', () => {
     const files = renderAlerting();
-    expect(Object.keys(files).sort()).toEqual(
-      readdirSync(join(ROOT, 'grafana/provisioning/alerting')).sort(),
+    const committed = ['provisioning/alerting', COMPOSE_ALERTING].flatMap((dir) =>
+      readdirSync(join(ROOT, 'grafana', dir)).map((file) => `${dir}/${file}`),
     );
+    expect(Object.keys(files).sort()).toEqual(committed.sort());
     for (const [file, text] of Object.entries(files))
-      expect(readFileSync(join(ROOT, 'grafana/provisioning/alerting', file), 'utf8')).toBe(text);
+      expect(readFileSync(join(ROOT, 'grafana', file), 'utf8')).toBe(text);
   });
 
   test('alert rules: raw InfluxQL on the shipped datasource, every step refers to an earlier one, no $ where Grafana expands variables', () => {
@@ -99,23 +115,6 @@ describe('Grafana dashboards', () => {
       // Grafana refuses a rule with one of these two without the other.
       expect('__dashboardUid__' in rule.annotations).toBe('__panelId__' in rule.annotations);
     }
-    const notifications = parse(
-      readFileSync(join(ROOT, 'grafana/provisioning/alerting/radar-netflows-notifications.yaml'), 'utf8'),
-    ) as {
-      contactPoints: { name: string; receivers: { type: string; settings: { url: string } }[] }[];
-      policies: { receiver: string }[];
-    };
-    expect(notifications.contactPoints[0]!.receivers[0]).toMatchObject({
-      type: 'webhook',
-      settings: { url: '$RADAR_ALERT_WEBHOOK_URL' },
-    });
-    expect(notifications.policies[0]!.receiver).toBe(notifications.contactPoints[0]!.name);
-    // docker-compose gives Grafana the URL, the service's own /alerts when none is set, and mounts the rules.
-    const compose = readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8');
-    expect(compose).toContain(
-      'RADAR_ALERT_WEBHOOK_URL: ${RADAR_ALERT_WEBHOOK_URL:-http://radar-netflows:9464/alerts}',
-    );
-    expect(compose).toContain('./grafana/provisioning:/etc/grafana/provisioning:ro');
   });
 
   test('provisioning parses and names the datasource uid every query uses', () => {
@@ -187,19 +186,140 @@ describe('Grafana dashboards', () => {
     expect(dockerfile).toMatch(/^FROM node:\d+\.\d+\.\d+-/m);
   });
 
+  /** The environment and mounts docker-compose gives Grafana, resolved by docker-compose itself. */
+  function composeGrafana(extraEnv: Record<string, string> = {}): {
+    environment: Record<string, string>;
+    volumes: string[];
+  } {
+    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+    const envFile = join(dir, 'env');
+    writeFileSync(
+      envFile,
+      Object.entries({
+        CLOUDFLARE_API_TOKEN: 'token',
+        INFLUX_ADMIN_PASSWORD: 'admin-password',
+        INFLUX_TOKEN: 'influx-token',
+        GRAFANA_INFLUX_PASSWORD: 'grafana-password',
+        GRAFANA_ADMIN_PASSWORD: 'grafana-admin',
+        ...extraEnv,
+      })
+        .map(([k, v]) => `${k}=${v}\n`)
+        .join(''),
+    );
+    const out = execFileSync(
+      'docker-compose',
+      ['--env-file', envFile, '-f', join(ROOT, 'docker-compose.yml'), 'config'],
+      { env: { PATH: process.env.PATH }, encoding: 'utf8' },
+    );
+    const grafana = (parse(out) as { services: Record<string, Json> }).services.grafana!;
+    return grafana as unknown as { environment: Record<string, string>; volumes: string[] };
+  }
+
+  test("provisioning in Grafana's own terms: grafana/provisioning/ is safe in any Grafana; compose's Grafana gets a webhook URL and the root policy", () => {
+    const read = (path: string) => parse(readFileSync(join(ROOT, path), 'utf8')) as Json;
+    // A Grafana of your own, with none of our variables set: nothing under grafana/provisioning/
+    // replaces its notification policy or provisions a contact point (whose URL would expand to ""
+    // and stop Grafana at start); the rules' labels expand to what they say.
+    for (const file of readdirSync(join(ROOT, 'grafana/provisioning/alerting'))) {
+      const doc = expandAll(read(`grafana/provisioning/alerting/${file}`), {});
+      expect([file, Object.keys(doc).sort()]).toEqual([file, ['apiVersion', 'groups']]);
+      const raw = read(`grafana/provisioning/alerting/${file}`) as { groups: ProvisionedGroup[] };
+      const expanded = doc as { groups: ProvisionedGroup[] };
+      expect(expanded.groups.flatMap((g) => g.rules.map((r) => r.labels))).toEqual(
+        raw.groups.flatMap((g) => g.rules.map((r) => r.labels)),
+      );
+    }
+
+    // docker-compose's Grafana: every mounted file exists, and the contact point's URL expands to
+    // the service's own /alerts, or to RADAR_ALERT_WEBHOOK_URL when .env sets one.
+    for (const [extra, url] of [
+      [{}, 'http://radar-netflows:9464/alerts'],
+      [{ RADAR_ALERT_WEBHOOK_URL: 'https://hooks.example.org/T1' }, 'https://hooks.example.org/T1'],
+    ] as const) {
+      const grafana = composeGrafana(extra);
+      const mounts = new Map(
+        grafana.volumes
+          .map((v) => v.split(':'))
+          .filter(([source]) => source!.startsWith('/'))
+          .map(([source, target]) => [target!, source!]),
+      );
+      for (const source of mounts.values()) expect([source, existsSync(source)]).toEqual([source, true]);
+      const notifications = expandAll(
+        parse(
+          readFileSync(
+            mounts.get('/etc/grafana/provisioning/alerting/radar-netflows-notifications.yaml')!,
+            'utf8',
+          ),
+        ) as {
+          contactPoints: { name: string; receivers: { type: string; settings: { url: string } }[] }[];
+          policies: { receiver: string }[];
+        },
+        grafana.environment,
+      );
+      expect(notifications.contactPoints[0]!.receivers[0]).toMatchObject({
+        type: 'webhook',
+        settings: { url },
+      });
+      expect(notifications.policies[0]!.receiver).toBe(notifications.contactPoints[0]!.name);
+      expect(mounts.get('/etc/grafana/provisioning/alerting/radar-netflows-rules.yaml')).toBe(
+        join(ROOT, 'grafana/provisioning/alerting/radar-netflows-rules.yaml'),
+      );
+      const datasource = expandAll(
+        parse(
+          readFileSync(join(mounts.get('/etc/grafana/provisioning/datasources')!, 'influxdb.yaml'), 'utf8'),
+        ) as {
+          datasources: { url: string; jsonData: Json }[];
+        },
+        grafana.environment,
+      ).datasources[0]!;
+      expect(datasource).toMatchObject({ url: 'http://influxdb:8086', jsonData: { dbName: 'radar' } });
+    }
+  });
+
+  test("a minimum interval: traffic panels never group finer than 15 min (Radar's smallest bucket), the others than the service's 1 min stats", () => {
+    const datasource = (
+      parse(readFileSync(join(ROOT, 'grafana/provisioning/datasources/influxdb.yaml'), 'utf8')) as {
+        datasources: { jsonData: { timeInterval?: string } }[];
+      }
+    ).datasources[0]!;
+    let checked = 0;
+    for (const { json } of dashboards)
+      for (const panel of json.panels as Panel[]) {
+        if (!(panel.targets ?? []).some((t) => t.query.includes('$__interval'))) continue;
+        const traffic = panel.targets.some((t) => t.query.includes('"radar_netflows"'));
+        for (const rangeMs of [3_600_000, 6 * 3_600_000, 86_400_000, 7 * 86_400_000]) {
+          const interval = panelIntervalMs(panel, rangeMs, datasource.jsonData.timeInterval);
+          expect([panel.title, rangeMs, interval >= (traffic ? 900_000 : 60_000)]).toEqual([
+            panel.title,
+            rangeMs,
+            true,
+          ]);
+        }
+        checked++;
+      }
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
   describe('every query runs on a real InfluxDB holding ingested data', () => {
     const influx = new Influxd();
     const sim = new RadarSimulator();
     const dir = mkdtempSync(join(tmpdir(), 'grafana-'));
+    const run = (query: string) => influx.query(query, 'g') as Promise<Record<string, unknown>[]>;
+    const datasourceMinInterval = (
+      parse(readFileSync(join(ROOT, 'grafana/provisioning/datasources/influxdb.yaml'), 'utf8')) as {
+        datasources: { jsonData: { timeInterval?: string } }[];
+      }
+    ).datasources[0]!.jsonData.timeInterval;
 
     beforeAll(async () => {
       await Promise.all([influx.start(), sim.start()]);
       const config = join(dir, 'jobs.yaml');
+      // Several jobs, dimensions, series and intervals, one of them MIN0_MAX, as the default view meets them.
       writeFileSync(
         config,
         `radar: { retryDelayMs: 10, retries: 0 }\nservice: { statsEveryMs: 400, runOnStart: false }\njobs:\n` +
-          `  - { name: world, dimensions: [LOCATION, AS, ADM1, PRODUCT], intervals: [1h, 1d], limitPerGroup: 5, lookback: 14d }\n` +
-          `  - { name: cmp, dimensions: [AS], intervals: [1h], limitPerGroup: 3, normalization: MIN0_MAX, lookback: 14d, series: [{ name: us, filters: { location: [US] } }, { name: pt, filters: { location: [PT] } }] }\n`,
+          `  - { name: main, dimensions: [LOCATION, AS, ADM1, PRODUCT], intervals: [1h, 1d], limitPerGroup: 5, lookback: 14d }\n` +
+          `  - { name: shape, dimensions: [AS], intervals: [1h], limitPerGroup: 3, normalization: MIN0_MAX, lookback: 14d, series: [{ name: us, filters: { location: [US] } }, { name: pt, filters: { location: [PT] } }] }\n`,
       );
       const env = {
         CLOUDFLARE_API_TOKEN: sim.token,
@@ -226,37 +346,148 @@ describe('Grafana dashboards', () => {
       await Promise.all([influx.destroy(), sim.stop()]);
     });
 
-    for (const { file, json } of dashboards) {
-      test(`${file}: variables, panels and annotations, expanded as Grafana does, return rows`, async () => {
-        const now = Date.now();
-        const pipeline = file.includes('pipeline');
-        const timeFilter = `time >= ${now - (pipeline ? 3_600_000 : 400 * 86_400_000)}ms and time <= ${now + 60_000}ms`;
-        const values = new Map<string, string[]>();
-        const expand = (query: string): string =>
-          query
-            .replace(/\$timeFilter/g, timeFilter)
-            .replace(/\$__interval/g, pipeline ? '1s' : '1h')
-            .replace(/\$(\w+)/g, (m, name: string) =>
-              values.has(name) ? `(${values.get(name)!.map(regexEscape).join('|')})` : m,
-            );
-        let checked = 0;
-        for (const { where, query } of queriesOf(json)) {
-          const expanded = expand(query);
-          expect([where, expanded]).toEqual([where, expect.not.stringMatching(/\$(?!tag_)\w/)]);
-          const rows: Record<string, unknown>[] = await influx
-            .query(expanded, 'g')
-            .catch((error: Error) => [{ error: `${where}: ${error.message}` }]);
-          expect([where, rows.length > 0, rows[0]?.error]).toEqual([where, true, undefined]);
-          if (where.startsWith('variable '))
-            values.set(
-              where.slice('variable '.length),
-              rows.map((r) => String(r.value)),
-            );
-          checked++;
+    /**
+     * How a test looks at a dashboard: the traffic dashboard over its own range (now-7d) at 1000 data
+     * points with the shipped datasource; the pipeline dashboard over the last hour at one point a
+     * second with a 1 s datasource minimum, since the service here reports every 400 ms instead of
+     * every minute (the shipped 1 m minimum is that cadence).
+     */
+    const viewOf = (json: Json) => {
+      const now = Date.now();
+      const pipeline = json.uid === 'radar-netflows-pipeline';
+      const rangeMs = pipeline ? 3_600_000 : 7 * 86_400_000;
+      expect((json.time as { from: string }).from).toBe(pipeline ? 'now-24h' : 'now-7d');
+      return {
+        rangeMs,
+        maxDataPoints: pipeline ? 3600 : 1000,
+        minInterval: pipeline ? '1s' : datasourceMinInterval,
+        timeFilter: `time >= ${now - rangeMs}ms and time <= ${now}ms`,
+      };
+    };
+
+    /** Every target of the drawn panels, expanded as Grafana sends it, with its rows. */
+    async function drawn(json: Json, choose: Record<string, string[]> = {}) {
+      const { rangeMs, timeFilter, maxDataPoints, minInterval } = viewOf(json);
+      const { selection, options } = await defaultSelection(json, run, timeFilter, choose);
+      const variables = variablesOf(json);
+      const out: {
+        panel: Panel;
+        row?: string;
+        selection: Selection;
+        target: Panel['targets'][number];
+        query: string;
+        rows: Record<string, unknown>[];
+      }[] = [];
+      for (const { panel, selection: scoped, row } of drawnPanels(json, selection, options))
+        for (const target of panel.targets ?? []) {
+          const intervalMs = panelIntervalMs(panel, rangeMs, minInterval, maxDataPoints);
+          const query = interpolate(
+            target.query
+              .replace(/\$timeFilter/g, timeFilter)
+              .replace(/\$__interval/g, influxDuration(intervalMs)),
+            scoped,
+            variables,
+          );
+          out.push({ panel, row, selection: scoped, target, query, rows: await run(query) });
         }
-        expect(checked).toBeGreaterThanOrEqual(pipeline ? 8 : 10);
-        if (!pipeline) expect(values.get('group_key')).toContain('other');
+      return { selection, options, panels: out };
+    }
+
+    for (const { file, json } of dashboards) {
+      test(`${file}: variables, panels and annotations, opened with their defaults as Grafana does, return rows`, async () => {
+        const { timeFilter } = viewOf(json);
+        const { panels, selection } = await drawn(json);
+        for (const { panel, row, query, rows } of panels) {
+          const where = `${row ?? ''} / ${panel.title}`;
+          expect([where, query]).toEqual([where, expect.not.stringMatching(/\$(?!tag_)\w/)]);
+          expect([where, rows.length > 0]).toEqual([where, true]);
+        }
+        for (const annotation of ((json.annotations as Json).list as { query: string }[] | undefined) ?? [])
+          expect((await run(annotation.query.replace(/\$timeFilter/g, timeFilter))).length).toBeGreaterThan(
+            0,
+          );
+        expect(panels.length).toBeGreaterThanOrEqual(file.includes('pipeline') ? 8 : 6);
+        if (!file.includes('pipeline')) {
+          // One job, series, dimension and interval (the first of each); every group.
+          for (const name of ['job', 'series', 'dimension', 'agg_interval'])
+            expect([name, (selection.get(name) as string[]).length]).toEqual([name, 1]);
+          expect(selection.get('group_key')).toBe('All');
+        }
       });
     }
+
+    test('the traffic dashboard as it opens, and with every dimension and interval chosen: each stacked share panel adds up to 100 ± 0.5 % per bucket', async () => {
+      const json = dashboards.find((d) => d.file === 'radar-netflows.json')!.json;
+      const normalizationOf = async (job: string) =>
+        (
+          await run(`SHOW TAG VALUES FROM "radar_netflows" WITH KEY = "normalization" WHERE "job" = '${job}'`)
+        ).map((r) => String(r.value));
+      expect(await normalizationOf('main')).toEqual(['PERCENTAGE']);
+      const opened = await drawn(json);
+      const all = await drawn(json, {
+        job: ['main'],
+        series: ['main'],
+        dimension: opened.options.get('dimension')!,
+        agg_interval: ['1d', '1h'],
+      });
+      expect(opened.selection.get('job')).toEqual(['main']);
+      let stacks = 0;
+      for (const view of [opened, all]) {
+        const stacked = view.panels.filter(
+          ({ panel }) =>
+            (panel.fieldConfig?.defaults?.custom as { stacking?: { mode?: string } } | undefined)?.stacking
+              ?.mode === 'percent',
+        );
+        expect(stacked.length).toBeGreaterThan(0);
+        for (const { row, rows } of stacked) {
+          const sums = new Map<string, number>();
+          for (const r of rows) {
+            const key = `${String(r.job)} ${String(r.series)} ${String(r.agg_interval)} ${String(r.time)}`;
+            sums.set(key, (sums.get(key) ?? 0) + Number(r.mean));
+          }
+          expect(sums.size).toBeGreaterThanOrEqual(7); // a week of 1d buckets at least
+          for (const [key, sum] of sums)
+            expect([row, key, Math.abs(sum - 100) <= 0.5]).toEqual([row, key, true]);
+          stacks++;
+        }
+      }
+      // The default view draws one row (the first dimension); choosing all four draws four.
+      expect(stacks).toBe(1 + 4);
+    });
+
+    test('every field override matches a series it is meant for, as Grafana matches names (the dead letters count is no byte size)', async () => {
+      let matched = 0;
+      for (const { json } of dashboards) {
+        const { panels } = await drawn(json);
+        for (const { panel } of new Map(panels.map((p) => [p.panel, p])).values()) {
+          const series = panels
+            .filter((p) => p.panel === panel)
+            .flatMap(({ target, rows }) =>
+              rows.flatMap((r) =>
+                Object.keys(r)
+                  .filter((column) => column !== 'time' && typeof r[column] !== 'string')
+                  .map((column) => ({
+                    displayName:
+                      target.resultFormat === 'table'
+                        ? column
+                        : displayName(target.alias, r as Record<string, string>, column),
+                    fieldName: column,
+                    refId: target.refId,
+                  })),
+              ),
+            );
+          for (const override of panel.fieldConfig?.overrides ?? []) {
+            const hits = series.filter((s) => overrideMatches(override.matcher, s)).map((s) => s.displayName);
+            expect([panel.title, override.matcher, hits.length > 0]).toEqual([
+              panel.title,
+              override.matcher,
+              true,
+            ]);
+            matched++;
+          }
+        }
+      }
+      expect(matched).toBeGreaterThanOrEqual(3);
+    });
   });
 });

@@ -1,0 +1,228 @@
+/**
+ * What Grafana does with a dashboard JSON before any query reaches InfluxDB, modelled from Grafana's
+ * own code so that a test can open a shipped dashboard the way a user does, without Grafana:
+ *
+ * - variable defaults: with no `current` value, a variable with `includeAll` starts on All and any
+ *   other on its first option (public/app/features/dashboard-scene/utils/variables.ts:
+ *   `defaultToAll: Boolean(variable.includeAll)`; scenes' MultiValueVariable falls back to the first
+ *   option when the current value is not one of the options);
+ * - interpolation into InfluxQL: a multi-value or All variable becomes a regex group of its escaped
+ *   values, All its `allValue` when it has one (public/app/plugins/datasource/influxdb/datasource.ts,
+ *   interpolateQueryExpr);
+ * - `$__interval`: the range over the panel's data points, rounded, never below the panel's own
+ *   minimum interval, or the datasource's `jsonData.timeInterval` without one (scenes'
+ *   SceneQueryRunner: `lowerIntervalLimit = minInterval ? minInterval : ds.interval`;
+ *   packages/grafana-data/src/datetime/rangeutil.ts: calculateInterval, roundInterval);
+ * - repeated rows: a row with `repeat` is drawn once per selected value of that variable, its panels
+ *   (those after it up to the next row) seeing that one value;
+ * - field overrides: `byName` matches a series' display name (its alias) or field name exactly,
+ *   `byRegexp` tests the display name, `byFrameRefID` the query's refId
+ *   (packages/grafana-data/src/transformations/matchers/nameMatcher.ts).
+ */
+
+type Json = Record<string, unknown>;
+export type Selection = Map<string, string[] | 'All'>;
+export interface Panel {
+  title: string;
+  type: string;
+  interval?: string;
+  targets: { refId: string; query: string; alias?: string; resultFormat?: string }[];
+  fieldConfig?: { defaults?: Json; overrides?: { matcher: { id: string; options: string } }[] };
+}
+
+/** Grafana's regex escaping of a variable value (kbn/escapeRegex). */
+export const regexEscape = (value: string): string => value.replace(/[\\^$*+?.()|[\]{}/-]/g, '\\$&');
+
+interface Variable {
+  name: string;
+  query: string;
+  includeAll?: boolean;
+  multi?: boolean;
+  allValue?: string;
+  sort?: number;
+}
+
+export const variablesOf = (dashboard: Json): Variable[] =>
+  ((dashboard.templating as Json).list as Variable[] | undefined) ?? [];
+
+/** Replaces $name and ${name} of the selected variables, as Grafana interpolates InfluxQL. */
+export function interpolate(query: string, selection: Selection, variables: Variable[]): string {
+  return query.replace(/\$\{(\w+)\}|\$(\w+)/g, (match, braced?: string, bare?: string) => {
+    const name = (braced ?? bare)!;
+    const selected = selection.get(name);
+    if (selected === undefined) return match;
+    if (selected === 'All') {
+      const variable = variables.find((v) => v.name === name);
+      if (variable?.allValue) return variable.allValue;
+    }
+    const values = selected === 'All' ? [] : selected;
+    return `(${values.map(regexEscape).join('|')})`;
+  });
+}
+
+/** The values a variable offers: its query's `value` column, sorted as `sort` asks (1: alphabetical). */
+export async function optionsOf(
+  variable: Variable,
+  selection: Selection,
+  variables: Variable[],
+  run: (query: string) => Promise<Record<string, unknown>[]>,
+  timeFilter: string,
+): Promise<string[]> {
+  const query = interpolate(variable.query.replace(/\$timeFilter/g, timeFilter), selection, variables);
+  const values = [...new Set((await run(query)).map((row) => String(row.value)))];
+  return variable.sort === 1 ? values.sort() : values;
+}
+
+/**
+ * The selection a user sees on opening the dashboard: each variable in order, its options narrowed by
+ * the variables before it, then All or the first option. `choose` overrides a variable as a user's
+ * pick would (then the later ones narrow to it).
+ */
+export async function defaultSelection(
+  dashboard: Json,
+  run: (query: string) => Promise<Record<string, unknown>[]>,
+  timeFilter: string,
+  choose: Record<string, string[]> = {},
+): Promise<{ selection: Selection; options: Map<string, string[]> }> {
+  const variables = variablesOf(dashboard);
+  const selection: Selection = new Map();
+  const options = new Map<string, string[]>();
+  for (const variable of variables) {
+    const offered = await optionsOf(variable, selection, variables, run, timeFilter);
+    options.set(variable.name, offered);
+    const chosen = choose[variable.name];
+    selection.set(variable.name, chosen ?? (variable.includeAll ? 'All' : offered.slice(0, 1)));
+  }
+  return { selection, options };
+}
+
+/** Grafana's rounding of an interval in ms to a "nice" one (rangeutil.ts, roundInterval). */
+export function roundInterval(ms: number): number {
+  const steps: [number, number][] = [
+    [10, 1],
+    [15, 10],
+    [35, 20],
+    [75, 50],
+    [150, 100],
+    [350, 200],
+    [750, 500],
+    [1500, 1000],
+    [3500, 2000],
+    [7500, 5000],
+    [12500, 10000],
+    [17500, 15000],
+    [25000, 20000],
+    [45000, 30000],
+    [90000, 60000],
+    [210000, 120000],
+    [450000, 300000],
+    [750000, 600000],
+    [1050000, 900000],
+    [1500000, 1200000],
+    [2700000, 1800000],
+    [5400000, 3600000],
+    [9000000, 7200000],
+    [16200000, 10800000],
+    [32400000, 21600000],
+    [86400000, 43200000],
+    [604800000, 86400000],
+    [1814400000, 604800000],
+    [3628800000, 2592000000],
+  ];
+  for (const [below, rounded] of steps) if (ms < below) return rounded;
+  return 31536000000;
+}
+
+const UNIT_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+export function intervalToMs(text: string): number {
+  const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(text);
+  if (!m) throw new Error(`not an interval Grafana reads: ${text}`);
+  return Number(m[1]) * UNIT_MS[m[2]!]!;
+}
+
+/** `$__interval` in ms for a panel: calculateInterval(range, maxDataPoints, panel or datasource minimum). */
+export function panelIntervalMs(
+  panel: Panel,
+  rangeMs: number,
+  datasourceMinInterval: string | undefined,
+  maxDataPoints = 1000,
+): number {
+  const lowLimit = panel.interval || datasourceMinInterval;
+  const lowLimitMs = lowLimit ? intervalToMs(lowLimit) : 1;
+  return Math.max(roundInterval(rangeMs / maxDataPoints), lowLimitMs);
+}
+
+/** InfluxQL's duration literal for an interval in ms (what Grafana writes for `$__interval`). */
+export function influxDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}
+
+/**
+ * The panels as drawn: top-level panels as they are, a repeated row's panels once per selected value
+ * of its variable, each with the selection it sees.
+ */
+export function drawnPanels(
+  dashboard: Json,
+  selection: Selection,
+  options: Map<string, string[]>,
+): { panel: Panel; selection: Selection; row?: string }[] {
+  const out: { panel: Panel; selection: Selection; row?: string }[] = [];
+  let row: { title: string; repeat?: string; panels: Panel[] } | undefined;
+  const flush = () => {
+    if (!row) return;
+    const repeat = row.repeat;
+    if (repeat === undefined) {
+      for (const panel of row.panels) out.push({ panel, selection, row: row.title });
+    } else {
+      const chosen = selection.get(repeat);
+      const values = chosen === 'All' ? (options.get(repeat) ?? []) : (chosen ?? []);
+      for (const value of values) {
+        const scoped: Selection = new Map(selection).set(repeat, [value]);
+        for (const panel of row.panels)
+          out.push({ panel, selection: scoped, row: row.title.replace(`$${repeat}`, value) });
+      }
+    }
+    row = undefined;
+  };
+  for (const panel of dashboard.panels as (Panel & { repeat?: string; panels?: Panel[] })[]) {
+    if (panel.type === 'row') {
+      flush();
+      row = { title: panel.title, repeat: panel.repeat, panels: [...(panel.panels ?? [])] };
+    } else if (row) row.panels.push(panel);
+    else out.push({ panel, selection });
+  }
+  flush();
+  return out;
+}
+
+/** The name Grafana displays for a series of an InfluxQL target: its alias with $tag_x filled in. */
+export function displayName(alias: string | undefined, tags: Record<string, string>, column: string): string {
+  if (!alias) return column;
+  return alias.replace(/\$tag_(\w+)/g, (_, tag: string) => tags[tag] ?? '');
+}
+
+/** Whether a field override's matcher picks a series (nameMatcher.ts and its siblings). */
+export function overrideMatches(
+  matcher: { id: string; options: string },
+  series: { displayName: string; fieldName: string; refId: string },
+): boolean {
+  switch (matcher.id) {
+    case 'byName':
+      return matcher.options === series.displayName || matcher.options === series.fieldName;
+    case 'byRegexp': {
+      const m = /^\/(.*)\/(\w*)$/.exec(matcher.options);
+      return (m ? new RegExp(m[1]!, m[2]) : new RegExp(matcher.options)).test(series.displayName);
+    }
+    case 'byFrameRefID':
+      return matcher.options === series.refId;
+    default:
+      throw new Error(`override matcher ${matcher.id} is not one this model knows`);
+  }
+}
