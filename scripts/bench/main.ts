@@ -30,7 +30,11 @@ const OLD_WINDOWS = `windows: { ${Object.entries(OLD_WINDOW_DAYS)
   .join(', ')} }`;
 const OLD_SCHEDULE = '*/15 * * * *';
 let databases = 0;
-/** What src/cli/main.ts's shebang, the Dockerfile and the systemd unit start node with. */
+/**
+ * What the Dockerfile, the systemd unit and `npm start` start node with, and the bin re-executes itself
+ * with on Node.js 22.15+ (src/cli/v8Flags.ts). The runs without it need a node without process.execve
+ * (Node.js 20, as `npm run bench` runs here), or the bin would add it.
+ */
 const SERVICE_FLAGS = ['--max-semi-space-size=4'];
 
 type Figures = Record<string, number>;
@@ -100,7 +104,7 @@ async function main(): Promise<void> {
   });
   /**
    * A scenario in a process of its own, with influxd's CPU over the same time. It runs with the V8
-   * flag the service is started with (the bin's shebang, the Dockerfile, the systemd unit).
+   * flag the service is started with (the Dockerfile, the systemd unit, the bin on Node.js 22.15+).
    */
   const scenario = async (
     mode: object,
@@ -480,8 +484,8 @@ next step would be to write Radar's value text as it came, once checked).
   live until it is written, and a 7-day window is 7 times a 1-day one, so the windows under way are
   bounded over all queries together (\`radar.concurrency\`, default 4), not per query: without that
   bound, 2 queries × 4 windows of 13,000 points peaked at 250–280 MB in development runs.
-- The service runs with \`${SERVICE_FLAGS.join(' ')}\` (the bin's shebang, the Dockerfile, the systemd unit,
-  \`npm start\`): V8's young generation capped at 4 MiB per semi-space instead of growing to 16. The same
+- The service runs with \`${SERVICE_FLAGS.join(' ')}\` (the Dockerfile, the systemd unit, \`npm start\`, and the
+  bin, which re-executes itself with it on Node.js 22.15 and later): V8's young generation capped at 4 MiB per semi-space instead of growing to 16. The same
   1.4 M-point year without and with it, alternating: peak RSS ${r.flag.unflagged.map((f) => fmt(f.maxRssMB!)).join(', ')} MB against
   ${r.flag.flagged.map((f) => fmt(f.maxRssMB!)).join(', ')} MB, CPU ${r.flag.unflagged.map((f) => perMillion(f).toFixed(2)).join(', ')} against ${r.flag.flagged.map((f) => perMillion(f).toFixed(2)).join(', ')} CPU-s per million points.
   More, smaller scavenges cost about what fewer, larger ones did (the profile's garbage collector share

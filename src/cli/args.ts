@@ -69,6 +69,8 @@ Connection settings come from jobs.yaml or the environment (which wins): CLOUDFL
 (or CLOUDFLARE_API_EMAIL + CLOUDFLARE_API_KEY), RADAR_API_URL, INFLUX_URL, INFLUX_DATABASE,
 INFLUX_USERNAME, INFLUX_PASSWORD (1.x), INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET (2.x/3.x),
 STATE_DIR, HTTP_LISTEN (run: /healthz /readyz /metrics, default 127.0.0.1:9464, or off), LOG_LEVEL.
+Secrets may come from files: CLOUDFLARE_API_TOKEN_FILE, CLOUDFLARE_API_KEY_FILE, INFLUX_TOKEN_FILE,
+INFLUX_PASSWORD_FILE (Docker secrets), or systemd credentials of those names ($CREDENTIALS_DIRECTORY).
 
 Exit codes: 0 ok; 1 a query failed; 2 a mistake in the command line, config or state directory;
 3 fetched, but points wait in the disk spool for InfluxDB; 130 interrupted (backfill resumes).

@@ -31,6 +31,11 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 export const DEFAULT_RADAR_URL = 'https://api.cloudflare.com/client/v4';
 /** Requests per 5 minutes when jobs.yaml does not say: half of Cloudflare's limit, leaving room for other clients of the same account. */
 export const DEFAULT_RATE_LIMIT = 600;
+/**
+ * How long a stop waits for the requests on the wire (service.graceMs); docker-compose.yml's
+ * stop_grace_period and the unit's TimeoutStopSec leave more than this before they kill.
+ */
+export const DEFAULT_GRACE_MS = 30_000;
 /** Cloudflare's global limit (radar-api.md): more blocks every call for the next 5 minutes. */
 export const CLOUDFLARE_LIMIT_PER_5_MIN = 1200;
 
@@ -100,7 +105,7 @@ export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Sett
       listen,
       runOnStart: service.runOnStart ?? true,
       jitterMs: service.jitterMs ?? 0,
-      graceMs: service.graceMs ?? 30_000,
+      graceMs: service.graceMs ?? DEFAULT_GRACE_MS,
       staleAfterMs: service.staleAfter ?? HOUR_MS,
       statsEveryMs: service.statsEveryMs ?? 60_000,
     },

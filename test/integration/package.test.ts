@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -38,6 +38,23 @@ describe('the npm package', () => {
     const help = await run(bin, ['--help'], { env: shell });
     expect(help.stdout).toMatch(/^Usage: radar-netflows <command>/);
     const installed = join(prefix, 'lib', 'node_modules', 'radar-netflows');
+
+    // The shebang as a kernel reads it (the interpreter, then the rest of the line as ONE argument),
+    // run by GNU env and by BusyBox's (node:*-alpine images); either way node ends up with the V8 flag
+    // where it can re-execute itself (process.execve: Node.js 22.15 and later).
+    const script = join(installed, 'dist', 'cli', 'main.js');
+    const shebang = /^#!(\S+)(?: (.*))?$/.exec(readFileSync(script, 'utf8').split('\n')[0]!)!;
+    expect(shebang[1]).toBe('/usr/bin/env');
+    const flagged = typeof (process as { execve?: unknown }).execve === 'function';
+    for (const env of [['/usr/bin/env'], ['busybox', 'env']]) {
+      const version = await run(env[0]!, [...env.slice(1), shebang[2]!, script, '--version'], { env: shell });
+      expect([env.join(' '), version.stdout]).toEqual([
+        env.join(' '),
+        expect.stringMatching(
+          flagged ? /\(Node\.js v[\d.]+, --max-semi-space-size=4\)$/m : /\(Node\.js v[\d.]+\)$/m,
+        ),
+      ]);
+    }
     expect(readdirSync(join(installed, 'node_modules'))).not.toContain('@grafana');
     const validate = await run(bin, ['validate', '--config', join(installed, 'jobs.yaml')], { env: shell });
     expect(validate.stdout).toMatch(/jobs.yaml: valid \(\d+ jobs, \d+ queries\)/);

@@ -34,6 +34,60 @@ describe('the truth at once: settings checked before the first request', () => {
       .split('\n')
       .filter((l) => l !== '');
 
+  test('InfluxDB 3 Core (a stand-in answering /ping as influxdb3_server/src/http.rs does: 401 without a valid token): the token goes on /ping, a refused or missing one is said at once (exit 2), a good one writes', async () => {
+    const token = 'apiv3_good-token';
+    const written: string[] = [];
+    const core = http.createServer((req, res) => {
+      const authorized = [`Token ${token}`, `Bearer ${token}`].includes(req.headers.authorization ?? '');
+      if (!authorized)
+        return res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+      if (req.url === '/ping')
+        return res
+          .writeHead(200, { 'x-influxdb-version': '3.6.0', 'content-type': 'application/json' })
+          .end('{"version":"3.6.0","revision":"x"}');
+      if (req.url?.startsWith('/api/v2/write')) {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          written.push(...body.split('\n').filter(Boolean));
+          res.writeHead(204).end();
+        });
+        return;
+      }
+      res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => core.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(core.address() as AddressInfo).port}`;
+      const configFile = stack.writeConfig(CONFIG);
+      const base = { INFLUX_URL: url, INFLUX_BUCKET: 'radar', INFLUX_DATABASE: '' };
+      const missing = await runCli(
+        ['once', '--config', configFile],
+        stack.env({ ...base, INFLUX_TOKEN: '' }),
+      );
+      expect(missing.code).toBe(2);
+      expect(missing.stderr).toMatch(
+        /wants a token even on \/ping \(HTTP 401\), as InfluxDB 3 Core does: set INFLUX_TOKEN/,
+      );
+      const refused = await runCli(
+        ['once', '--config', configFile],
+        stack.env({ ...base, INFLUX_TOKEN: 'apiv3_wrong' }),
+      );
+      expect(refused.code).toBe(2);
+      expect(refused.stderr).toMatch(/refused INFLUX_TOKEN on \/ping \(HTTP 401\): check INFLUX_TOKEN/);
+      expect(refused.stderr).not.toContain('apiv3_wrong');
+      expect(written).toEqual([]);
+      const good = await runCli(
+        ['once', '--config', configFile],
+        stack.env({ ...base, INFLUX_TOKEN: token }),
+      );
+      expect([good.code, good.stderr]).toEqual([0, expect.stringContaining('0 failed')]);
+      expect(written.filter((l) => l.startsWith('radar_netflows,')).length).toBeGreaterThan(0);
+    } finally {
+      await new Promise<void>((resolve) => core.close(() => resolve()));
+    }
+  });
+
   test('an INFLUX_URL that does not answer like InfluxDB is a setting to fix, said at once: a web server, https at an http port', async () => {
     const configFile = stack.writeConfig(CONFIG);
     const web = http.createServer((_, res) =>

@@ -1,0 +1,79 @@
+/**
+ * A stand-in for InfluxDB 2.x's `influx` CLI, for the compose set-up script's decisions without
+ * Docker: the subcommands the script uses, with their flags and outputs as the influx CLI 2.7 docs
+ * give them (`--hide-headers` tables, tab-separated), over a JSON state file, and a log of every call.
+ */
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface InfluxState {
+  token: string;
+  buckets: { id: string; name: string }[];
+  dbrps: { db: string; bucketId: string }[];
+  auths: { username: string; password: string; readBucket: string }[];
+}
+
+const SCRIPT = String.raw`#!/usr/bin/env node
+const fs = require('node:fs');
+const file = process.env.FAKE_INFLUX_STATE;
+const state = JSON.parse(fs.readFileSync(file, 'utf8'));
+const args = process.argv.slice(2);
+fs.appendFileSync(file + '.calls', JSON.stringify(args) + '\n');
+const flag = (name) => { const i = args.indexOf('--' + name); return i === -1 ? undefined : args[i + 1]; };
+const fail = (message) => { process.stderr.write('Error: ' + message + '\n'); process.exit(1); };
+if (!process.env.INFLUX_HOST) fail('no host');
+if (process.env.INFLUX_TOKEN !== state.token) fail('unauthorized access');
+const save = () => fs.writeFileSync(file, JSON.stringify(state));
+const command = args.filter((a) => !a.startsWith('--')).slice(0, 3).join(' ');
+if (args[0] === 'bucket' && args[1] === 'list') {
+  const b = state.buckets.find((b) => b.name === flag('name'));
+  if (!b) fail('bucket "' + flag('name') + '" not found');
+  console.log(b.id + '\t' + b.name + '\tinfinite\t168h0m0s\torg0\timplicit');
+} else if (args[0] === 'v1' && args[1] === 'dbrp' && args[2] === 'list') {
+  for (const d of state.dbrps.filter((d) => d.db === flag('db'))) console.log('dbrp0\t' + d.db + '\t' + d.bucketId + '\tautogen\ttrue\torg0');
+} else if (args[0] === 'v1' && args[1] === 'dbrp' && args[2] === 'create') {
+  if (!state.buckets.some((b) => b.id === flag('bucket-id'))) fail('bucket not found');
+  state.dbrps.push({ db: flag('db'), bucketId: flag('bucket-id') }); save();
+  console.log('dbrp0\t' + flag('db'));
+} else if (args[0] === 'v1' && args[1] === 'auth' && args[2] === 'list') {
+  const found = state.auths.filter((a) => a.username === flag('username'));
+  if (found.length === 0) fail('authorization not found');
+  for (const a of found) console.log('auth0\t' + a.username + '\tread:' + a.readBucket);
+} else if (args[0] === 'v1' && args[1] === 'auth' && args[2] === 'create') {
+  if (state.auths.some((a) => a.username === flag('username'))) fail('username already exists');
+  state.auths.push({ username: flag('username'), password: flag('password'), readBucket: flag('read-bucket') }); save();
+  console.log('auth0\t' + flag('username'));
+} else if (args[0] === 'v1' && args[1] === 'auth' && args[2] === 'set-password') {
+  const a = state.auths.find((a) => a.username === flag('username'));
+  if (!a) fail('authorization not found');
+  a.password = flag('password'); save();
+  console.log('Successfully updated password');
+} else fail('the stand-in knows no "' + command + '"');
+`;
+
+/** A directory holding `influx` (put it first on the PATH) and the state it works on. */
+export function fakeInfluxCli(state: InfluxState): {
+  bin: string;
+  stateFile: string;
+  state: () => InfluxState;
+  calls: () => string[][];
+} {
+  const dir = mkdtempSync(join(tmpdir(), 'influx-cli-'));
+  const stateFile = join(dir, 'state.json');
+  writeFileSync(stateFile, JSON.stringify(state));
+  writeFileSync(`${stateFile}.calls`, '');
+  // CommonJS in a file without an extension: node treats it as such outside a "type": "module" tree.
+  writeFileSync(join(dir, 'influx'), SCRIPT);
+  chmodSync(join(dir, 'influx'), 0o755);
+  return {
+    bin: dir,
+    stateFile,
+    state: () => JSON.parse(readFileSync(stateFile, 'utf8')) as InfluxState,
+    calls: () =>
+      readFileSync(`${stateFile}.calls`, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as string[]),
+  };
+}

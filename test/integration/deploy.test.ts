@@ -1,0 +1,283 @@
+/**
+ * The deployment files against the real tools that can run here: docker-compose's own parser, the
+ * compose set-up script against a stand-in `influx` CLI, systemd-analyze on the unit, and the service
+ * run under the unit's restrictions as far as they apply without a booted systemd (say which below).
+ */
+import { describe, expect, test } from '@jest/globals';
+import { execFile, execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse } from 'yaml';
+import { DEFAULT_GRACE_MS } from '../../src/config/settings.js';
+import { parseDuration } from '../../src/config/duration.js';
+import { BIN, ROOT } from '../harness/cli.js';
+import { fakeInfluxCli, type InfluxState } from '../harness/fakeInfluxCli.js';
+import { useStack } from '../harness/stack.js';
+
+const run = promisify(execFile);
+const UNIT = join(ROOT, 'deploy', 'radar-netflows.service');
+const SETUP = join(ROOT, 'deploy', 'influxdb-setup', 'ensure-grafana-access.sh');
+
+/** docker-compose.yml as docker-compose itself resolves it, with the secrets .env would hold. */
+function composeConfig(): { services: Record<string, Record<string, unknown>> } {
+  const dir = mkdtempSync(join(tmpdir(), 'compose-'));
+  const envFile = join(dir, 'env');
+  writeFileSync(
+    envFile,
+    'CLOUDFLARE_API_TOKEN=t\nINFLUX_ADMIN_PASSWORD=p\nINFLUX_TOKEN=i\nGRAFANA_INFLUX_PASSWORD=g\nGRAFANA_ADMIN_PASSWORD=a\n',
+  );
+  const out = execFileSync(
+    'docker-compose',
+    ['--env-file', envFile, '-f', join(ROOT, 'docker-compose.yml'), 'config'],
+    {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    },
+  );
+  return parse(out) as { services: Record<string, Record<string, unknown>> };
+}
+
+describe('docker-compose', () => {
+  test('the service gets longer than its grace to stop before the SIGKILL; every container log is rotated', () => {
+    const { services } = composeConfig();
+    const grace = parseDuration(String(services['radar-netflows']!.stop_grace_period));
+    expect(grace).toBeGreaterThan(DEFAULT_GRACE_MS);
+    for (const [name, service] of Object.entries(services))
+      expect([name, service.logging]).toEqual([
+        name,
+        {
+          driver: 'json-file',
+          options: { 'max-size': expect.stringMatching(/^\d+m$/), 'max-file': expect.any(String) },
+        },
+      ]);
+  });
+
+  test("Grafana's InfluxDB login is made on every up, before Grafana starts, by a script run with bash (no exec bit needed)", () => {
+    const { services } = composeConfig();
+    const setup = services['influxdb-setup']!;
+    expect(setup.image).toBe((services.influxdb as { image: string }).image);
+    expect(setup.entrypoint).toEqual(['bash', '/setup/ensure-grafana-access.sh']);
+    expect(setup.volumes).toEqual([`${join(ROOT, 'deploy', 'influxdb-setup')}:/setup:ro`]);
+    expect((services.grafana!.depends_on as Record<string, { condition: string }>)['influxdb-setup']).toEqual(
+      {
+        condition: 'service_completed_successfully',
+      },
+    );
+    expect(statSync(SETUP).mode & 0o111).toBe(0); // the script works without its exec bit
+  });
+});
+
+describe('the compose set-up script, against a stand-in influx CLI', () => {
+  const env = (cli: { bin: string; stateFile: string }, extra: Record<string, string> = {}) => ({
+    PATH: `${cli.bin}:${process.env.PATH}`,
+    FAKE_INFLUX_STATE: cli.stateFile,
+    INFLUX_HOST: 'http://influxdb:8086',
+    INFLUX_TOKEN: 'admin-token',
+    INFLUX_ORG: 'radar',
+    INFLUX_BUCKET: 'radar',
+    INFLUX_DATABASE: 'radar',
+    GRAFANA_INFLUX_USER: 'grafana',
+    GRAFANA_INFLUX_PASSWORD: 'grafana-secret-1',
+    ...extra,
+  });
+  const fresh = (): InfluxState => ({
+    token: 'admin-token',
+    buckets: [{ id: 'b0001', name: 'radar' }],
+    dbrps: [],
+    auths: [],
+  });
+  const setup = (cli: ReturnType<typeof fakeInfluxCli>, extra?: Record<string, string>) =>
+    run('bash', [SETUP], { env: env(cli, extra) });
+
+  test('first start: maps the database and creates the read-only login; the next start creates nothing and keeps the password', async () => {
+    const cli = fakeInfluxCli(fresh());
+    const first = await setup(cli);
+    expect(first.stdout).toMatch(/mapped the InfluxQL database radar to the bucket radar/);
+    expect(first.stdout).toMatch(/created Grafana's read-only login grafana/);
+    expect(cli.state()).toMatchObject({
+      dbrps: [{ db: 'radar', bucketId: 'b0001' }],
+      auths: [{ username: 'grafana', password: 'grafana-secret-1', readBucket: 'b0001' }],
+    });
+    const second = await setup(cli, { GRAFANA_INFLUX_PASSWORD: 'grafana-secret-2' });
+    expect(second.stdout).toMatch(/already maps/);
+    expect(second.stdout).toMatch(/login grafana exists; its password set/);
+    expect(cli.state().dbrps).toHaveLength(1);
+    expect(cli.state().auths).toEqual([
+      { username: 'grafana', password: 'grafana-secret-2', readBucket: 'b0001' },
+    ]);
+    for (const out of [first, second]) expect(out.stdout + out.stderr).not.toMatch(/grafana-secret/);
+  });
+
+  test('a volume set up by an earlier compose file (mapping, no login) gets the login; the old init-only script never ran again', async () => {
+    const cli = fakeInfluxCli({ ...fresh(), dbrps: [{ db: 'radar', bucketId: 'b0001' }] });
+    await setup(cli);
+    expect(cli.state().auths.map((a) => a.username)).toEqual(['grafana']);
+    expect(
+      cli
+        .calls()
+        .filter((c) => c.includes('create'))
+        .map((c) => c.slice(0, 3).join(' ')),
+    ).toEqual(['v1 auth create']);
+  });
+
+  test('a missing bucket, a refused token or a missing variable fail the set-up (so Grafana does not start on it), saying which', async () => {
+    const noBucket = fakeInfluxCli({ ...fresh(), buckets: [] });
+    await expect(setup(noBucket)).rejects.toMatchObject({
+      code: 1,
+      stderr: expect.stringContaining('no bucket radar in the organisation radar at http://influxdb:8086'),
+    });
+    const refused = fakeInfluxCli({ ...fresh(), token: 'another' });
+    await expect(setup(refused)).rejects.toMatchObject({ stderr: expect.stringContaining('unauthorized') });
+    const cli = fakeInfluxCli(fresh());
+    await expect(setup(cli, { GRAFANA_INFLUX_PASSWORD: '' })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('GRAFANA_INFLUX_PASSWORD is not set'),
+    });
+    expect(cli.calls()).toEqual([]);
+  });
+});
+
+/** The unit's value(s) of a setting. */
+function unitSettings(name: string): string[] {
+  return readFileSync(UNIT, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith(`${name}=`))
+    .map((line) => line.slice(name.length + 1));
+}
+
+describe('the systemd unit', () => {
+  test('systemd-analyze verify accepts it, and security --offline rates its exposure 2.0 or less', async () => {
+    // verify checks that ExecStart's program exists: the node running this test stands in for /usr/bin/node.
+    const dir = mkdtempSync(join(tmpdir(), 'unit-'));
+    const unit = join(dir, 'radar-netflows.service');
+    writeFileSync(
+      unit,
+      readFileSync(UNIT, 'utf8').replace('ExecStart=/usr/bin/node', `ExecStart=${process.execPath}`),
+    );
+    const verify = await run('systemd-analyze', ['verify', unit]);
+    expect(verify.stderr.split('\n').filter((l) => l.includes('radar-netflows'))).toEqual([]);
+    const security = await run('systemd-analyze', ['security', '--offline=true', unit]).catch(
+      (error: { stdout: string }) => error,
+    );
+    const level = Number(
+      /Overall exposure level for radar-netflows\.service: (\d+\.\d+)/.exec(security.stdout)![1],
+    );
+    expect(level).toBeLessThanOrEqual(2.0);
+    // No hand-made user or symlink: systemd makes the user and the state directory.
+    expect(unitSettings('DynamicUser')).toEqual(['yes']);
+    expect(unitSettings('StateDirectory')).toEqual(['radar-netflows']);
+    expect(unitSettings('ExecStart')[0]).toContain(
+      '/opt/radar-netflows/lib/node_modules/radar-netflows/dist/cli/main.js',
+    );
+    expect(Number(unitSettings('TimeoutStopSec')[0])).toBeGreaterThan(DEFAULT_GRACE_MS / 1000);
+  });
+
+  describe('the service run under its restrictions', () => {
+    const stack = useStack('unit', { fixedHorizon: true });
+
+    /** The system calls a SystemCallFilter= list allows, groups expanded as systemd-analyze lists them. */
+    function allowedSyscalls(): Set<string> {
+      const groups = new Map<string, string[]>();
+      let current: string[] | undefined;
+      for (const line of execFileSync('systemd-analyze', ['syscall-filter'], { encoding: 'utf8' }).split(
+        '\n',
+      )) {
+        if (line.startsWith('@')) groups.set(line.trim(), (current = []));
+        else if (/^ {4}[@a-z0-9_]/.test(line)) current!.push(line.trim());
+      }
+      const expand = (name: string): string[] =>
+        name.startsWith('@') ? (groups.get(name) ?? []).flatMap(expand) : [name];
+      const allowed = new Set<string>();
+      for (const filter of unitSettings('SystemCallFilter')) {
+        const deny = filter.startsWith('~');
+        for (const item of filter.replace(/^~/, '').split(/\s+/))
+          for (const call of expand(item)) {
+            if (deny) allowed.delete(call);
+            else allowed.add(call);
+          }
+      }
+      return allowed;
+    }
+
+    /*
+     * Without a booted systemd (no systemd-run here), what can be applied is applied for real: an
+     * unprivileged user (as DynamicUser gives), no capabilities at all (CapabilityBoundingSet=),
+     * no_new_privs (NoNewPrivileges=) and umask 0077 (UMask=), via setpriv. The seccomp filter
+     * (SystemCallFilter=) is checked instead of applied: every system call the service makes, traced
+     * by strace, must be one the unit's filter allows; one outside it would be EPERM under systemd.
+     * Not checked here: the mount namespace settings (ProtectSystem, PrivateTmp …), ProcSubset=pid
+     * (which hides /proc/sys: the state lock then does without the boot id) and the address families.
+     */
+    test("an unprivileged user without capabilities, no_new_privs and umask 0077: once writes everything, its files private, and every system call is in the unit's filter", async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'unit-run-'));
+      chmodSync(dir, 0o755);
+      const config = join(dir, 'jobs.yaml');
+      writeFileSync(
+        config,
+        'jobs:\n  - { name: sandboxed, dimensions: [PRODUCT], intervals: [1h], lookback: 1d }\n',
+      );
+      chmodSync(config, 0o644);
+      const state = join(dir, 'state');
+      mkdirSync(state);
+      chownSync(state, 65534, 65534);
+      const trace = join(dir, 'trace');
+      writeFileSync(trace, '');
+      chownSync(trace, 65534, 65534);
+      const env = { ...stack.env({ STATE_DIR: state }), HOME: dir };
+      const result = await run(
+        'setpriv',
+        [
+          '--reuid=65534',
+          '--regid=65534',
+          '--clear-groups',
+          '--inh-caps=-all',
+          '--bounding-set=-all',
+          '--no-new-privs',
+          '--',
+          'sh',
+          '-c',
+          'umask 0077 && exec strace -f -qq -o "$0" "$@"',
+          trace,
+          process.execPath,
+          '--max-semi-space-size=4',
+          BIN,
+          'once',
+          '--config',
+          config,
+        ],
+        { env, maxBuffer: 16 * 1024 * 1024 },
+      );
+      expect(result.stderr).toMatch(/1 ok, 0 failed/);
+      const count = await stack.influx.query(
+        'SELECT count("value") FROM "radar_netflows" WHERE "job" = \'sandboxed\'',
+        stack.db,
+      );
+      expect(Number(count[0]?.count)).toBeGreaterThan(0);
+
+      for (const entry of readdirSync(state, { recursive: true, withFileTypes: true })) {
+        const stat = statSync(join(entry.parentPath, entry.name));
+        expect([entry.name, stat.uid, stat.mode & 0o077]).toEqual([entry.name, 65534, 0]);
+      }
+
+      const allowed = allowedSyscalls();
+      const used = new Set<string>();
+      for (const line of readFileSync(trace, 'utf8').split('\n')) {
+        const m = /^\d+\s+(?:<\.\.\. )?([a-z0-9_]+)(?:\(| resumed>)/.exec(line);
+        if (m) used.add(m[1]!);
+      }
+      expect(used.size).toBeGreaterThan(20);
+      expect([...used].filter((call) => !allowed.has(call)).sort()).toEqual([]);
+    });
+  });
+});
