@@ -25,6 +25,8 @@ import { UsageError } from './errors.js';
 import type { Metrics } from './service/metrics.js';
 import { StateStore } from './state/store.js';
 import { definitionChanges } from './pipeline/definition.js';
+import { NameCatalog } from './names/catalog.js';
+import { GroupNames } from './names/groupNames.js';
 
 /** What every command starts from: the validated config, the settings, the planned queries. */
 export interface App {
@@ -168,6 +170,7 @@ export async function openPipeline(
   metrics?.watchSink(counted);
   app.logger.info(`writing to ${sink.description}`);
   return {
+    ...(options.dryRun ? {} : { names: openGroupNames(app, limiter, counted, cancel.signal) }),
     client,
     sink: counted,
     failureRecords: new BackgroundWriter(counted, app.logger, 'the records of failed requests'),
@@ -181,6 +184,21 @@ export async function openPipeline(
     delivered: new DeliveredBuckets(app.clock),
     ...(metrics ? { observer: metrics } : {}),
   };
+}
+
+/** The names of the group keys, from the catalog in the state directory (a damaged one is set aside). */
+function openGroupNames(app: App, limiter: RateLimiter, sink: PointSink, signal: AbortSignal): GroupNames {
+  const { catalog, problem } = NameCatalog.open(app.settings.stateDir);
+  if (problem) app.logger.warn(problem);
+  return new GroupNames({
+    catalog,
+    radar: app.settings.radar,
+    limiter,
+    sink,
+    logger: app.logger,
+    clock: app.clock,
+    signal,
+  });
 }
 
 /** Ends a pipeline: the background writes, then the sink (what waits in the spool stays there). */

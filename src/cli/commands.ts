@@ -212,6 +212,8 @@ export async function finishOneShot(
     io.stderr.write(`error: ${refused.message}\n`);
     return EXIT.usage;
   }
+  // The names of the groups written, once every window is done: they never hold a window up.
+  if (!dryRun) await deps.names?.refresh();
   const failed = outcomes.filter((o) => !o.ok && !o.aborted);
   const spoolFull = failed.filter(
     (o) => o.error instanceof ServiceError && o.error.code === SpoolFullError.CODE,

@@ -11,6 +11,7 @@ import {
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
+import { shareMap, topGroupsTable } from './namePanels.js';
 
 /** Tags filtered by the dashboard's variables, and the filter on them. */
 const TRAFFIC_FILTER = matchVariables({
@@ -20,6 +21,7 @@ const TRAFFIC_FILTER = matchVariables({
   agg_interval: 'agg_interval',
   group_key: 'group_key',
 });
+const MAP_FILTER = matchVariables({ job: 'job', series: 'series', agg_interval: 'agg_interval' });
 const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_interval: 'agg_interval' });
 
 /**
@@ -177,6 +179,11 @@ export function trafficDashboard(): object {
         .height(10)
         .span(24),
     )
+    .withPanel(topGroupsTable(TRAFFIC_FILTER, SHARE_GROUP_BY))
+    // The maps show LOCATION and ADM1 whichever dimension is chosen above.
+    .withRow(new RowBuilder('Maps'))
+    .withPanel(shareMap('LOCATION', MAP_FILTER))
+    .withPanel(shareMap('ADM1', MAP_FILTER))
     .withRow(new RowBuilder('Data quality'))
     .withPanel(
       new stat.PanelBuilder()

@@ -34,6 +34,7 @@ export async function writeWindow(
     unchanged: 0,
   };
   const written = await deps.sink.write({ groups, points: [] }, context);
+  if (deps.names) for (const group of traffic.groups) deps.names.saw(query.dimension, group.tags.group_key!);
   const record = fetchPoint({
     query,
     window,

@@ -6,6 +6,7 @@ import type { PointSink } from '../sink/sink.js';
 import type { WriteOutcome } from '../sink/outcome.js';
 import type { BackgroundWriter } from '../sink/background.js';
 import type { DeliveredBuckets } from './unchanged.js';
+import type { GroupNames } from '../names/groupNames.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
 
@@ -32,6 +33,8 @@ export interface PipelineDeps {
    * with 20 groups is about 13,000 points). Unset: no bound beyond windowsInParallel per query.
    */
   windowSlots?: Semaphore;
+  /** Told of the group keys written, whose names it fetches and writes later (never holding a window up). */
+  names?: GroupNames;
   /** Windows of one query fetched and written at once (catch-up and backfill); the rate limiter still rules. */
   windowsInParallel?: number;
 }

@@ -143,6 +143,8 @@ export class Daemon {
     if (this.shutdown.signal.aborted) return;
     const refused = this.deps.client.refusedCredentials;
     if (refused) return this.onFatal(refused, 'settings');
+    // The names of the groups written: in the background, so that the next tick never waits for them.
+    void this.deps.names?.refresh();
     // InfluxDB refusing our credentials, or a setting (a bucket that does not exist): no retry mends it.
     const fatal = this.deps.sink.health().fatal;
     if (fatal) return this.onFatal(new Error(fatal.message), 'settings');
@@ -161,7 +163,7 @@ export class Daemon {
   async stop(): Promise<boolean> {
     for (const schedule of this.schedules) schedule.stop();
     this.shutdown.abort();
-    const inFlight = [...this.running.values()];
+    const inFlight = [...this.running.values(), ...(this.deps.names ? [this.deps.names.idle()] : [])];
     if (inFlight.length === 0) return true;
     this.app.logger.info(`waiting up to ${this.app.service.graceMs} ms for ${inFlight.length} running jobs`);
     const graceOver = new AbortController();

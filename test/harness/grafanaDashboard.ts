@@ -28,6 +28,7 @@ export interface Panel {
   interval?: string;
   targets: { refId: string; query: string; alias?: string; resultFormat?: string }[];
   fieldConfig?: { defaults?: Json; overrides?: { matcher: { id: string; options: string } }[] };
+  transformations?: { id: string; options: Record<string, unknown> }[];
 }
 
 /** Grafana's regex escaping of a variable value (kbn/escapeRegex). */

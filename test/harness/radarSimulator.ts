@@ -3,6 +3,7 @@
  * `other`, several series, and faults on demand. Every request is recorded with what was answered,
  * so that tests can compare InfluxDB with exactly what the API served.
  */
+import { simAs, simAsns, simGeoIds, simGeolocation, simLocations } from './simNames.js';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -84,6 +85,18 @@ const MAX_RANGE_MS: Record<string, number> = {
 
 class BadRequest extends Error {}
 
+/** How an entity endpoint (names) misbehaves: an error status, no answer, a body that is not JSON or not the documented shape. */
+export type EntityFault =
+  | { kind: 'status'; status: number; code?: number; message?: string }
+  | { kind: 'hang' | 'garbage' | 'malformed' | 'ignore-list' };
+
+export interface EntityServed {
+  path: string;
+  params: Record<string, string[]>;
+  status: number;
+  fault?: EntityFault['kind'];
+}
+
 export class RadarSimulator {
   readonly served: Served[] = [];
   private readonly faults: { fault: Fault; remaining: number }[] = [];
@@ -111,6 +124,12 @@ export class RadarSimulator {
   /** Bytes of every answer sent (benchmarks: what a run reads from Radar). */
   bytesServed = 0;
   private readonly cache: Map<string, string> | undefined;
+  /** Requests to the entity endpoints (names), apart from the NetFlows ones in `served`. */
+  readonly entityServed: EntityServed[] = [];
+  /** Faults for the entity endpoints, each served to every entity request until cleared. */
+  entityFault: EntityFault | undefined = undefined;
+  /** 1 and up: Radar renamed an AS (simNames.ts RENAMED). */
+  nameGeneration = 0;
 
   constructor(options: { cacheResponses?: boolean } = {}) {
     this.cache = options.cacheResponses ? new Map() : undefined;
@@ -167,6 +186,10 @@ export class RadarSimulator {
     const match = /^\/client\/v4\/radar\/netflows\/timeseries_groups\/([^/]+)$/i.exec(url.pathname);
     const params: Record<string, string[]> = {};
     for (const [k, v] of url.searchParams) (params[k] ??= []).push(v);
+    const entity = /^\/client\/v4\/radar\/(entities\/asns|entities\/locations|geolocations)$/.exec(
+      url.pathname,
+    );
+    if (entity) return this.answerEntities(req, res, entity[1]!, params);
     const record: Served = {
       atMs: Date.now(),
       dimension: match?.[1]?.toUpperCase() ?? '',
@@ -219,6 +242,73 @@ export class RadarSimulator {
     if (this.recordBodies) record.body = body;
     if (this.cache) this.cache.set(cacheKey, JSON.stringify(body));
     send(200, body);
+  }
+
+  /** GET /radar/entities/asns, /radar/entities/locations, /radar/geolocations (radar-api.md), with `entityFault`. */
+  private answerEntities(
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+    path: string,
+    params: Record<string, string[]>,
+  ): void {
+    const record: EntityServed = { path, params, status: 0 };
+    this.entityServed.push(record);
+    const send = (status: number, text: string): void => {
+      record.status = status;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(text);
+    };
+    const authError = this.checkAuth(req);
+    if (authError)
+      return send(
+        authError.status,
+        JSON.stringify({ success: false, errors: [authError], messages: [], result: null }),
+      );
+    const fault = this.entityFault;
+    if (fault) record.fault = fault.kind;
+    if (fault?.kind === 'status')
+      return send(
+        fault.status,
+        JSON.stringify({
+          success: false,
+          errors: [
+            { code: fault.code ?? fault.status, message: fault.message ?? http.STATUS_CODES[fault.status] },
+          ],
+          messages: [],
+          result: null,
+        }),
+      );
+    if (fault?.kind === 'hang') return void (record.status = -1);
+    if (fault?.kind === 'garbage') return send(200, '<html>502 Bad Gateway</html>');
+    const list = (name: string): string[] | undefined =>
+      fault?.kind === 'ignore-list' ? undefined : params[name]?.flatMap((v) => v.split(','));
+    const limit = Number(params.limit?.[0] ?? 100);
+    let result: Record<string, unknown>;
+    if (path === 'entities/asns') {
+      const asked = list('asn') ?? simAsns();
+      result = {
+        asns: asked
+          .map((a) => simAs(a, this.nameGeneration))
+          .filter(Boolean)
+          .slice(0, limit),
+      };
+    } else if (path === 'entities/locations') {
+      const asked = list('location');
+      result = {
+        locations: simLocations()
+          .filter((l) => !asked || asked.includes(l.alpha2!))
+          .slice(0, limit),
+      };
+    } else {
+      const asked = list('geoId') ?? simGeoIds();
+      result = {
+        geolocations: asked
+          .map((g) => simGeolocation(g))
+          .filter(Boolean)
+          .slice(0, limit),
+      };
+    }
+    if (fault?.kind === 'malformed') result = { [Object.keys(result)[0]!]: 'not a list' };
+    send(200, JSON.stringify({ success: true, errors: [], messages: [], result }));
   }
 
   private sendFaulty(

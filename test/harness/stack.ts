@@ -115,6 +115,9 @@ export function useStack(
     sim.refuseDimensions.clear();
     sim.dateEndInclusive = SIM_DATE_END_INCLUSIVE;
     sim.clearFaults();
+    sim.entityFault = undefined;
+    sim.nameGeneration = 0;
+    sim.entityServed.length = 0;
   });
   afterAll(async () => {
     await Promise.all([influx.destroy(), sim.stop()]);

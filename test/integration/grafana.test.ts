@@ -29,6 +29,8 @@ import {
   type Selection,
 } from '../harness/grafanaDashboard.js';
 import { expandAll } from '../harness/grafanaProvisioning.js';
+import { applyTransformations } from '../harness/grafanaTransforms.js';
+import { expectedLabel } from '../harness/simNames.js';
 
 type Json = Record<string, unknown>;
 const dashboards = Object.entries(renderDashboards()).map(([file, text]) => ({
@@ -459,6 +461,46 @@ describe('Grafana dashboards', () => {
       }
       // The default view draws one row (the first dimension); choosing all four draws four.
       expect(stacks).toBe(1 + 4);
+    });
+
+    test('panels that show groups by name (the top groups table, the maps): every group drawn carries the name Radar gives it', async () => {
+      const json = dashboards.find((d) => d.file === 'radar-netflows.json')!.json;
+      const opened = await drawn(json);
+      const all = await drawn(json, { dimension: opened.options.get('dimension')! });
+      const seen = new Map<string, number>();
+      for (const view of [opened, all]) {
+        // Each drawn copy of a panel (a repeated row draws one per dimension) with its targets' frames.
+        const byPanel = new Map<
+          string,
+          { rows: Record<string, unknown>[]; selection: Selection; panel: Panel }[]
+        >();
+        for (const p of view.panels) {
+          if (!p.panel.transformations?.some((t) => t.id === 'joinByField')) continue;
+          const key = `${p.row ?? ''}|${p.panel.title}`;
+          byPanel.set(key, [...(byPanel.get(key) ?? []), p]);
+        }
+        for (const targets of byPanel.values()) {
+          const { panel } = targets[0]!;
+          const [frame] = applyTransformations(
+            targets.map((t) => t.rows),
+            panel.transformations!,
+          );
+          const dimension =
+            /Map of (\w+)/.exec(panel.title)?.[1] ?? (targets[0]!.selection.get('dimension') as string[])[0]!;
+          expect([panel.title, frame!.length > 0]).toEqual([panel.title, true]);
+          for (const row of frame!) {
+            const id = String(row.Id ?? row.group_key);
+            const name = row.Name ?? row.name;
+            expect([panel.title, id, name]).toEqual([panel.title, id, expectedLabel(dimension, id)]);
+            if (panel.title.startsWith('Map of ADM1') && name !== undefined)
+              expect([id, typeof row.latitude, typeof row.longitude]).toEqual([id, 'number', 'number']);
+            if (panel.title.startsWith('Map of LOCATION')) expect(id).toMatch(/^[A-Z]{2}$/);
+            if (name !== undefined) seen.set(dimension, (seen.get(dimension) ?? 0) + 1);
+          }
+        }
+      }
+      // Names drawn for every dimension that has them, in the table and on both maps.
+      expect([...seen.keys()].sort()).toEqual(['ADM1', 'AS', 'LOCATION']);
     });
 
     test('every field override matches a series it is meant for, as Grafana matches names (the dead letters count is no byte size)', async () => {

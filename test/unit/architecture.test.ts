@@ -11,7 +11,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['windows'],
   ['failures'],
   ['radar', 'flatten', 'sink', 'state'],
-  ['config', 'pipeline'],
+  ['config', 'pipeline', 'names'],
   ['service'],
   ['app.ts'],
   ['cli', 'grafana'],

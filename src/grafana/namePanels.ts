@@ -1,0 +1,146 @@
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as geomap from '@grafana/grafana-foundation-sdk/geomap';
+import * as table from '@grafana/grafana-foundation-sdk/table';
+import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
+
+/**
+ * Panels that show a group by its name: the traffic query and a query of `radar_names` (one series
+ * per dimension × group key, the newest point the name: see src/names/groupNames.ts), joined by
+ * `group_key` in Grafana. Names are never tags of the traffic, so no traffic query can count a point
+ * twice or split a group's history when Radar renames a group; only these panels read them.
+ *
+ * Transformations, as Grafana defines them (read, not run: there is no Grafana here; the dashboard test
+ * applies the same steps to the query results, test/harness/grafanaTransforms.ts):
+ * - joinByField (packages/grafana-data/src/transformations/transformers/joinByField.ts): an outer join
+ *   of the frames on `byField`;
+ * - filterByValue (…/transformers/filterByValue.ts): keeps the rows whose traffic field is not null,
+ *   i.e. drops the names of groups not drawn;
+ * - calculateField (…/transformers/calculateField.ts), binary mode: the change over the range;
+ * - organize (…/transformers/order.ts, rename.ts, filterByName.ts): hides and renames columns.
+ */
+
+/** Names of the dimension's group keys: the newest of each (names are written when fetched, weekly). */
+const names = (dimension: string): string =>
+  `SELECT last("label") AS "name", last("country") AS "country", last("latitude") AS "latitude", ` +
+  `last("longitude") AS "longitude" FROM "radar_names" WHERE ${dimension} GROUP BY "group_key"`;
+
+const joinByGroupKey: dashboard.DataTransformerConfig = {
+  id: 'joinByField',
+  options: { byField: 'group_key', mode: 'outer' },
+};
+
+const onlyDrawn = (field: string): dashboard.DataTransformerConfig => ({
+  id: 'filterByValue',
+  options: {
+    type: 'include',
+    match: 'all',
+    filters: [{ fieldName: field, config: { id: 'isNotNull', options: {} } }],
+  },
+});
+
+/** The share of each group over the range, by name: now, its change, and its mean. */
+export function topGroupsTable(trafficFilter: string, groupBy: string): table.PanelBuilder {
+  return new table.PanelBuilder()
+    .title('Top groups by name ($job, $series, $agg_interval)')
+    .description(
+      "Each group's share at the end of the range, its change since the start, and its mean, with the name " +
+        'Radar gives it (AS, region, country; fetched weekly). A group whose name is not known yet shows its id alone.',
+    )
+    .datasource(DATASOURCE)
+    .withTarget(
+      new InfluxQLQuery(
+        `SELECT last("value") AS "current", first("value") AS "first", mean("value") AS "mean" FROM "radar_netflows" ` +
+          `WHERE ${trafficFilter} AND $timeFilter GROUP BY ${groupBy}`,
+        { refId: 'A', format: 'table' },
+      ),
+    )
+    .withTarget(
+      new InfluxQLQuery(names(matchVariables({ dimension: 'dimension' })), { refId: 'B', format: 'table' }),
+    )
+    .withTransformation(joinByGroupKey)
+    .withTransformation(onlyDrawn('current'))
+    .withTransformation({
+      id: 'calculateField',
+      options: {
+        mode: 'binary',
+        binary: { left: 'current', operator: '-', right: 'first' },
+        alias: 'change',
+        replaceFields: false,
+      },
+    })
+    .withTransformation({
+      id: 'organize',
+      options: {
+        excludeByName: { Time: true, first: true, latitude: true, longitude: true },
+        indexByName: { name: 0, group_key: 1, country: 2, current: 3, change: 4, mean: 5 },
+        renameByName: {
+          name: 'Name',
+          group_key: 'Id',
+          country: 'Country',
+          current: 'Share now',
+          change: 'Change over the range',
+          mean: 'Mean share',
+        },
+      },
+    })
+    .sortBy([new common.TableSortByFieldStateBuilder().displayName('Share now').desc(true)])
+    .unit('percent')
+    .height(10)
+    .span(24);
+}
+
+/**
+ * A world map of one dimension's shares: LOCATION by Grafana's countries gazetteer (looked up by the
+ * alpha-2 group key: public/app/features/geo/gazetteer/gazetteer.ts loads public/gazetteer/countries.json,
+ * keyed by alpha-2), ADM1 by the coordinates Radar gives each region.
+ */
+export function shareMap(dimension: 'LOCATION' | 'ADM1', filter: string): geomap.PanelBuilder {
+  const location: common.FrameGeometrySource =
+    dimension === 'LOCATION'
+      ? {
+          mode: common.FrameGeometrySourceMode.Lookup,
+          lookup: 'group_key',
+          gazetteer: 'public/gazetteer/countries.json',
+        }
+      : { mode: common.FrameGeometrySourceMode.Coords, latitude: 'latitude', longitude: 'longitude' };
+  const layer: common.MapLayerOptions = {
+    type: 'markers',
+    name: dimension === 'LOCATION' ? 'Countries' : 'Regions',
+    tooltip: true,
+    location,
+    config: {
+      showLegend: true,
+      style: {
+        size: { field: 'share', fixed: 5, min: 3, max: 25 },
+        color: { field: 'share', fixed: 'dark-green' },
+        opacity: 0.5,
+        text: { mode: 'field', field: 'name', fixed: '' },
+        textConfig: { fontSize: 10, offsetY: -12, textAlign: 'center', textBaseline: 'middle' },
+      },
+    },
+  };
+  return new geomap.PanelBuilder()
+    .title(`Map of ${dimension} shares ($job, $series, $agg_interval)`)
+    .description(
+      `The latest share of each ${dimension === 'LOCATION' ? 'country' : 'region'} in the range, on a world map, named as Radar names it.`,
+    )
+    .datasource(DATASOURCE)
+    .withTarget(
+      new InfluxQLQuery(
+        `SELECT last("value") AS "share" FROM "radar_netflows" WHERE ${filter} AND "dimension" = '${dimension}' ` +
+          `AND "group_key" != 'other' AND $timeFilter GROUP BY "group_key"`,
+        { refId: 'A', format: 'table' },
+      ),
+    )
+    .withTarget(new InfluxQLQuery(names(`"dimension" = '${dimension}'`), { refId: 'B', format: 'table' }))
+    .withTransformation(joinByGroupKey)
+    .withTransformation(onlyDrawn('share'))
+    .unit('percent')
+    .view(new geomap.MapViewConfigBuilder().id('zero').lat(20).lon(0).zoom(1))
+    .basemap({ build: () => ({ type: 'default', name: 'Basemap' }) })
+    .layers([{ build: () => layer }])
+    .tooltip(new geomap.TooltipOptionsBuilder().mode(geomap.TooltipMode.Details))
+    .height(12)
+    .span(12);
+}

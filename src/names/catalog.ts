@@ -1,0 +1,102 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../state/durableFile.js';
+import { DAY_MS, WEEK_MS } from '../util/time.js';
+
+/** How old a name may get before it is fetched again: Radar renames an AS rarely. */
+export const NAME_REFRESH_MS = WEEK_MS;
+/** How long a key Radar has no name for is left alone before it is asked again. */
+export const NAME_MISS_RETRY_MS = DAY_MS;
+
+/** What a group key means, as Radar's entity endpoints say. */
+export interface GroupName {
+  /** Radar's name: "Cloudflare", "California", "Portugal". */
+  name: string;
+  /** What the dashboards show: "Cloudflare (AS13335)", "California, US", "Portugal". */
+  label: string;
+  /** Alpha-2 of the AS's or the region's country. */
+  country?: string;
+  countryName?: string;
+  latitude?: number;
+  longitude?: number;
+  /** When Radar said so (also the time of its radar_names point). */
+  fetchedMs: number;
+}
+
+interface CatalogFile {
+  version: 1;
+  names: Record<string, GroupName>;
+  /** Keys Radar had no name for, and when it was asked. */
+  misses: Record<string, number>;
+}
+
+const entryKey = (dimension: string, groupKey: string): string => `${dimension}|${groupKey}`;
+
+/**
+ * The names of the group keys, kept in STATE_DIR/names.json so that a restart does not fetch them
+ * again. A cache: a missing or damaged file means fetching the names again, never a failure.
+ */
+export class NameCatalog {
+  private changed = false;
+
+  private constructor(
+    readonly file: string | undefined,
+    private readonly data: CatalogFile,
+  ) {}
+
+  /** The catalog of a state directory; `problem` says why an unreadable file was set aside. */
+  static open(stateDir: string | undefined): { catalog: NameCatalog; problem?: string } {
+    const empty = (): CatalogFile => ({ version: 1, names: {}, misses: {} });
+    if (stateDir === undefined) return { catalog: new NameCatalog(undefined, empty()) };
+    const file = join(stateDir, 'names.json');
+    if (!existsSync(file)) return { catalog: new NameCatalog(file, empty()) };
+    try {
+      const data = JSON.parse(readFileSync(file, 'utf8')) as CatalogFile;
+      if (data?.version !== 1 || typeof data.names !== 'object' || typeof data.misses !== 'object')
+        throw new Error('not a names catalog of version 1');
+      return { catalog: new NameCatalog(file, data) };
+    } catch (error) {
+      return {
+        catalog: new NameCatalog(file, empty()),
+        problem: `${file} cannot be read (${(error as Error).message}); the names are fetched again`,
+      };
+    }
+  }
+
+  get(dimension: string, groupKey: string): GroupName | undefined {
+    return this.data.names[entryKey(dimension, groupKey)];
+  }
+
+  /** Whether the key's name is to be fetched: never fetched, older than a week, or a miss a day old. */
+  isDue(dimension: string, groupKey: string, nowMs: number): boolean {
+    const key = entryKey(dimension, groupKey);
+    const known = this.data.names[key];
+    if (known) return nowMs - known.fetchedMs >= NAME_REFRESH_MS || known.fetchedMs > nowMs + DAY_MS;
+    const missed = this.data.misses[key];
+    return missed === undefined || nowMs - missed >= NAME_MISS_RETRY_MS || missed > nowMs + DAY_MS;
+  }
+
+  set(dimension: string, groupKey: string, name: GroupName): void {
+    const key = entryKey(dimension, groupKey);
+    this.data.names[key] = name;
+    delete this.data.misses[key];
+    this.changed = true;
+  }
+
+  /** Radar had no name for the key: asked again after NAME_MISS_RETRY_MS; an older name stays. */
+  miss(dimension: string, groupKey: string, nowMs: number): void {
+    this.data.misses[entryKey(dimension, groupKey)] = nowMs;
+    this.changed = true;
+  }
+
+  get size(): number {
+    return Object.keys(this.data.names).length;
+  }
+
+  /** Writes the file if anything changed (atomically: a crash leaves the old or the new one). */
+  save(): void {
+    if (!this.changed || this.file === undefined) return;
+    writeFileAtomic(this.file, `${JSON.stringify(this.data)}\n`);
+    this.changed = false;
+  }
+}

@@ -1,0 +1,257 @@
+import type { Logger } from '../log.js';
+import type { Point } from '../model/point.js';
+import type { RadarSettings } from '../model/settings.js';
+import type { Geolocation } from '../radar/entityAnswers.js';
+import { EntityRequestError, fetchEntityList } from '../radar/entityClient.js';
+import type { RateLimiter } from '../radar/limiter.js';
+import type { PointSink } from '../sink/sink.js';
+import { batches } from '../sink/sink.js';
+import type { Clock } from '../util/time.js';
+import type { GroupName, NameCatalog } from './catalog.js';
+
+/** The measurement of the names: one series per dimension × group key, the newest point is the name. */
+export const NAMES_MEASUREMENT = 'radar_names';
+/** Ids per request: lists of 50 keep the URL short (~400 bytes) and a page small. */
+export const NAMES_BATCH = 50;
+
+/** The dimensions whose group keys are ids with a name, and what such an id looks like. */
+const NAMED: Record<string, RegExp> = { AS: /^\d{1,10}$/, ADM1: /^\d{1,12}$/, LOCATION: /^[A-Z]{2}$/ };
+
+export function hasNames(dimension: string): boolean {
+  return dimension in NAMED;
+}
+
+/** What one refresh did, for its log line and the tests. */
+export interface NamesReport {
+  requests: number;
+  fetched: number;
+  missing: number;
+  /** Why a dimension's names could not be fetched this time (its old names stay). */
+  problems: string[];
+  written: number;
+}
+
+/**
+ * The names of the group keys the service writes (AS, ADM1, LOCATION), from Radar's entity endpoints,
+ * as `radar_names` points beside the traffic (never as tags on it: a name that changes would split a
+ * group's history into two series). The keys come from the traffic written (`saw`); `refresh` fetches
+ * the names that are missing or a week old, in batched requests through the shared rate limiter, and
+ * writes the names of every key seen since the last refresh. It never throws: names that cannot be
+ * fetched or written are a warning, and the traffic has been written with its ids already.
+ */
+export class GroupNames {
+  private seen = new Map<string, Set<string>>();
+  private running: Promise<NamesReport> | undefined;
+  private again = false;
+
+  constructor(
+    private readonly options: {
+      catalog: NameCatalog;
+      radar: RadarSettings;
+      limiter: RateLimiter;
+      sink: PointSink;
+      logger: Logger;
+      clock: Clock;
+      signal?: AbortSignal;
+    },
+  ) {}
+
+  /** A group key written: its name is written at the next refresh (and fetched if due). */
+  saw(dimension: string, groupKey: string): void {
+    const pattern = NAMED[dimension];
+    if (!pattern?.test(groupKey)) return;
+    let keys = this.seen.get(dimension);
+    if (!keys) this.seen.set(dimension, (keys = new Set()));
+    keys.add(groupKey);
+  }
+
+  /** Starts a refresh, or another one after the one under way; resolves when they are done. */
+  refresh(): Promise<NamesReport> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    const run = async (): Promise<NamesReport> => {
+      let report = await this.refreshOnce();
+      while (this.again && !this.options.signal?.aborted) {
+        this.again = false;
+        report = await this.refreshOnce();
+      }
+      return report;
+    };
+    this.running = run().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Resolves once no refresh is under way. */
+  async idle(): Promise<void> {
+    await this.running;
+  }
+
+  private async refreshOnce(): Promise<NamesReport> {
+    const seen = this.seen;
+    this.seen = new Map();
+    const report: NamesReport = { requests: 0, fetched: 0, missing: 0, problems: [], written: 0 };
+    const { catalog, logger, clock } = this.options;
+    const nowMs = clock.nowMs();
+    // The dimensions at once: a hanging endpoint costs one timeout, not one per dimension.
+    await Promise.all(
+      [...seen].map(async ([dimension, keys]) => {
+        const due = [...keys].filter((key) => catalog.isDue(dimension, key, nowMs));
+        if (due.length === 0) return;
+        try {
+          const names = await this.fetchNames(dimension, due, report);
+          for (const key of due) {
+            const name = names.get(key);
+            if (name) {
+              catalog.set(dimension, key, { ...name, fetchedMs: nowMs });
+              report.fetched++;
+            } else {
+              catalog.miss(dimension, key, nowMs);
+              report.missing++;
+            }
+          }
+        } catch (error) {
+          if (!(error instanceof EntityRequestError)) throw error;
+          report.problems.push(
+            `${dimension}: ${error.message}${error.refused ? ' (the names need the token permission Account › Radar › Read, as the data does)' : ''}`,
+          );
+        }
+      }),
+    );
+    try {
+      catalog.save();
+    } catch (error) {
+      report.problems.push(
+        `the names catalog ${catalog.file} could not be saved: ${(error as Error).message}`,
+      );
+    }
+    const points = namePoints(seen, catalog);
+    if (points.length > 0) {
+      try {
+        await this.options.sink.write({ groups: [], points }, { job: 'names' });
+        report.written = points.length;
+      } catch (error) {
+        report.problems.push(`the names could not be written: ${(error as Error).message}`);
+      }
+    }
+    if (report.problems.length > 0)
+      logger.warn(
+        `names of group keys not all refreshed (the traffic is written with its ids; they are tried again at the next run): ${report.problems.join('; ')}`,
+      );
+    else if (report.requests > 0)
+      logger.info(
+        `names: ${report.fetched} fetched${report.missing > 0 ? `, ${report.missing} unknown to Radar` : ''} in ${report.requests} requests; ${report.written} written`,
+      );
+    return report;
+  }
+
+  /** The names Radar has for `keys` of `dimension`, in as few requests as its list endpoints allow. */
+  private async fetchNames(
+    dimension: string,
+    keys: readonly string[],
+    report: NamesReport,
+  ): Promise<Map<string, Omit<GroupName, 'fetchedMs'>>> {
+    const { radar, limiter, signal } = this.options;
+    const names = new Map<string, Omit<GroupName, 'fetchedMs'>>();
+    const wanted = new Set(keys);
+    if (dimension === 'LOCATION') {
+      // Some 250 locations in all: one request for every one of them costs less than lists.
+      report.requests++;
+      const { locations } = await fetchEntityList(radar, limiter, 'locations', { limit: '1000' }, signal);
+      for (const l of locations) {
+        const name = displayText(l.name);
+        if (!wanted.has(l.alpha2) || !name) continue;
+        names.set(l.alpha2, { name, label: name, country: l.alpha2, countryName: name, ...coordinates(l) });
+      }
+      return names;
+    }
+    for (const batch of batches(keys, NAMES_BATCH)) {
+      report.requests++;
+      if (dimension === 'AS') {
+        const params = { asn: batch.join(','), limit: String(batch.length) };
+        const { asns } = await fetchEntityList(radar, limiter, 'asns', params, signal);
+        // A server that ignores the list answers other ASes: only those asked for count.
+        for (const a of asns) {
+          const name = displayText(a.name);
+          if (!wanted.has(a.asn) || !name) continue;
+          names.set(a.asn, {
+            name,
+            label: `${name} (AS${a.asn})`,
+            ...(a.country ? { country: a.country } : {}),
+            ...(a.countryName ? { countryName: displayText(a.countryName) } : {}),
+          });
+        }
+      } else {
+        const params = { geoId: batch.join(','), limit: String(batch.length) };
+        const { geolocations } = await fetchEntityList(radar, limiter, 'geolocations', params, signal);
+        for (const g of geolocations) {
+          const name = displayText(g.name);
+          if (!wanted.has(g.geoId) || !name) continue;
+          const country = countryOf(g);
+          names.set(g.geoId, {
+            name,
+            label: country?.code ? `${name}, ${country.code}` : name,
+            ...(country?.code ? { country: country.code } : {}),
+            ...(country ? { countryName: displayText(country.name) } : {}),
+            ...coordinates(g),
+          });
+        }
+      }
+    }
+    return names;
+  }
+}
+
+/** The radar_names points of the keys seen: the catalog's name of each, at the time it was fetched. */
+export function namePoints(seen: ReadonlyMap<string, ReadonlySet<string>>, catalog: NameCatalog): Point[] {
+  const points: Point[] = [];
+  for (const [dimension, keys] of seen)
+    for (const key of keys) {
+      const name = catalog.get(dimension, key);
+      if (!name) continue;
+      points.push({
+        measurement: NAMES_MEASUREMENT,
+        tags: { dimension, group_key: key },
+        fields: {
+          name: name.name,
+          label: name.label,
+          ...(name.country !== undefined ? { country: name.country } : {}),
+          ...(name.countryName !== undefined ? { country_name: name.countryName } : {}),
+          ...(name.latitude !== undefined ? { latitude: name.latitude } : {}),
+          ...(name.longitude !== undefined ? { longitude: name.longitude } : {}),
+        },
+        timeMs: name.fetchedMs,
+      });
+    }
+  return points;
+}
+
+/** The region's country: the first parent (or itself) of type COUNTRY. */
+function countryOf(g: Geolocation): Geolocation | undefined {
+  for (let at: Geolocation | null | undefined = g.parent; at; at = at.parent)
+    if (at.type === 'COUNTRY') return at;
+  return undefined;
+}
+
+function coordinates(place: { latitude?: number | null; longitude?: number | null }): {
+  latitude?: number;
+  longitude?: number;
+} {
+  const { latitude, longitude } = place;
+  if (typeof latitude !== 'number' || typeof longitude !== 'number') return {};
+  if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return {};
+  return { latitude, longitude };
+}
+
+/**
+ * A name as a display text: control characters become spaces and lone surrogates U+FFFD (a name is
+ * for reading, and a line break in it would break a line of line protocol), spaces trimmed.
+ */
+export function displayText(text: string | null | undefined): string {
+  return (text ?? '').replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+
+// eslint-disable-next-line no-control-regex -- replacing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]+/g;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;

@@ -1,0 +1,85 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, test } from '@jest/globals';
+import { NAME_MISS_RETRY_MS, NAME_REFRESH_MS, NameCatalog } from '../../../src/names/catalog.js';
+import { displayText, namePoints } from '../../../src/names/groupNames.js';
+import { entityLists } from '../../../src/radar/entityAnswers.js';
+
+const NOW = Date.parse('2026-12-01T00:00:00Z');
+const name = { name: 'Cloudflare', label: 'Cloudflare (AS13335)', country: 'US', fetchedMs: NOW };
+
+describe('the names catalog', () => {
+  test('a name is due when never fetched, a week old, or dated in the future; a miss a day later', () => {
+    const { catalog } = NameCatalog.open(undefined);
+    expect(catalog.isDue('AS', '13335', NOW)).toBe(true);
+    catalog.set('AS', '13335', name);
+    expect(catalog.isDue('AS', '13335', NOW + NAME_REFRESH_MS - 1)).toBe(false);
+    expect(catalog.isDue('AS', '13335', NOW + NAME_REFRESH_MS)).toBe(true);
+    expect(catalog.isDue('AS', '13335', NOW - 2 * 86_400_000)).toBe(true); // the clock went back
+    catalog.miss('AS', '99', NOW);
+    expect(catalog.isDue('AS', '99', NOW + NAME_MISS_RETRY_MS - 1)).toBe(false);
+    expect(catalog.isDue('AS', '99', NOW + NAME_MISS_RETRY_MS)).toBe(true);
+  });
+
+  test('kept in the state directory; a damaged file is set aside with a reason, never a failure', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'names-'));
+    const { catalog } = NameCatalog.open(dir);
+    catalog.set('AS', '13335', name);
+    catalog.save();
+    expect(NameCatalog.open(dir).catalog.get('AS', '13335')).toEqual(name);
+    writeFileSync(join(dir, 'names.json'), '{"version": 1, "names": ');
+    const damaged = NameCatalog.open(dir);
+    expect(damaged.problem).toMatch(/names\.json cannot be read .*fetched again/);
+    expect(damaged.catalog.size).toBe(0);
+    expect(readFileSync(join(dir, 'names.json'), 'utf8')).toContain('"names": ');
+  });
+
+  test('radar_names points: one per key seen that has a name, at the time it was fetched, ids as tags', () => {
+    const { catalog } = NameCatalog.open(undefined);
+    catalog.set('AS', '13335', name);
+    const points = namePoints(new Map([['AS', new Set(['13335', '99'])]]), catalog);
+    expect(points).toEqual([
+      {
+        measurement: 'radar_names',
+        tags: { dimension: 'AS', group_key: '13335' },
+        fields: { name: 'Cloudflare', label: 'Cloudflare (AS13335)', country: 'US' },
+        timeMs: NOW,
+      },
+    ]);
+  });
+});
+
+describe('names as display text', () => {
+  test('control characters become one space, lone surrogates U+FFFD; other scripts, quotes and commas stay', () => {
+    expect(displayText(' Line\none\t\u0000two ')).toBe('Line one two');
+    expect(displayText('a\uD800b')).toBe('a\uFFFDb');
+    expect(displayText('東京都, "JP"')).toBe('東京都, "JP"');
+    expect(displayText(undefined)).toBe('');
+  });
+});
+
+describe("Radar's entity answers", () => {
+  test('coordinates as numeric strings or numbers; ids as numbers or digits; a bad coordinate is refused', () => {
+    const parsed = entityLists.geolocations.parse({
+      geolocations: [
+        {
+          geoId: 5332921,
+          name: 'California',
+          type: 'ADM1',
+          latitude: '37.25',
+          longitude: -119.75,
+          parent: null,
+        },
+      ],
+    });
+    expect(parsed.geolocations[0]).toMatchObject({ geoId: '5332921', latitude: 37.25, longitude: -119.75 });
+    expect(entityLists.asns.parse({ asns: [{ asn: '13335', name: 'Cloudflare' }] }).asns[0]!.asn).toBe(
+      '13335',
+    );
+    expect(
+      entityLists.locations.safeParse({ locations: [{ alpha2: 'PT', name: 'Portugal', latitude: 'north' }] })
+        .success,
+    ).toBe(false);
+  });
+});
