@@ -28,7 +28,7 @@ import type { WindowObserver } from '../pipeline/deps.js';
 import { Progress } from './progress.js';
 import { onStopSignal } from './signals.js';
 import type { QueryOutcome } from '../pipeline/runQuery.js';
-import { scheduleBudget, type Budget } from '../service/budget.js';
+import { namesBudget, scheduleBudget, type Budget } from '../service/budget.js';
 import type { CommandLine } from './args.js';
 import { EXIT, type Io } from './io.js';
 
@@ -99,6 +99,14 @@ export function planCommand(cli: CommandLine, io: Io): number {
     `${queries.length} queries; once caught up, about ${Math.round(budget.requestsPerHour)} requests per hour, ` +
       `${budget.requestsPer5Min.toFixed(1)} per 5 minutes on average (limit ${limit}; Cloudflare's is 1200), up to ${budget.burst} due at once\n`,
   );
+  const names = namesBudget(queries);
+  if (names.requestsPerRefresh > 0)
+    io.stdout.write(
+      `names of the ${names.dimensions.join(', ')} groups: about ${names.requestsPerRefresh} requests at the first run ` +
+        `(up to ~${names.keys} group keys, 50 a request; every location in one), then as many once a week ` +
+        `(${(names.requestsPerRefresh / 7).toFixed(1)} a day) and one per dimension when a run sees a new group ` +
+        `or one Radar had no name for a day before; in the same rate limit\n`,
+    );
   const warning = budgetWarning(budget, limit);
   if (warning) io.stdout.write(`${warning}\n`);
   return EXIT.ok;
@@ -145,6 +153,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
       `\n${signal}: finishing the windows in flight; run once again to carry on from the checkpoints\n`,
     );
     interrupt.abort();
+    deps.names?.stop();
   }, io);
   const nowMs = app.clock.nowMs();
   // A long catch-up says how far it is, and what it waits for, as log lines: every half minute at least.

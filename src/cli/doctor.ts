@@ -15,6 +15,8 @@ import {
   windowUnitMs,
 } from '../radar/contract.js';
 import { RateLimiter } from '../radar/limiter.js';
+import { hasNames } from '../names/groupNames.js';
+import { namesFindings } from '../names/contract.js';
 import { formatDuration } from '../util/time.js';
 import type { CommandLine } from './args.js';
 import { EXIT, type Io } from './io.js';
@@ -31,9 +33,10 @@ export async function doctorCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   requireRadarAuth(app.settings.radar);
   const { settings } = app;
+  const limiter = new RateLimiter(settings.radar.rateLimitPer5Min, settings.radar.concurrency, app.clock);
   const client = new RadarClient({
     settings: settings.radar,
-    limiter: new RateLimiter(settings.radar.rateLimitPer5Min, settings.radar.concurrency, app.clock),
+    limiter,
     logger: createLogger({ silent: true }),
     clock: app.clock,
   });
@@ -44,11 +47,13 @@ export async function doctorCommand(cli: CommandLine, io: Io): Promise<number> {
     const query = app.queries.find((q) => q.interval === interval);
     return query ? [{ interval, dimension: query.dimension, lengthMs: settings.windowMs[interval] }] : [];
   });
+  const named = [...new Set(app.queries.map((q) => q.dimension))].filter(hasNames).sort();
   const searches = cli.windows ? windows.reduce((n, w) => n + searchSteps(w.interval), 0) : 0;
   io.stdout.write(
-    `doctor: up to ${pairs.length + windows.length + searches} requests to ${settings.radar.baseUrl} ` +
+    `doctor: up to ${pairs.length + windows.length + searches + named.length} requests to ${settings.radar.baseUrl} ` +
       `(${pairs.length} for the shape of the answers, ${windows.length} for the window sizes` +
-      `${searches > 0 ? `, up to ${searches} to find the largest windows` : ''}), ` +
+      `${searches > 0 ? `, up to ${searches} to find the largest windows` : ''}` +
+      `${named.length > 0 ? `, ${named.length} for the names of the groups` : ''}), ` +
       `within radar.rateLimit (${settings.radar.rateLimitPer5Min} per 5 minutes)\n`,
   );
   const problems: string[] = [];
@@ -104,6 +109,11 @@ export async function doctorCommand(cli: CommandLine, io: Io): Promise<number> {
       report(`window ${interval}`, `PROBLEM: ${windowText(interval, lengthMs)} ${why}${found}`);
       problems.push(`${windowText(interval, lengthMs)} ${why}: ${fix}`);
     }
+  }
+
+  for (const finding of await namesFindings(settings.radar, limiter, named)) {
+    report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
+    if (finding.problem) problems.push(`${finding.what}: ${finding.problem}`);
   }
 
   report('rate limit', describeRateLimitHeaders(rateHeaders));

@@ -255,6 +255,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
   const removeHandlers = onStopSignal((signal) => {
     io.stderr.write(`\n${signal}: finishing the windows in flight; run the same command again to resume\n`);
     interrupt.abort();
+    deps.names?.stop();
   }, io);
   try {
     const outcomes = await runBackfill(

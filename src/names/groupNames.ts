@@ -43,6 +43,9 @@ export class GroupNames {
   private seen = new Map<string, Set<string>>();
   private running: Promise<NamesReport> | undefined;
   private again = false;
+  /** stop(): a shutdown's first step ends the names at once (they come again next time). */
+  private readonly stopped = new AbortController();
+  private readonly signal: AbortSignal;
 
   constructor(
     private readonly options: {
@@ -54,7 +57,16 @@ export class GroupNames {
       clock: Clock;
       signal?: AbortSignal;
     },
-  ) {}
+  ) {
+    this.signal = options.signal
+      ? AbortSignal.any([options.signal, this.stopped.signal])
+      : this.stopped.signal;
+  }
+
+  /** Abandons the refresh under way (its requests, its wait for the rate limiter) and every later one. */
+  stop(): void {
+    this.stopped.abort();
+  }
 
   /** A group key written: its name is written at the next refresh (and fetched if due). */
   saw(dimension: string, groupKey: string): void {
@@ -67,19 +79,26 @@ export class GroupNames {
 
   /** Starts a refresh, or another one after the one under way; resolves when they are done. */
   refresh(): Promise<NamesReport> {
+    if (this.signal.aborted) return Promise.resolve(emptyReport());
     if (this.running) {
       this.again = true;
       return this.running;
     }
     const run = async (): Promise<NamesReport> => {
       let report = await this.refreshOnce();
-      while (this.again && !this.options.signal?.aborted) {
+      while (this.again && !this.signal.aborted) {
         this.again = false;
         report = await this.refreshOnce();
       }
       return report;
     };
-    this.running = run().finally(() => (this.running = undefined));
+    this.running = run()
+      .catch((error: unknown) => {
+        // Names never fail anything: a bug here is a warning, and the traffic is written already.
+        this.options.logger.warn(`names of group keys not refreshed: ${(error as Error).message}`);
+        return emptyReport();
+      })
+      .finally(() => (this.running = undefined));
     return this.running;
   }
 
@@ -91,7 +110,7 @@ export class GroupNames {
   private async refreshOnce(): Promise<NamesReport> {
     const seen = this.seen;
     this.seen = new Map();
-    const report: NamesReport = { requests: 0, fetched: 0, missing: 0, problems: [], written: 0 };
+    const report = emptyReport();
     const { catalog, logger, clock } = this.options;
     const nowMs = clock.nowMs();
     // The dimensions at once: a hanging endpoint costs one timeout, not one per dimension.
@@ -112,6 +131,8 @@ export class GroupNames {
             }
           }
         } catch (error) {
+          // A shutdown: nothing failed, and the names come again next time.
+          if (this.signal.aborted) return;
           if (!(error instanceof EntityRequestError)) throw error;
           report.problems.push(
             `${dimension}: ${error.message}${error.refused ? ' (the names need the token permission Account › Radar › Read, as the data does)' : ''}`,
@@ -127,7 +148,7 @@ export class GroupNames {
       );
     }
     const points = namePoints(seen, catalog);
-    if (points.length > 0) {
+    if (points.length > 0 && !this.signal.aborted) {
       try {
         await this.options.sink.write({ groups: [], points }, { job: 'names' });
         report.written = points.length;
@@ -152,7 +173,8 @@ export class GroupNames {
     keys: readonly string[],
     report: NamesReport,
   ): Promise<Map<string, Omit<GroupName, 'fetchedMs'>>> {
-    const { radar, limiter, signal } = this.options;
+    const { radar, limiter } = this.options;
+    const { signal } = this;
     const names = new Map<string, Omit<GroupName, 'fetchedMs'>>();
     const wanted = new Set(keys);
     if (dimension === 'LOCATION') {
@@ -201,6 +223,10 @@ export class GroupNames {
     }
     return names;
   }
+}
+
+function emptyReport(): NamesReport {
+  return { requests: 0, fetched: 0, missing: 0, problems: [], written: 0 };
 }
 
 /** The radar_names points of the keys seen: the catalog's name of each, at the time it was fetched. */

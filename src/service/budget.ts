@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import type { Query } from '../model/query.js';
 import { HOUR_MS } from '../util/time.js';
 import { RATE_WINDOW_MS } from '../radar/limiter.js';
+import { hasNames, NAMES_BATCH } from '../names/groupNames.js';
 
 /**
  * How often a cron schedule fires, on average, over its next 500 runs. Working that out takes node-cron
@@ -64,4 +65,32 @@ export function scheduleBudget(queries: readonly Query[]): Budget {
     burst += 1;
   }
   return { requestsPerHour, requestsPer5Min: (requestsPerHour * RATE_WINDOW_MS) / HOUR_MS, burst };
+}
+
+/** Groups Radar answers per series when limitPerGroup is not set (inferred: its top 10, like Radar's own charts). */
+const DEFAULT_GROUPS = 10;
+
+/** The requests the names of the group keys cost (see names/groupNames.ts): at the first run, then every week. */
+export interface NamesBudget {
+  dimensions: string[];
+  /** Group keys expected over time: each series' top groups, twice over for the ones that come and go. */
+  keys: number;
+  requestsPerRefresh: number;
+}
+
+export function namesBudget(queries: readonly Query[]): NamesBudget {
+  const keys = new Map<string, number>();
+  for (const query of queries) {
+    if (!hasNames(query.dimension)) continue;
+    const groups = 2 * (query.limitPerGroup ?? DEFAULT_GROUPS) * query.series.length;
+    keys.set(query.dimension, (keys.get(query.dimension) ?? 0) + groups);
+  }
+  let requestsPerRefresh = 0;
+  for (const [dimension, count] of keys)
+    requestsPerRefresh += dimension === 'LOCATION' ? 1 : Math.ceil(count / NAMES_BATCH);
+  return {
+    dimensions: [...keys.keys()].sort(),
+    keys: [...keys.values()].reduce((a, b) => a + b, 0),
+    requestsPerRefresh,
+  };
 }

@@ -163,6 +163,7 @@ export class Daemon {
   async stop(): Promise<boolean> {
     for (const schedule of this.schedules) schedule.stop();
     this.shutdown.abort();
+    this.deps.names?.stop();
     const inFlight = [...this.running.values(), ...(this.deps.names ? [this.deps.names.idle()] : [])];
     if (inFlight.length === 0) return true;
     this.app.logger.info(`waiting up to ${this.app.service.graceMs} ms for ${inFlight.length} running jobs`);

@@ -227,3 +227,55 @@ export function overrideMatches(
       throw new Error(`override matcher ${matcher.id} is not one this model knows`);
   }
 }
+
+/** How a dashboard is looked at: its range ending now, its data points, the datasource's minimum interval. */
+export interface DashboardView {
+  rangeMs: number;
+  maxDataPoints: number;
+  minInterval: string | undefined;
+  nowMs: number;
+}
+
+/**
+ * Every target of the drawn panels (defaults as Grafana picks them, or `choose`), expanded as Grafana
+ * sends it, with the rows `run` gets for it.
+ */
+export async function drawDashboard(
+  json: Json,
+  run: (query: string) => Promise<Record<string, unknown>[]>,
+  view: DashboardView,
+  choose: Record<string, string[]> = {},
+) {
+  const { rangeMs, maxDataPoints, minInterval, nowMs } = view;
+  const timeFilter = `time >= ${nowMs - rangeMs}ms and time <= ${nowMs}ms`;
+  const { selection, options } = await defaultSelection(json, run, timeFilter, choose);
+  const variables = variablesOf(json);
+  const out: {
+    panel: Panel;
+    row?: string;
+    selection: Selection;
+    target: Panel['targets'][number];
+    query: string;
+    rows: Record<string, unknown>[];
+  }[] = [];
+  for (const { panel, selection: scoped, row } of drawnPanels(json, selection, options))
+    for (const target of panel.targets ?? []) {
+      const intervalMs = panelIntervalMs(panel, rangeMs, minInterval, maxDataPoints);
+      const query = interpolate(
+        target.query
+          .replace(/\$timeFilter/g, timeFilter)
+          .replace(/\$__interval/g, influxDuration(intervalMs)),
+        scoped,
+        variables,
+      );
+      out.push({
+        panel,
+        ...(row !== undefined ? { row } : {}),
+        selection: scoped,
+        target,
+        query,
+        rows: await run(query),
+      });
+    }
+  return { selection, options, panels: out };
+}

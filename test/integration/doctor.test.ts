@@ -32,9 +32,13 @@ describe('doctor', () => {
     );
     expect(result.stdout).toMatch(/^ {2}window 1h +ok: 1h in 4w windows$/m);
     expect(result.stdout).toMatch(/every assumption holds\n$/);
+    expect(result.stdout).toMatch(
+      /^ {2}names AS +ok: a list of asn= \(13335,15169\) answered with those 2$/m,
+    );
+    expect(result.stdout).toMatch(/^ {2}names LOCATION +ok: \d+ locations in one request$/m);
     // The requests it announced before sending them, and no more.
-    expect(announced(result.stdout)).toBe(6);
-    expect(sim.served.length).toBeLessThanOrEqual(6);
+    expect(announced(result.stdout)).toBe(8);
+    expect(sim.served.length + sim.entityServed.length).toBeLessThanOrEqual(8);
   });
 
   test('a token Radar refuses: one request, exit 1, naming the variable', async () => {
@@ -55,6 +59,28 @@ describe('doctor', () => {
     );
     expect(result.stdout).toMatch(/^4 assumptions broken:$/m);
   });
+
+  test.each([
+    [
+      'a list it ignores',
+      { kind: 'ignore-list' } as const,
+      /names AS +PROBLEM: asked asn=13335,15169, answered .*: lists are not taken as the names assume/,
+    ],
+    [
+      'a refusal',
+      { kind: 'status', status: 403, code: 10000, message: 'Authentication error' } as const,
+      /names AS +PROBLEM: .*HTTP 403: Authentication error: the names need the token permission Account › Radar › Read \(the data is not affected/,
+    ],
+  ])(
+    'entity endpoints answering %s: exit 1, the names named as broken, the data as fine',
+    async (_name, fault, message) => {
+      sim.entityFault = fault;
+      const result = await doctor();
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(message);
+      expect(result.stdout).toMatch(/^ {2}LOCATION 15m +ok: /m);
+    },
+  );
 
   test('buckets past dateEnd: the service would refuse them, and doctor says so', async () => {
     sim.inject({ kind: 'shift', byMs: 7 * 86_400_000 }, 100);

@@ -17,14 +17,10 @@ import { ROOT, runCli, startCli, waitFor } from '../harness/cli.js';
 import { Influxd } from '../harness/influxd.js';
 import { RadarSimulator } from '../harness/radarSimulator.js';
 import {
-  defaultSelection,
   displayName,
-  drawnPanels,
-  influxDuration,
-  interpolate,
-  overrideMatches,
+  drawDashboard,
   panelIntervalMs,
-  variablesOf,
+  overrideMatches,
   type Panel,
   type Selection,
 } from '../harness/grafanaDashboard.js';
@@ -370,36 +366,13 @@ describe('Grafana dashboards', () => {
         maxDataPoints: pipeline ? 3600 : 1000,
         minInterval: pipeline ? '1s' : datasourceMinInterval,
         timeFilter: `time >= ${now - rangeMs}ms and time <= ${now}ms`,
+        nowMs: now,
       };
     };
 
     /** Every target of the drawn panels, expanded as Grafana sends it, with its rows. */
-    async function drawn(json: Json, choose: Record<string, string[]> = {}) {
-      const { rangeMs, timeFilter, maxDataPoints, minInterval } = viewOf(json);
-      const { selection, options } = await defaultSelection(json, run, timeFilter, choose);
-      const variables = variablesOf(json);
-      const out: {
-        panel: Panel;
-        row?: string;
-        selection: Selection;
-        target: Panel['targets'][number];
-        query: string;
-        rows: Record<string, unknown>[];
-      }[] = [];
-      for (const { panel, selection: scoped, row } of drawnPanels(json, selection, options))
-        for (const target of panel.targets ?? []) {
-          const intervalMs = panelIntervalMs(panel, rangeMs, minInterval, maxDataPoints);
-          const query = interpolate(
-            target.query
-              .replace(/\$timeFilter/g, timeFilter)
-              .replace(/\$__interval/g, influxDuration(intervalMs)),
-            scoped,
-            variables,
-          );
-          out.push({ panel, row, selection: scoped, target, query, rows: await run(query) });
-        }
-      return { selection, options, panels: out };
-    }
+    const drawn = (json: Json, choose: Record<string, string[]> = {}) =>
+      drawDashboard(json, run, viewOf(json), choose);
 
     for (const { file, json } of dashboards) {
       test(`${file}: variables, panels and annotations, opened with their defaults as Grafana does, return rows`, async () => {

@@ -1,7 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
-import { runCli } from '../harness/cli.js';
+import { provisionedGroups } from '../../src/grafana/alertProvisioning.js';
+import { renderDashboards } from '../../src/grafana/generate.js';
+import { evaluateRule } from '../harness/alertEval.js';
+import { runCli, startCli, waitFor } from '../harness/cli.js';
+import { drawDashboard } from '../harness/grafanaDashboard.js';
+import { applyTransformations } from '../harness/grafanaTransforms.js';
 import { actualTraffic } from '../harness/groundTruth.js';
 import type { EntityFault } from '../harness/radarSimulator.js';
 import { expectedLabel } from '../harness/simNames.js';
@@ -117,4 +122,94 @@ describe('names of the group keys', () => {
       expect(await labels(db)).toEqual(await labels());
     },
   );
+
+  test('an upgrade from a state directory and database without names, then an AS renamed: no panel or alert counts a point twice or splits a group', async () => {
+    const config = stack.writeConfig(CONFIG);
+    const traffic = JSON.parse(renderDashboards()['radar-netflows.json']!) as Record<string, unknown>;
+    const run = (q: string) => influx.query(q, stack.db) as Promise<Record<string, unknown>[]>;
+    const nowMs = Date.now();
+    const view = { rangeMs: 7 * 86_400_000, maxDataPoints: 1000, minInterval: '1m', nowMs };
+    const dimensions = { dimension: ['ADM1', 'AS', 'LOCATION', 'PRODUCT'] };
+    /** What every panel and alert rule shows, but the panels that read names. */
+    const shown = async () => {
+      const { panels } = await drawDashboard(traffic, run, view, dimensions);
+      const alerts = [];
+      for (const group of provisionedGroups())
+        for (const rule of group.rules)
+          alerts.push([rule.title, await evaluateRule(rule, { url: influx.url, db: stack.db }, nowMs)]);
+      return {
+        panels: panels
+          .filter((p) => !p.query.includes('radar_names'))
+          .map((p) => [p.row, p.panel.title, p.target.refId, p.rows]),
+        alerts,
+      };
+    };
+
+    // Written as before names existed: no names.json in the state, no radar_names in the database.
+    sim.entityFault = { kind: 'status', status: 404, code: 7000, message: 'No route for that URI' };
+    expect((await runCli(['once', '--config', config], stack.env())).code).toBe(0);
+    expect(existsSync(join(stack.stateDir, 'names.json'))).toBe(false);
+    expect(await labels()).toEqual(new Map());
+    const before = await shown();
+    expect(before.panels.length).toBeGreaterThan(10);
+
+    // The upgrade: names come with the next run.
+    sim.entityFault = undefined;
+    expect((await runCli(['once', '--config', config], stack.env())).code).toBe(0);
+    expect((await labels()).get('AS|16509')).toBe('Amazon.com, Inc. (AS16509)');
+
+    // A week later Radar has renamed an AS.
+    sim.nameGeneration = 1;
+    const file = join(stack.stateDir, 'names.json');
+    const catalog = JSON.parse(readFileSync(file, 'utf8')) as {
+      names: Record<string, { fetchedMs: number }>;
+    };
+    for (const name of Object.values(catalog.names)) name.fetchedMs -= 8 * 86_400_000;
+    writeFileSync(file, JSON.stringify(catalog));
+    expect((await runCli(['once', '--config', config], stack.env())).code).toBe(0);
+    expect((await labels()).get('AS|16509')).toBe('Amazon Web Services (AWS) (AS16509)');
+    const history = await influx.query(`SELECT label FROM radar_names WHERE group_key = '16509'`, stack.db);
+    expect(history.length).toBe(2); // the old name stays in its place in time; the newest one is shown
+
+    // Every traffic panel and alert shows exactly what it showed before names existed.
+    expect(await shown()).toEqual(before);
+    // The panels that read names show each group once, with its newest name.
+    const { panels } = await drawDashboard(traffic, run, view, dimensions);
+    const named = new Map<string, (typeof panels)[number][]>();
+    for (const p of panels.filter((p) => p.panel.transformations?.some((t) => t.id === 'joinByField')))
+      named.set(`${p.row ?? ''}|${p.panel.title}`, [
+        ...(named.get(`${p.row ?? ''}|${p.panel.title}`) ?? []),
+        p,
+      ]);
+    expect(named.size).toBe(4 + 2); // the table in each dimension's row, two maps
+    for (const [where, targets] of named) {
+      const [frame] = applyTransformations(
+        targets.map((t) => t.rows),
+        targets[0]!.panel.transformations!,
+      );
+      const ids = frame!.map((r) => String(r.Id ?? r.group_key));
+      expect([where, ids.length]).toEqual([where, new Set(ids).size]);
+      const amazon = frame!.find((r) => String(r.Id ?? r.group_key) === '16509');
+      if (amazon) expect(amazon.Name).toBe('Amazon Web Services (AWS) (AS16509)');
+    }
+  });
+
+  test('run: names are written after a job runs, in the background; a stop during a names request still exits 0', async () => {
+    const config = stack.writeConfig(CONFIG);
+    const daemon = startCli(['run', '--config', config], stack.env());
+    await waitFor('the names', async () => (await labels().catch(() => new Map())).size > 40);
+    expect((await labels()).get('AS|13335')).toBe('Cloudflare (AS13335)');
+    daemon.child.kill('SIGTERM');
+    expect((await daemon.exited).code).toBe(0);
+
+    // The entity endpoint hangs when the service is told to stop: it stops at once, exit 0.
+    sim.entityFault = { kind: 'hang' };
+    const again = startCli(
+      ['run', '--config', config],
+      stack.env({ STATE_DIR: join(stack.dir, `state${stack.case}-b`) }),
+    );
+    await waitFor('a names request', () => sim.entityServed.some((e) => e.fault === 'hang'));
+    again.child.kill('SIGTERM');
+    expect((await again.exited).code).toBe(0);
+  });
 });

@@ -148,6 +148,10 @@ describe('validate', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^busy\/AS\/15m +busy +PERCENTAGE +- +\*\/10 \* \* \* \* \* +1w +1w$/m);
     expect(result.stdout).toMatch(/4 queries; once caught up, about 1\d\d\d requests per hour/);
+    // AS: 2 queries × 2 × the top 10 = 40 keys, one request; LOCATION: one request for all.
+    expect(result.stdout).toMatch(
+      /^names of the AS, LOCATION groups: about 2 requests at the first run \(up to ~80 group keys.*then as many once a week \(0\.3 a day\)/m,
+    );
     expect(result.stdout).toMatch(
       /warning: the schedules need more requests than radar.rateLimit allows \(1\d\d\.\d > 50 per 5 minutes\)/,
     );
