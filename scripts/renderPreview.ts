@@ -12,6 +12,7 @@ import { trafficDashboard } from '../src/grafana/trafficDashboard.js';
 import { runCli, ROOT } from '../test/harness/cli.js';
 import {
   defaultSelection,
+  drawDashboard,
   drawnPanels,
   influxDuration,
   interpolate,
@@ -20,7 +21,8 @@ import {
 } from '../test/harness/grafanaDashboard.js';
 import { Influxd } from '../test/harness/influxd.js';
 import { RadarSimulator } from '../test/harness/radarSimulator.js';
-import { stackedAreaSvg } from './svgChart.js';
+import { applyTransformations } from '../test/harness/grafanaTransforms.js';
+import { namesSvg, stackedAreaSvg } from './svgChart.js';
 
 const DAY = 86_400_000;
 
@@ -83,6 +85,45 @@ async function main(): Promise<void> {
     const out = join(ROOT, 'docs', 'dashboard-preview.svg');
     writeFileSync(out, svg);
     console.log(`wrote ${out}: ${rows.length} rows from the panel's query`);
+
+    // The panels that show names: the top groups table of the AS row and the LOCATION map, their
+    // queries and transformations as the dashboard has them (joined as Grafana joins them, modelled).
+    const view = { rangeMs: 7 * DAY, maxDataPoints: 1000, minInterval: '1m', nowMs: horizon };
+    const named = await drawDashboard(dashboard, run, view, { dimension: ['AS'] });
+    const framesOf = (title: string) => {
+      const targets = named.panels.filter((p) => p.panel.title.startsWith(title));
+      return applyTransformations(
+        targets.map((t) => t.rows),
+        targets[0]!.panel.transformations!,
+      )[0]!;
+    };
+    const tableRows = framesOf('Top groups by name')
+      .map((r) => ({
+        name: String(r.Name ?? r.Id),
+        share: Number(r['Share now']),
+        change:
+          typeof r['Change over the range'] === 'number' ? (r['Change over the range'] as number) : null,
+      }))
+      .sort((a, b) => b.share - a.share);
+    const places = framesOf('Map of LOCATION')
+      .filter((r) => typeof r.latitude === 'number')
+      .map((r) => ({
+        name: String(r.name),
+        latitude: r.latitude as number,
+        longitude: r.longitude as number,
+        share: Number(r.share),
+      }));
+    const namesOut = join(ROOT, 'docs', 'names-preview.svg');
+    writeFileSync(
+      namesOut,
+      namesSvg(
+        'Groups by name',
+        `the top groups table (AS) and the map of LOCATION shares, from their own queries joined by group_key · simulated data`,
+        { title: 'Top groups by name (AS, share now)', rows: tableRows },
+        { title: 'Map of LOCATION shares', places },
+      ),
+    );
+    console.log(`wrote ${namesOut}: ${tableRows.length} named groups, ${places.length} places`);
   } finally {
     await Promise.all([influx.destroy(), sim.stop()]);
   }
