@@ -7,6 +7,8 @@ import { describe, expect, test } from '@jest/globals';
 import { execFile, execFileSync } from 'node:child_process';
 import {
   chmodSync,
+  copyFileSync,
+  realpathSync,
   chownSync,
   mkdirSync,
   mkdtempSync,
@@ -16,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
 import { parse } from 'yaml';
 import { DEFAULT_GRACE_MS } from '../../src/config/settings.js';
@@ -148,6 +150,28 @@ describe('the compose set-up script, against a stand-in influx CLI', () => {
   });
 });
 
+/** Whether a user with no rights but "others" can reach `path`: every directory above it searchable. */
+function reachableByOthers(path: string): boolean {
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    if ((statSync(dir).mode & 0o001) === 0) return false;
+    if (dir === dirname(dir)) return true;
+  }
+}
+
+function copyForOthers(file: string, to: string): string {
+  copyFileSync(file, to);
+  chmodSync(to, 0o755);
+  return to;
+}
+
+/** What the service needs to run (dist, its dependencies, package.json) copied under `to`. */
+function copyAppForOthers(to: string): string {
+  mkdirSync(to, { mode: 0o755 });
+  execFileSync('cp', ['-a', join(ROOT, 'dist'), join(ROOT, 'node_modules'), join(ROOT, 'package.json'), to]);
+  execFileSync('chmod', ['-R', 'o+rX', to]);
+  return to;
+}
+
 /** The unit's value(s) of a setting. */
 function unitSettings(name: string): string[] {
   return readFileSync(UNIT, 'utf8')
@@ -235,6 +259,14 @@ describe('the systemd unit', () => {
       writeFileSync(trace, '');
       chownSync(trace, 65534, 65534);
       const env = { ...stack.env({ STATE_DIR: state }), HOME: dir };
+      // The unprivileged user must reach node and the service: CI's checkout and its Node 26 may lie
+      // under directories only root can enter (mktemp -d, /root/.cache); then they are copied here.
+      const nodeBin = reachableByOthers(realpathSync(process.execPath))
+        ? process.execPath
+        : copyForOthers(realpathSync(process.execPath), join(dir, 'node'));
+      const bin = reachableByOthers(ROOT)
+        ? BIN
+        : join(copyAppForOthers(join(dir, 'app')), relative(ROOT, BIN));
       const result = await run(
         'setpriv',
         [
@@ -249,9 +281,9 @@ describe('the systemd unit', () => {
           '-c',
           'umask 0077 && exec strace -f -qq -o "$0" "$@"',
           trace,
-          process.execPath,
+          nodeBin,
           '--max-semi-space-size=4',
-          BIN,
+          bin,
           'once',
           '--config',
           config,
