@@ -3,6 +3,14 @@ import { readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StorageError } from '../../errors.js';
 import { appendDurablyAsync, makeDirectory } from '../../state/durableFile.js';
+import { LineBatch } from './lineBatch.js';
+
+/** The oldest segment of the spool: its lines as a request body, and as strings when asked for. */
+export interface SpoolSegment {
+  seq: number;
+  batch: LineBatch;
+  readonly lines: readonly string[];
+}
 
 /**
  * An append-only disk queue of line protocol: numbered segment files in one directory. Appends are
@@ -109,26 +117,33 @@ export class DiskSpool {
    * The oldest segment with content, sealing the active one if it is the only one left. A segment
    * that has gone missing holds nothing to replay: it is forgotten rather than failing the replay.
    */
-  oldest(): Promise<{ seq: number; lines: string[] } | undefined> {
+  oldest(): Promise<SpoolSegment | undefined> {
     return this.serial(() => this.oldestNow());
   }
 
-  private async oldestNow(): Promise<{ seq: number; lines: string[] } | undefined> {
+  private async oldestNow(): Promise<SpoolSegment | undefined> {
     while (!this.isEmpty) {
       while (this.segments.length > 1 && (await this.sizeOf(this.segments[0]!)) === 0)
         await this.forget(this.segments[0]!);
       if (this.segments.length === 1) this.seal();
       const seq = this.segments[0]!;
-      let text: string;
+      let text: Buffer;
       try {
-        text = await readFile(this.path(seq), 'utf8');
+        text = await readFile(this.path(seq));
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
           throw new StorageError(`cannot read the spool segment ${this.path(seq)}`, error);
         await this.forget(seq);
         continue;
       }
-      return { seq, lines: text.split('\n').filter((line) => line !== '') };
+      const batch = LineBatch.fromText(text);
+      return {
+        seq,
+        batch,
+        get lines() {
+          return batch.lines;
+        },
+      };
     }
     return undefined;
   }

@@ -13,7 +13,7 @@ import type { DeadLetters } from './deadLetters.js';
 import { LineBatch } from './lineBatch.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 import { settle, type Settled } from './settle.js';
-import type { DiskSpool } from './spool.js';
+import type { DiskSpool, SpoolSegment } from './spool.js';
 
 export interface SpoolingOptions {
   clock: Clock;
@@ -234,15 +234,18 @@ export class SpoolingWriter {
 
   private async replay(): Promise<void> {
     let delayMs = this.options.retryMinDelayMs ?? 500;
+    // The segment being replayed, kept across the tries that InfluxDB defers: read once, not once a try.
+    let segment: SpoolSegment | undefined;
     while (!this.spool.isEmpty && !this.stopped.signal.aborted) {
       let done: WriteOutcome | undefined;
       try {
-        const segment = await this.spool.oldest();
+        segment ??= await this.spool.oldest();
         if (!segment) break;
-        const settled = await this.settleOrFail(LineBatch.of(segment.lines), true);
+        const settled = await this.settleOrFail(segment.batch, true);
         if (!settled.deferredBy) {
-          done = await this.keepRefused(settled, segment.lines.length);
+          done = await this.keepRefused(settled, segment.batch.count);
           await this.spool.remove(segment.seq);
+          segment = undefined;
           this.headMovedMs = this.options.clock.monotonicMs();
         }
       } catch (error) {

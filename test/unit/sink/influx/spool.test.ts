@@ -23,6 +23,18 @@ describe('DiskSpool', () => {
     expect(await spool.oldest()).toBeUndefined();
   });
 
+  test("a segment comes back as the request body itself, the file's bytes, its lines counted (blank ones not), strings only when asked", async () => {
+    const path = dir();
+    const spool = new DiskSpool(path, 1000);
+    await spool.append(['m,t=ä v=1 1', 'm,t=b v=2 2']);
+    const file = join(path, readdirSync(path)[0]!);
+    appendFileSync(file, '\nm,t=c v=3 3\n');
+    const segment = (await spool.oldest())!;
+    expect(segment.batch.count).toBe(3);
+    expect(segment.batch.body.toString('utf8')).toBe('m,t=ä v=1 1\nm,t=b v=2 2\n\nm,t=c v=3 3');
+    expect(segment.lines).toEqual(['m,t=ä v=1 1', 'm,t=b v=2 2', 'm,t=c v=3 3']);
+  });
+
   test('appends asked for together are made one after the other, each whole', async () => {
     const spool = new DiskSpool(dir(), 10);
     await Promise.all(Array.from({ length: 20 }, (_, i) => spool.append([`line ${i}`, `more ${i}`])));
