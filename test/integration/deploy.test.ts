@@ -264,7 +264,7 @@ describe('the systemd unit', () => {
       const nodeBin = reachableByOthers(realpathSync(process.execPath))
         ? process.execPath
         : copyForOthers(realpathSync(process.execPath), join(dir, 'node'));
-      const bin = reachableByOthers(ROOT)
+      const bin = reachableByOthers(BIN)
         ? BIN
         : join(copyAppForOthers(join(dir, 'app')), relative(ROOT, BIN));
       const result = await run(
