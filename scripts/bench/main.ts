@@ -131,15 +131,26 @@ async function main(): Promise<void> {
     INFLUX_TOKEN: 'bench-token',
   };
   const fast = 'radar: { rateLimit: 100000, concurrency: 4 }';
+  /** A year of 15m LOCATION + AS data, 20 groups (19 and `other`), with `extra` settings. */
+  const bigJob = '{ name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19';
+  const bigConfig = (extra: string) =>
+    configFile(`big-${extra.length}`, `${fast}\n${extra}\njobs:\n  - ${bigJob} }\n`);
+  /** /healthz while `run` catches up on that year with InfluxDB unreachable (see healthzWhileSpooling). */
+  const spoolingYear = () =>
+    healthzWhileSpooling(
+      configFile(
+        'spooling',
+        `${fast}\nservice: { runOnStart: true }\njobs:\n  - ${bigJob}, lookback: 364d }\n`,
+      ),
+      { ...env(`db${++databases}`), LOG_LEVEL: 'warn' },
+    );
   try {
     // BENCH_ONLY=write-paths npm run bench: only the two write paths side by side and /healthz while a
     // year spools (a few minutes; the whole bench takes over an hour, its simulated days waiting on
     // the shipped rate limit), into their section of BENCHMARKS.md.
     if (process.env.BENCH_ONLY === 'write-paths') {
-      const jobs =
-        'jobs:\n  - { name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19 }\n';
-      const v1 = configFile('paths-v1', `${fast}\n${jobs}`);
-      const v2 = configFile('paths-v2', `${fast}\ninflux: { apiVersion: 2 }\n${jobs}`);
+      const v1 = bigConfig('');
+      const v2 = bigConfig('influx: { apiVersion: 2 }');
       const from = horizon - 365 * DAY;
       const paths: { v1: Figures[]; v2: Figures[] } = { v1: [], v2: [] };
       for (let round = 0; round < 3; round++) {
@@ -148,13 +159,7 @@ async function main(): Promise<void> {
           await scenario({ mode: 'backfill', config: v2, from, to: horizon }, [], SERVICE_FLAGS, v2Env),
         );
       }
-      const healthz = await healthzWhileSpooling(
-        configFile(
-          'spooling',
-          `${fast}\nservice: { runOnStart: true }\njobs:\n  - { name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19, lookback: 364d }\n`,
-        ),
-        { ...env(`db${++databases}`), LOG_LEVEL: 'warn' },
-      );
+      const healthz = await spoolingYear();
       writeWritePathsSection(paths, healthz);
       return;
     }
@@ -200,11 +205,6 @@ async function main(): Promise<void> {
     // 3. CPU end to end: a year of 15m LOCATION + AS data, 20 groups, into influxd; the same with 1-day
     //    windows (7 times the requests) to split the cost per request from the cost per point; an empty
     //    run for the start-up cost; then once more under the profiler.
-    const bigConfig = (windows: string) =>
-      configFile(
-        `big-${windows.length}`,
-        `${fast}\n${windows}\njobs:\n  - { name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19 }\n`,
-      );
     const bigNow = bigConfig('');
     const bigSmall = bigConfig('windows: { 15m: 1d }');
     const bigV2 = bigConfig('influx: { apiVersion: 2 }');
@@ -222,17 +222,7 @@ async function main(): Promise<void> {
       );
     }
     // /healthz while `run` spools a year's catch-up (InfluxDB down): how long its answers take.
-    const healthz = await healthzWhileSpooling(
-      configFile(
-        'spooling',
-        `${fast}
-service: { runOnStart: true }
-jobs:
-  - { name: big, dimensions: [LOCATION, AS], intervals: [15m], limitPerGroup: 19, lookback: 364d }
-`,
-      ),
-      { ...env(`db${++databases}`), LOG_LEVEL: 'warn' },
-    );
+    const healthz = await spoolingYear();
     // The V8 flag the service runs with, against node's default young generation, side by side.
     const unflagged: Figures[] = [];
     const flagged: Figures[] = [];

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../state/durableFile.js';
+import { writeFileAtomicAsync } from '../state/durableFile.js';
 import { DAY_MS, WEEK_MS } from '../util/time.js';
 
 /** How old a name may get before it is fetched again: Radar renames an AS rarely. */
@@ -93,10 +93,18 @@ export class NameCatalog {
     return Object.keys(this.data.names).length;
   }
 
-  /** Writes the file if anything changed (atomically: a crash leaves the old or the new one). */
-  save(): void {
+  /**
+   * Writes the file if anything changed (atomically: a crash leaves the old or the new one), off the
+   * event loop: `run` refreshes names while it serves /healthz and fetches windows.
+   */
+  async save(): Promise<void> {
     if (!this.changed || this.file === undefined) return;
-    writeFileAtomic(this.file, `${JSON.stringify(this.data)}\n`);
     this.changed = false;
+    try {
+      await writeFileAtomicAsync(this.file, `${JSON.stringify(this.data)}\n`);
+    } catch (error) {
+      this.changed = true;
+      throw error;
+    }
   }
 }

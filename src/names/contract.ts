@@ -1,7 +1,7 @@
 import type { RadarSettings } from '../model/settings.js';
 import { EntityRequestError, fetchEntityList } from '../radar/entityClient.js';
 import type { RateLimiter } from '../radar/limiter.js';
-import { hasNames } from './groupNames.js';
+import { namesOfIds } from './groupNames.js';
 
 /** What `doctor` checks of an entity endpoint the names use: one request each. */
 export interface NamesFinding {
@@ -14,7 +14,7 @@ export interface NamesFinding {
 const PROBES: Record<string, string[]> = { AS: ['13335', '15169'], ADM1: ['5332921', '2267056'] };
 
 /**
- * Checks the assumptions the names rest on, for the dimensions that have names: that the endpoint
+ * Checks the assumptions the names rest on, for `dimensions` (those that have names): that the endpoint
  * answers with these credentials, in the documented shape, and that `asn=` / `geoId=` take a comma list
  * (typed as a plain string in the spec): answered with exactly the ids asked, not a page of others.
  */
@@ -24,7 +24,7 @@ export async function namesFindings(
   dimensions: readonly string[],
 ): Promise<NamesFinding[]> {
   const findings: NamesFinding[] = [];
-  for (const dimension of dimensions.filter(hasNames)) {
+  for (const dimension of dimensions) {
     const what = `names ${dimension}`;
     try {
       if (dimension === 'LOCATION') {
@@ -41,17 +41,7 @@ export async function namesFindings(
         continue;
       }
       const ids = PROBES[dimension]!;
-      const got =
-        dimension === 'AS'
-          ? (
-              await fetchEntityList(radar, limiter, 'asns', { asn: ids.join(','), limit: String(ids.length) })
-            ).asns.map((a) => a.asn)
-          : (
-              await fetchEntityList(radar, limiter, 'geolocations', {
-                geoId: ids.join(','),
-                limit: String(ids.length),
-              })
-            ).geolocations.map((g) => g.geoId);
+      const got = [...(await namesOfIds(radar, limiter, dimension, ids)).keys()];
       const param = dimension === 'AS' ? 'asn' : 'geoId';
       const missing = ids.filter((id) => !got.includes(id));
       findings.push(
@@ -66,7 +56,7 @@ export async function namesFindings(
       if (!(error instanceof EntityRequestError)) throw error;
       findings.push({
         what,
-        problem: `${error.message}${error.refused ? ': the names need the token permission Account › Radar › Read' : ''} (the data is not affected; groups keep their ids)`,
+        problem: `${error.message} (the data is not affected; groups keep their ids)`,
       });
     }
   }

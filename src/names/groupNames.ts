@@ -134,14 +134,12 @@ export class GroupNames {
           // A shutdown: nothing failed, and the names come again next time.
           if (this.signal.aborted) return;
           if (!(error instanceof EntityRequestError)) throw error;
-          report.problems.push(
-            `${dimension}: ${error.message}${error.refused ? ' (the names need the token permission Account › Radar › Read, as the data does)' : ''}`,
-          );
+          report.problems.push(`${dimension}: ${error.message}`);
         }
       }),
     );
     try {
-      catalog.save();
+      await catalog.save();
     } catch (error) {
       report.problems.push(
         `the names catalog ${catalog.file} could not be saved: ${(error as Error).message}`,
@@ -190,39 +188,55 @@ export class GroupNames {
     }
     for (const batch of batches(keys, NAMES_BATCH)) {
       report.requests++;
-      if (dimension === 'AS') {
-        const params = { asn: batch.join(','), limit: String(batch.length) };
-        const { asns } = await fetchEntityList(radar, limiter, 'asns', params, signal);
-        // A server that ignores the list answers other ASes: only those asked for count.
-        for (const a of asns) {
-          const name = displayText(a.name);
-          if (!wanted.has(a.asn) || !name) continue;
-          names.set(a.asn, {
-            name,
-            label: `${name} (AS${a.asn})`,
-            ...(a.country ? { country: a.country } : {}),
-            ...(a.countryName ? { countryName: displayText(a.countryName) } : {}),
-          });
-        }
-      } else {
-        const params = { geoId: batch.join(','), limit: String(batch.length) };
-        const { geolocations } = await fetchEntityList(radar, limiter, 'geolocations', params, signal);
-        for (const g of geolocations) {
-          const name = displayText(g.name);
-          if (!wanted.has(g.geoId) || !name) continue;
-          const country = countryOf(g);
-          names.set(g.geoId, {
-            name,
-            label: country?.code ? `${name}, ${country.code}` : name,
-            ...(country?.code ? { country: country.code } : {}),
-            ...(country ? { countryName: displayText(country.name) } : {}),
-            ...coordinates(g),
-          });
-        }
-      }
+      for (const [key, name] of await namesOfIds(radar, limiter, dimension, batch, signal))
+        if (wanted.has(key)) names.set(key, name);
     }
     return names;
   }
+}
+
+/**
+ * The names Radar gives a list of AS or ADM1 ids, in one request (`asn=` or `geoId=` with the list).
+ * A server that ignores the list answers other entities: the caller keeps those it asked for.
+ */
+export async function namesOfIds(
+  radar: RadarSettings,
+  limiter: RateLimiter,
+  dimension: string,
+  ids: readonly string[],
+  signal?: AbortSignal,
+): Promise<Map<string, Omit<GroupName, 'fetchedMs'>>> {
+  const names = new Map<string, Omit<GroupName, 'fetchedMs'>>();
+  const limit = String(ids.length);
+  if (dimension === 'AS') {
+    const { asns } = await fetchEntityList(radar, limiter, 'asns', { asn: ids.join(','), limit }, signal);
+    for (const a of asns) {
+      const name = displayText(a.name);
+      if (!name) continue;
+      names.set(a.asn, {
+        name,
+        label: `${name} (AS${a.asn})`,
+        ...(a.country ? { country: a.country } : {}),
+        ...(a.countryName ? { countryName: displayText(a.countryName) } : {}),
+      });
+    }
+    return names;
+  }
+  const params = { geoId: ids.join(','), limit };
+  const { geolocations } = await fetchEntityList(radar, limiter, 'geolocations', params, signal);
+  for (const g of geolocations) {
+    const name = displayText(g.name);
+    if (!name) continue;
+    const country = countryOf(g);
+    names.set(g.geoId, {
+      name,
+      label: country?.code ? `${name}, ${country.code}` : name,
+      ...(country?.code ? { country: country.code } : {}),
+      ...(country ? { countryName: displayText(country.name) } : {}),
+      ...coordinates(g),
+    });
+  }
+  return names;
 }
 
 function emptyReport(): NamesReport {

@@ -278,7 +278,7 @@ export function expectedSeriesKeys(request: RadarRequest): string[][] {
   return request.series.map((s, i) => (s.name !== undefined ? [s.name, `serie_${i}`] : [`serie_${i}`]));
 }
 
-function firstApiError(body: unknown): { apiCode?: number; apiMessage?: string } {
+export function firstApiError(body: unknown): { apiCode?: number; apiMessage?: string } {
   const errors = isRecord(body) && Array.isArray(body.errors) ? body.errors : [];
   const first: unknown = errors[0];
   if (!isRecord(first)) return {};

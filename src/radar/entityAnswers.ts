@@ -58,6 +58,3 @@ export const entityLists = {
   locations: z.object({ locations: z.array(locationEntity) }),
   geolocations: z.object({ geolocations: z.array(geolocationEntity) }),
 } as const;
-
-export type AsnEntity = z.infer<typeof asnEntity>;
-export type LocationEntity = z.infer<typeof locationEntity>;

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { RadarSettings } from '../model/settings.js';
 import { redact } from '../errors.js';
 import { describeTransportError } from '../failures/transportError.js';
-import { authHeaders, secretsOf } from './client.js';
+import { authHeaders, firstApiError, secretsOf } from './client.js';
 import type { RateLimiter } from './limiter.js';
 import { isRecord } from './response.js';
 import { entityLists } from './entityAnswers.js';
@@ -22,15 +22,7 @@ const PATHS: Record<EntityList, string> = {
 };
 
 /** Why an entity request gave no names: for a warning, never for a failure of anything else. */
-export class EntityRequestError extends Error {
-  constructor(
-    message: string,
-    /** Radar refused the credentials (401/403): the token lacks a permission the names need. */
-    readonly refused = false,
-  ) {
-    super(message);
-  }
-}
+export class EntityRequestError extends Error {}
 
 /**
  * One GET of an entity list endpoint (names for group keys), through the shared rate limiter, with a
@@ -82,12 +74,14 @@ export async function fetchEntityList<L extends EntityList>(
     );
   }
   if (status < 200 || status >= 300 || !isRecord(body) || body.success !== true) {
-    const first =
-      isRecord(body) && Array.isArray(body.errors) && isRecord(body.errors[0]) ? body.errors[0] : {};
-    const message = typeof first.message === 'string' ? first.message : 'success is not true';
+    const refused = status === 401 || status === 403;
+    const message = firstApiError(body).apiMessage ?? 'success is not true';
     throw new EntityRequestError(
-      redact(`${PATHS[list]} answered HTTP ${status}: ${message}`, secrets),
-      status === 401 || status === 403,
+      redact(
+        `${PATHS[list]} answered HTTP ${status}: ${message}` +
+          (refused ? ': the names need the token permission Account › Radar › Read' : ''),
+        secrets,
+      ),
     );
   }
   const parsed = entityLists[list].safeParse(body.result);

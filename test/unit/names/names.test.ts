@@ -22,11 +22,11 @@ describe('the names catalog', () => {
     expect(catalog.isDue('AS', '99', NOW + NAME_MISS_RETRY_MS)).toBe(true);
   });
 
-  test('kept in the state directory; a damaged file is set aside with a reason, never a failure', () => {
+  test('kept in the state directory; a damaged file is set aside with a reason, never a failure', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'names-'));
     const { catalog } = NameCatalog.open(dir);
     catalog.set('AS', '13335', name);
-    catalog.save();
+    await catalog.save();
     expect(NameCatalog.open(dir).catalog.get('AS', '13335')).toEqual(name);
     writeFileSync(join(dir, 'names.json'), '{"version": 1, "names": ');
     const damaged = NameCatalog.open(dir);
