@@ -10,7 +10,8 @@ import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
  * `group_key` in Grafana. Names are never tags of the traffic, so no traffic query can count a point
  * twice or split a group's history when Radar renames a group; only these panels read them.
  *
- * Transformations, as Grafana defines them (read, not run: there is no Grafana here; the dashboard test
+ * Transformations, as Grafana defines them (joinByField and filterByValue read in its source, the
+ * others from their documented options; none run: there is no Grafana here; the dashboard test
  * applies the same steps to the query results, test/harness/grafanaTransforms.ts):
  * - joinByField (packages/grafana-data/src/transformations/transformers/joinByField.ts): an outer join
  *   of the frames on `byField`;

@@ -1,6 +1,7 @@
 /**
  * What Grafana's transformations make of the frames of a panel's targets, for the few the shipped
- * dashboards use (src/grafana/namePanels.ts), as Grafana's code defines them (read, not run):
+ * dashboards use (src/grafana/namePanels.ts), as Grafana defines them (joinByField and filterByValue
+ * read in its source, calculateField and organize from their documented options; none run here):
  * - joinByField, mode outer (packages/grafana-data/src/transformations/transformers/joinByField.ts,
  *   joinDataFrames.ts): one row per row of the first frame with the matching row of the others, and the
  *   others' rows that match nothing;
