@@ -12,6 +12,8 @@ export interface InfluxState {
   buckets: { id: string; name: string }[];
   dbrps: { db: string; bucketId: string }[];
   auths: { username: string; password: string; readBucket: string }[];
+  /** v2 authorizations besides the admin's own (state.token), as `influx auth` sees them. */
+  tokens?: { id: string; description: string; token: string; writeBucket: string }[];
 }
 
 const SCRIPT = String.raw`#!/usr/bin/env node
@@ -49,6 +51,23 @@ if (args[0] === 'bucket' && args[1] === 'list') {
   if (!a) fail('authorization not found');
   a.password = flag('password'); save();
   console.log('Successfully updated password');
+} else if (args[0] === 'auth' && (args[1] === 'list' || args[1] === 'create')) {
+  // Printed as the CLI's --json does (clients/cli.go PrintJSON: tab-indented; fields in the order of
+  // clients/auth/auth.go's token struct).
+  if (!args.includes('--json')) fail('the stand-in prints auth only as --json');
+  if (!flag('org')) fail('must specify org ID or org name');
+  const shown = (t) => ({ id: t.id, description: t.description, token: t.token, status: 'active', userName: 'admin', userID: 'u0001',
+    permissions: t.writeBucket ? ['write:orgs/org0/buckets/' + t.writeBucket] : ['read:/authorizations', 'write:/authorizations'] });
+  state.tokens = state.tokens || [];
+  if (args[1] === 'list') {
+    const all = [{ id: 'a0000', description: "admin's Token", token: state.token }, ...state.tokens];
+    console.log(JSON.stringify(all.map(shown), null, '\t'));
+  } else {
+    if (!state.buckets.some((b) => b.id === flag('write-bucket'))) fail('bucket not found');
+    const t = { id: 'a000' + (state.tokens.length + 1), description: flag('description') || '', token: 'write-token-' + (state.tokens.length + 1), writeBucket: flag('write-bucket') };
+    state.tokens.push(t); save();
+    console.log(JSON.stringify(shown(t), null, '\t'));
+  }
 } else fail('the stand-in knows no "' + command + '"');
 `;
 

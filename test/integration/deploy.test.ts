@@ -29,25 +29,57 @@ import { useStack } from '../harness/stack.js';
 
 const run = promisify(execFile);
 const UNIT = join(ROOT, 'deploy', 'radar-netflows.service');
-const SETUP = join(ROOT, 'deploy', 'influxdb-setup', 'ensure-grafana-access.sh');
+const SETUP = join(ROOT, 'deploy', 'influxdb-setup', 'ensure-access.sh');
+const MAKE_SECRETS = join(ROOT, 'deploy', 'make-secrets.sh');
 
-/** docker-compose.yml as docker-compose itself resolves it, with the secrets .env would hold. */
-function composeConfig(): { services: Record<string, Record<string, unknown>> } {
+/**
+ * Values an earlier compose file read from .env as environment variables, each a sentinel: the
+ * resolved config must hold none of them, so that no secret reaches a container's environment.
+ */
+const OLD_ENV_SECRETS = {
+  CLOUDFLARE_API_TOKEN: 'sentinel-cloudflare-token',
+  INFLUX_ADMIN_PASSWORD: 'sentinel-admin-password',
+  INFLUX_TOKEN: 'sentinel-admin-token',
+  GRAFANA_INFLUX_PASSWORD: 'sentinel-grafana-influx',
+  GRAFANA_ADMIN_PASSWORD: 'sentinel-grafana-admin',
+};
+
+type ComposeService = Record<string, unknown> & {
+  environment: Record<string, string>;
+  volumes?: string[];
+  secrets?: { source: string }[];
+  depends_on?: Record<string, { condition: string }>;
+};
+
+/** docker-compose.yml as docker-compose itself resolves it, with an earlier compose file's .env. */
+function composeConfig(): {
+  text: string;
+  services: Record<string, ComposeService>;
+  secrets: Record<string, { file: string }>;
+} {
   const dir = mkdtempSync(join(tmpdir(), 'compose-'));
   const envFile = join(dir, 'env');
   writeFileSync(
     envFile,
-    'CLOUDFLARE_API_TOKEN=t\nINFLUX_ADMIN_PASSWORD=p\nINFLUX_TOKEN=i\nGRAFANA_INFLUX_PASSWORD=g\nGRAFANA_ADMIN_PASSWORD=a\n',
+    Object.entries(OLD_ENV_SECRETS)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
   );
-  const out = execFileSync(
+  const text = execFileSync(
     'docker-compose',
     ['--env-file', envFile, '-f', join(ROOT, 'docker-compose.yml'), 'config'],
-    {
-      env: { PATH: process.env.PATH },
-      encoding: 'utf8',
-    },
+    { env: { PATH: process.env.PATH }, encoding: 'utf8' },
   );
-  return parse(out) as { services: Record<string, Record<string, unknown>> };
+  return { text, ...(parse(text) as Omit<ReturnType<typeof composeConfig>, 'text'>) };
+}
+
+/** Where a service mounts a named volume, and how ("rw"/"ro"). */
+function volumeMount(service: ComposeService, volume: string): { target: string; mode: string } | undefined {
+  for (const entry of service.volumes ?? []) {
+    const [source, target, mode] = entry.split(':');
+    if (source === volume) return { target: target!, mode: mode ?? 'rw' };
+  }
+  return undefined;
 }
 
 describe('docker-compose', () => {
@@ -65,18 +97,105 @@ describe('docker-compose', () => {
       ]);
   });
 
-  test("Grafana's InfluxDB login is made on every up, before Grafana starts, by a script run with bash (no exec bit needed)", () => {
+  test("Grafana's InfluxDB login and the service's token are made on every up, before either starts, by a script run with bash (no exec bit needed)", () => {
     const { services } = composeConfig();
     const setup = services['influxdb-setup']!;
     expect(setup.image).toBe((services.influxdb as { image: string }).image);
-    expect(setup.entrypoint).toEqual(['bash', '/setup/ensure-grafana-access.sh']);
-    expect(setup.volumes).toEqual([`${join(ROOT, 'deploy', 'influxdb-setup')}:/setup:ro`]);
-    expect((services.grafana!.depends_on as Record<string, { condition: string }>)['influxdb-setup']).toEqual(
-      {
-        condition: 'service_completed_successfully',
-      },
-    );
+    expect(setup.entrypoint).toEqual(['bash', '/setup/ensure-access.sh']);
+    expect(setup.volumes).toContain(`${join(ROOT, 'deploy', 'influxdb-setup')}:/setup:ro`);
+    for (const name of ['grafana', 'radar-netflows'])
+      expect([name, services[name]!.depends_on!['influxdb-setup']]).toEqual([
+        name,
+        { condition: 'service_completed_successfully' },
+      ]);
     expect(statSync(SETUP).mode & 0o111).toBe(0); // the script works without its exec bit
+  });
+
+  test('secrets are Docker secrets from ./secrets: none reaches an environment, even from an old .env; the service writes with the write-only token, never the admin one', () => {
+    const { text, services, secrets } = composeConfig();
+    for (const value of Object.values(OLD_ENV_SECRETS)) expect(text).not.toContain(value);
+    for (const [name, secret] of Object.entries(secrets))
+      expect([name, secret.file]).toEqual([name, join(ROOT, 'secrets', name)]);
+    const used = (service: string) => (services[service]!.secrets ?? []).map((s) => s.source).sort();
+    expect(used('influxdb')).toEqual(['influx_admin_password', 'influx_admin_token']);
+    expect(used('influxdb-setup')).toEqual(['grafana_influx_password', 'influx_admin_token']);
+    expect(used('radar-netflows')).toEqual(['cloudflare_api_token']);
+    expect(used('grafana')).toEqual(['grafana_admin_password', 'grafana_influx_password']);
+    // Every *_FILE of an environment names a file the service can read: one of its secrets, or the
+    // writer token in a volume.
+    const service = services['radar-netflows']!;
+    expect(service.environment).toMatchObject({
+      CLOUDFLARE_API_TOKEN_FILE: '/run/secrets/cloudflare_api_token',
+    });
+    expect(Object.keys(service.environment).filter((k) => /TOKEN$|PASSWORD$|KEY$/.test(k))).toEqual([]);
+    const setup = services['influxdb-setup']!;
+    const written = setup.environment.WRITER_TOKEN_FILE!;
+    const setupMount = volumeMount(setup, 'influxdb-writer')!;
+    const serviceMount = volumeMount(service, 'influxdb-writer')!;
+    expect(setupMount.mode).toBe('rw');
+    expect(serviceMount.mode).toBe('ro');
+    expect(relative(setupMount.target, written)).toBe(
+      relative(serviceMount.target, service.environment.INFLUX_TOKEN_FILE!),
+    );
+    expect(dirname(written)).toBe(setupMount.target);
+    // Only the two of them mount it.
+    expect(Object.keys(services).filter((name) => volumeMount(services[name]!, 'influxdb-writer'))).toEqual([
+      'influxdb-setup',
+      'radar-netflows',
+    ]);
+  });
+});
+
+describe('deploy/make-secrets.sh', () => {
+  /** A checkout's layout: the script under deploy/, and what it writes in secrets/ beside it. */
+  const checkout = (dotEnv?: string) => {
+    const root = mkdtempSync(join(tmpdir(), 'secrets-'));
+    mkdirSync(join(root, 'deploy'));
+    copyFileSync(MAKE_SECRETS, join(root, 'deploy', 'make-secrets.sh'));
+    if (dotEnv !== undefined) writeFileSync(join(root, '.env'), dotEnv);
+    return root;
+  };
+  const make = (root: string, env: Record<string, string> = {}) =>
+    run('bash', [join(root, 'deploy', 'make-secrets.sh')], { env: { PATH: process.env.PATH, ...env } });
+  const secret = (root: string, name: string) => readFileSync(join(root, 'secrets', name), 'utf8');
+
+  test('writes every secret compose declares, generating all but the Radar token; kept on the next run; never printed', async () => {
+    const root = checkout();
+    const first = await make(root, { CLOUDFLARE_API_TOKEN: 'cf-token-1' });
+    const names = Object.keys(composeConfig().secrets).sort();
+    expect(readdirSync(join(root, 'secrets')).sort()).toEqual(names);
+    expect(statSync(join(root, 'secrets')).mode & 0o777).toBe(0o700);
+    for (const name of names)
+      expect([name, statSync(join(root, 'secrets', name)).mode & 0o777]).toEqual([name, 0o644]);
+    expect(secret(root, 'cloudflare_api_token')).toBe('cf-token-1\n');
+    const generated = names.filter((n) => n !== 'cloudflare_api_token').map((n) => secret(root, n));
+    for (const value of generated) expect(value).toMatch(/^[0-9a-f]{64}\n$/);
+    expect(new Set(generated).size).toBe(generated.length);
+    const second = await make(root, { CLOUDFLARE_API_TOKEN: 'cf-token-2' });
+    expect(second.stdout).toMatch(/secrets\/cloudflare_api_token exists; kept/);
+    expect(secret(root, 'cloudflare_api_token')).toBe('cf-token-1\n');
+    expect(names.filter((n) => n !== 'cloudflare_api_token').map((n) => secret(root, n))).toEqual(generated);
+    for (const out of [first, second])
+      for (const value of ['cf-token-1', 'cf-token-2', ...generated.map((v) => v.trim())])
+        expect(out.stdout + out.stderr).not.toContain(value);
+  });
+
+  test("an earlier compose file's .env gives its values (the InfluxDB volume was set up with them); no Radar token is exit 2 saying how", async () => {
+    const root = checkout(
+      '# old\nCLOUDFLARE_API_TOKEN=cf-from-env\nINFLUX_TOKEN="admin-from-env"\nINFLUX_ADMIN_PASSWORD=\nGRAFANA_INFLUX_PASSWORD=gi-from-env\nGRAFANA_ADMIN_PASSWORD=\'ga-from-env\'\n',
+    );
+    const out = await make(root);
+    expect(secret(root, 'cloudflare_api_token')).toBe('cf-from-env\n');
+    expect(secret(root, 'influx_admin_token')).toBe('admin-from-env\n');
+    expect(secret(root, 'grafana_influx_password')).toBe('gi-from-env\n');
+    expect(secret(root, 'grafana_admin_password')).toBe('ga-from-env\n');
+    expect(secret(root, 'influx_admin_password')).toMatch(/^[0-9a-f]{64}\n$/); // empty in .env
+    expect(out.stdout).toMatch(/secrets\/influx_admin_token from INFLUX_TOKEN in \.env/);
+    const none = checkout();
+    await expect(make(none)).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('CLOUDFLARE_API_TOKEN=<token> bash deploy/make-secrets.sh'),
+    });
   });
 });
 
@@ -91,6 +210,7 @@ describe('the compose set-up script, against a stand-in influx CLI', () => {
     INFLUX_DATABASE: 'radar',
     GRAFANA_INFLUX_USER: 'grafana',
     GRAFANA_INFLUX_PASSWORD: 'grafana-secret-1',
+    WRITER_TOKEN_FILE: join(mkdtempSync(join(tmpdir(), 'writer-')), 'token'),
     ...extra,
   });
   const fresh = (): InfluxState => ({
@@ -121,6 +241,61 @@ describe('the compose set-up script, against a stand-in influx CLI', () => {
     for (const out of [first, second]) expect(out.stdout + out.stderr).not.toMatch(/grafana-secret/);
   });
 
+  test("the service's token may write to the bucket only; made once, kept while it exists, written again into a new volume", async () => {
+    const cli = fakeInfluxCli(fresh());
+    const volume = mkdtempSync(join(tmpdir(), 'writer-'));
+    const file = join(volume, 'token');
+    const first = await setup(cli, { WRITER_TOKEN_FILE: file });
+    expect(first.stdout).toMatch(/created radar-netflows' write-only token for the bucket radar/);
+    expect(cli.state().tokens).toEqual([
+      {
+        id: 'a0001',
+        description: 'radar-netflows writes to the bucket radar',
+        token: 'write-token-1',
+        writeBucket: 'b0001',
+      },
+    ]);
+    expect(readFileSync(file, 'utf8')).toBe('write-token-1\n');
+    expect(statSync(file).mode & 0o777).toBe(0o644);
+    const second = await setup(cli, { WRITER_TOKEN_FILE: file });
+    expect(second.stdout).toMatch(/write-only token for the bucket radar exists; kept/);
+    // A new volume (docker compose down -v of that volume alone): the same token, no second one.
+    const other = join(mkdtempSync(join(tmpdir(), 'writer-')), 'token');
+    const third = await setup(cli, { WRITER_TOKEN_FILE: other });
+    expect(third.stdout).toMatch(/exists; written again/);
+    expect(readFileSync(other, 'utf8')).toBe('write-token-1\n');
+    expect(cli.state().tokens).toHaveLength(1);
+    expect(cli.calls().filter((c) => c[0] === 'auth' && c[1] === 'create')).toHaveLength(1);
+    for (const out of [first, second, third])
+      expect(out.stdout + out.stderr).not.toMatch(/write-token|admin-token/);
+  });
+
+  test('secrets from files (Docker secrets): read from NAME_FILE; both set, or a file that cannot be read, is exit 2 naming it, never its content', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'run-secrets-'));
+    writeFileSync(join(dir, 'admin'), 'admin-token\n');
+    writeFileSync(join(dir, 'grafana'), 'grafana-from-file\n');
+    const cli = fakeInfluxCli(fresh());
+    await setup(cli, {
+      INFLUX_TOKEN: '',
+      INFLUX_TOKEN_FILE: join(dir, 'admin'),
+      GRAFANA_INFLUX_PASSWORD: '',
+      GRAFANA_INFLUX_PASSWORD_FILE: join(dir, 'grafana'),
+    });
+    expect(cli.state().auths).toEqual([
+      { username: 'grafana', password: 'grafana-from-file', readBucket: 'b0001' },
+    ]);
+    await expect(setup(cli, { INFLUX_TOKEN_FILE: join(dir, 'admin') })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('INFLUX_TOKEN and INFLUX_TOKEN_FILE are both set'),
+    });
+    const missing = join(dir, 'absent');
+    const failed = setup(cli, { GRAFANA_INFLUX_PASSWORD: '', GRAFANA_INFLUX_PASSWORD_FILE: missing });
+    await expect(failed).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining(`GRAFANA_INFLUX_PASSWORD_FILE names ${missing}, which cannot be read`),
+    });
+  });
+
   test('a volume set up by an earlier compose file (mapping, no login) gets the login; the old init-only script never ran again', async () => {
     const cli = fakeInfluxCli({ ...fresh(), dbrps: [{ db: 'radar', bucketId: 'b0001' }] });
     await setup(cli);
@@ -130,7 +305,7 @@ describe('the compose set-up script, against a stand-in influx CLI', () => {
         .calls()
         .filter((c) => c.includes('create'))
         .map((c) => c.slice(0, 3).join(' ')),
-    ).toEqual(['v1 auth create']);
+    ).toEqual(['v1 auth create', 'auth create --org']);
   });
 
   test('a missing bucket, a refused token or a missing variable fail the set-up (so Grafana does not start on it), saying which', async () => {

@@ -171,7 +171,7 @@ describe('Grafana dashboards', () => {
     const env = readFileSync(join(ROOT, '.env.example'), 'utf8');
     for (const name of (JSON.stringify(compose).match(/\$\{(\w+)/g) ?? []).map((m) => m.slice(2)))
       expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
-    // No working placeholder secret: compose must refuse to start until they are set.
+    // No secret in .env at all: they are Docker secrets (deploy/make-secrets.sh writes them).
     for (const secret of [
       'CLOUDFLARE_API_TOKEN',
       'INFLUX_ADMIN_PASSWORD',
@@ -179,7 +179,7 @@ describe('Grafana dashboards', () => {
       'GRAFANA_INFLUX_PASSWORD',
       'GRAFANA_ADMIN_PASSWORD',
     ])
-      expect(env).toMatch(new RegExp(`^${secret}=$`, 'm'));
+      expect(env).not.toMatch(new RegExp(`^${secret}=`, 'm'));
     // Every image pinned to an exact version; Grafana new enough for the dashboards' schemaVersion.
     const services = compose.services as Record<string, { image?: string; build?: unknown }>;
     for (const { image, build } of Object.values(services))
@@ -194,19 +194,13 @@ describe('Grafana dashboards', () => {
   function composeGrafana(extraEnv: Record<string, string> = {}): {
     environment: Record<string, string>;
     volumes: string[];
+    secrets: { source: string }[];
   } {
     const dir = mkdtempSync(join(tmpdir(), 'compose-'));
     const envFile = join(dir, 'env');
     writeFileSync(
       envFile,
-      Object.entries({
-        CLOUDFLARE_API_TOKEN: 'token',
-        INFLUX_ADMIN_PASSWORD: 'admin-password',
-        INFLUX_TOKEN: 'influx-token',
-        GRAFANA_INFLUX_PASSWORD: 'grafana-password',
-        GRAFANA_ADMIN_PASSWORD: 'grafana-admin',
-        ...extraEnv,
-      })
+      Object.entries(extraEnv)
         .map(([k, v]) => `${k}=${v}\n`)
         .join(''),
     );
@@ -215,8 +209,16 @@ describe('Grafana dashboards', () => {
       ['--env-file', envFile, '-f', join(ROOT, 'docker-compose.yml'), 'config'],
       { env: { PATH: process.env.PATH }, encoding: 'utf8' },
     );
-    const grafana = (parse(out) as { services: Record<string, Json> }).services.grafana!;
-    return grafana as unknown as { environment: Record<string, string>; volumes: string[] };
+    const grafana = (parse(out) as { services: Record<string, Json> }).services.grafana! as unknown as {
+      environment: Record<string, string>;
+      volumes: string[];
+      secrets: { source: string }[];
+    };
+    // `config` writes a `$` of a value as compose's escape `$$`; the container gets one `$`.
+    const environment = Object.fromEntries(
+      Object.entries(grafana.environment).map(([k, v]) => [k, String(v).replaceAll('$$', '$')]),
+    );
+    return { ...grafana, environment };
   }
 
   test("provisioning in Grafana's own terms: grafana/provisioning/ is safe in any Grafana; compose's Grafana gets a webhook URL and the root policy", () => {
@@ -268,15 +270,30 @@ describe('Grafana dashboards', () => {
       expect(mounts.get('/etc/grafana/provisioning/alerting/radar-netflows-rules.yaml')).toBe(
         join(ROOT, 'grafana/provisioning/alerting/radar-netflows-rules.yaml'),
       );
+      // The datasource's password is the Docker secret's content, through the variable that names
+      // its file: the environment holds no password.
+      const secrets = new Set(grafana.secrets.map((s) => s.source));
+      const files = (path: string) => {
+        const name = /^\/run\/secrets\/(\w+)$/.exec(path)?.[1];
+        return name !== undefined && secrets.has(name) ? ` content of ${name}\n` : undefined;
+      };
       const datasource = expandAll(
         parse(
           readFileSync(join(mounts.get('/etc/grafana/provisioning/datasources')!, 'influxdb.yaml'), 'utf8'),
-        ) as {
-          datasources: { url: string; jsonData: Json }[];
-        },
+        ) as { datasources: Json[] },
         grafana.environment,
+        files,
       ).datasources[0]!;
-      expect(datasource).toMatchObject({ url: 'http://influxdb:8086', jsonData: { dbName: 'radar' } });
+      expect(datasource).toMatchObject({
+        url: 'http://influxdb:8086',
+        user: 'grafana',
+        jsonData: { dbName: 'radar' },
+        secureJsonData: { password: 'content of grafana_influx_password' },
+      });
+      expect(grafana.environment.GF_SECURITY_ADMIN_PASSWORD__FILE).toBe(
+        '/run/secrets/grafana_admin_password',
+      );
+      expect(secrets).toEqual(new Set(['grafana_admin_password', 'grafana_influx_password']));
     }
   });
 
