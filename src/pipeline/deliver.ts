@@ -3,6 +3,7 @@ import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
 import { expectedBuckets } from '../radar/answerCheck.js';
 import type { FetchResult } from '../radar/client.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 import { formatDuration } from '../util/time.js';
 import { keptPoints, NOTHING_WRITTEN, refusedPoints } from '../sink/outcome.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
@@ -27,6 +28,7 @@ export async function writeWindow(
   // Only the buckets of the range asked for: under Radar's inclusive dateEnd the answer also holds the
   // bucket that starts at its end, which the next window's own answer writes (normalized over its range).
   const traffic = flattenTraffic(query, fetched.range, response);
+  await yieldToEventLoop(); // before encoding: see yieldToEventLoop
   const missingBuckets = missingBucketsOf(query, window, fetched, deps.clock.nowMs());
   // A window fetched before (the open one, run after run) writes only its new or changed buckets.
   const { groups, unchanged } = deps.delivered?.changedOnly(query.id, window, traffic.groups) ?? {

@@ -12,6 +12,7 @@ import { checkAnswer } from './answerCheck.js';
 import { queryString, requestPath, validateRadarRequest, type RadarRequest } from './request.js';
 import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
 import { credentialsHint, rangeRefused, windowHint } from './hints.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 
 export { RADAR_CREDENTIALS_REFUSED, RadarApiError } from './apiError.js';
 
@@ -152,7 +153,9 @@ export class RadarClient {
   }
 
   private async attempt(request: RadarRequest): Promise<RadarResponse> {
-    const response = this.interpret(await this.send(request), request);
+    const answer = await this.send(request);
+    await yieldToEventLoop();
+    const response = this.interpret(answer, request);
     checkAnswer(response, request);
     return response;
   }

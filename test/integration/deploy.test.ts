@@ -100,7 +100,7 @@ describe('docker-compose', () => {
   test("Grafana's InfluxDB login and the service's token are made on every up, before either starts, by a script run with bash (no exec bit needed)", () => {
     const { services } = composeConfig();
     const setup = services['influxdb-setup']!;
-    expect(setup.image).toBe((services.influxdb as { image: string }).image);
+    expect(setup.image).toBe(services.influxdb!.image);
     expect(setup.entrypoint).toEqual(['bash', '/setup/ensure-access.sh']);
     expect(setup.volumes).toContain(`${join(ROOT, 'deploy', 'influxdb-setup')}:/setup:ro`);
     for (const name of ['grafana', 'radar-netflows'])

@@ -53,7 +53,7 @@ export async function replayDeadLetters(
     for (const part of batches(lines, settings.batchSize)) {
       const settled = await settle(writer, LineBatch.of(part), false);
       for (const [why, refused] of settled.refused) for (const line of refused) stillRefused.set(line, why);
-      for (const line of settled.deferred) notNow.add(line);
+      for (const deferred of settled.deferred) for (const line of deferred.lines) notNow.add(line);
     }
   } finally {
     await writer.close();

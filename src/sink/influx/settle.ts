@@ -7,8 +7,11 @@ export interface Settled {
   acknowledged: number;
   /** Refused for good, by reason. */
   refused: Map<string, string[]>;
-  /** Not written because InfluxDB could not take them now (unreachable, slow, 5xx, 429). */
-  deferred: string[];
+  /**
+   * Not written because InfluxDB could not take them now (unreachable, slow, 5xx, 429): the parts as
+   * they were sent, so that the spool keeps their bytes without making a string per line.
+   */
+  deferred: LineBatch[];
   /** The first such failure. */
   deferredBy: InfluxWriteError | undefined;
 }
@@ -44,7 +47,7 @@ export async function settle(
     } catch (error) {
       if (!(error instanceof InfluxWriteError) || error.outcome === 'fatal') throw error;
       if (error.outcome === 'retry' || error.outcome === 'throttle') {
-        settled.deferred.push(...part.lines);
+        settled.deferred.push(part);
         settled.deferredBy ??= error;
         return;
       }

@@ -5,6 +5,8 @@ import { StorageError } from '../../errors.js';
 import { appendDurablyAsync, makeDirectory } from '../../state/durableFile.js';
 import { LineBatch } from './lineBatch.js';
 
+const NEWLINE = Buffer.from('\n');
+
 /** The oldest segment of the spool: its lines as a request body, and as strings when asked for. */
 export interface SpoolSegment {
   seq: number;
@@ -88,10 +90,16 @@ export class DiskSpool {
     return this.totalBytes;
   }
 
-  /** Keeps the lines on disk, all of them, or rejects with a StorageError and keeps none. */
-  append(lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return Promise.resolve();
-    return this.serial(() => this.appendNow(lines));
+  /**
+   * Keeps the batches' lines on disk, all of them, or rejects with a StorageError and keeps none. Their
+   * bodies are written as they are (the bytes a write sends), with no string made per line: turning
+   * a window's encoded body back into lines and joining them again cost ~5 ms of event loop per window
+   * while InfluxDB was down, which /healthz waited behind.
+   */
+  append(batches: readonly LineBatch[]): Promise<void> {
+    const parts = batches.filter((batch) => batch.count > 0);
+    if (parts.length === 0) return Promise.resolve();
+    return this.serial(() => this.appendNow(parts));
   }
 
   private serial<T>(work: () => Promise<T>): Promise<T> {
@@ -100,14 +108,15 @@ export class DiskSpool {
     return done;
   }
 
-  private async appendNow(lines: readonly string[]): Promise<void> {
+  private async appendNow(parts: readonly LineBatch[]): Promise<void> {
     if (this.activeBytes >= this.segmentBytes) this.seal();
-    const bytes = Buffer.from(lines.join('\n') + '\n');
+    const bytes = Buffer.concat(parts.flatMap((part) => [part.body, NEWLINE]));
+    const count = parts.reduce((sum, part) => sum + part.count, 0);
     const file = this.path(this.segments.at(-1)!);
     try {
       await appendDurablyAsync(file, bytes);
     } catch (error) {
-      throw new StorageError(`cannot keep ${lines.length} points in the spool ${file}`, error);
+      throw new StorageError(`cannot keep ${count} points in the spool ${file}`, error);
     }
     this.activeBytes += bytes.length;
     this.totalBytes += bytes.length;

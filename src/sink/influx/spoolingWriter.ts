@@ -101,7 +101,7 @@ export class SpoolingWriter {
     if (!this.spool.isEmpty || this.roomWaiters.length > 0) {
       // Lines queue behind the spool; while InfluxDB refuses us for good they would only pile up.
       if (this.fatal) throw this.fatal;
-      return this.enqueue(batch.lines);
+      return this.enqueue([batch]);
     }
     const settled = await this.settleOrFail(batch, false);
     const outcome = await this.keepRefused(settled, batch.count);
@@ -166,16 +166,16 @@ export class SpoolingWriter {
     return { acknowledged: settled.acknowledged, spooled: 0, refusedByEncoder: [], refusedByDatabase };
   }
 
-  private async enqueue(lines: readonly string[]): Promise<WriteOutcome> {
+  private async enqueue(parts: readonly LineBatch[]): Promise<WriteOutcome> {
     await this.waitForRoom();
     try {
       if (this.spool.isEmpty) this.headMovedMs = this.options.clock.monotonicMs();
-      await this.spool.append(lines);
+      await this.spool.append(parts);
     } finally {
       this.admitNext();
     }
     void this.drain(0);
-    return { ...NOTHING_WRITTEN, spooled: lines.length };
+    return { ...NOTHING_WRITTEN, spooled: parts.reduce((sum, part) => sum + part.count, 0) };
   }
 
   /**
