@@ -74,7 +74,7 @@ fi
 # encoder's (clients/cli.go PrintJSON: one field a line, in the order of clients/auth/auth.go's
 # token struct: id, description, token), where the table's padding is not.
 writer="radar-netflows writes to the bucket $INFLUX_BUCKET"
-# Prints "id<TAB>token" of every authorization in `influx auth ... --json`'s output with that description.
+# Prints "id<TAB>token" of every authorization in `influx auth list|create --json`'s output with that description.
 writer_auths() {
   awk -v want="$writer" '
     function value(line) { sub(/^[^:]*: *"/, "", line); sub(/",? *$/, "", line); return line }
@@ -91,17 +91,18 @@ write_token_file() {
   chmod 0644 "$tmp"
   mv -f "$tmp" "$WRITER_TOKEN_FILE"
 }
-existing=$(influx auth list --org "$INFLUX_ORG" --json | writer_auths)
+tokens=$(influx auth list --org "$INFLUX_ORG" --json | writer_auths | cut -f 2)
 current=""
 [ -r "$WRITER_TOKEN_FILE" ] && current=$(cat "$WRITER_TOKEN_FILE")
-if [ -n "$existing" ] && [ -n "$current" ] && printf '%s\n' "$existing" | cut -f 2 | grep -qxF -- "$current"; then
+listed=$(printf '%s\n' "$tokens" | head -n 1)
+if [ -n "$current" ] && printf '%s\n' "$tokens" | grep -qxF -- "$current"; then
   echo "influxdb-setup: radar-netflows' write-only token for the bucket $INFLUX_BUCKET exists; kept"
-elif [ -n "$existing" ] && [ -n "$(printf '%s\n' "$existing" | head -n 1 | cut -f 2)" ]; then
-  write_token_file "$(printf '%s\n' "$existing" | head -n 1 | cut -f 2)"
+elif [ -n "$listed" ]; then
+  write_token_file "$listed"
   echo "influxdb-setup: radar-netflows' write-only token for the bucket $INFLUX_BUCKET exists; written again to $WRITER_TOKEN_FILE"
 else
   token=$(influx auth create --org "$INFLUX_ORG" --write-bucket "$bucket_id" --description "$writer" --json |
-    awk '/^[ \t]*"token":/ { sub(/^[^:]*: *"/, ""); sub(/",? *$/, ""); print }')
+    writer_auths | cut -f 2)
   if [ -z "$token" ]; then
     echo "influxdb-setup: influx auth create gave no token for radar-netflows" >&2
     exit 1

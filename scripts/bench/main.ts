@@ -149,7 +149,8 @@ async function main(): Promise<void> {
     // year spools (a few minutes; the whole bench takes over an hour, its simulated days waiting on
     // the shipped rate limit), into their section of BENCHMARKS.md.
     // BENCH_ONLY=healthz: only /healthz while a year spools, printed (BENCHMARKS.md untouched);
-    // BENCH_SERVICE_NODE_OPTIONS is the service's NODE_OPTIONS (e.g. --cpu-prof --cpu-prof-dir=D).
+    // BENCH_SERVICE_NODE_OPTIONS is the service's NODE_OPTIONS (e.g. `--import` of a module that
+    // starts node:inspector's profiler: node refuses --cpu-prof there).
     if (process.env.BENCH_ONLY === 'healthz') {
       console.log(JSON.stringify(await spoolingYear()));
       return;
@@ -440,7 +441,7 @@ async function healthzWhileSpooling(config: string, baseEnv: Record<string, stri
     maxMs: sorted[sorted.length - 1] ?? NaN,
     // The first answer comes while the service is still opening (state, sink, its first run's start).
     firstMs: latencies[0] ?? NaN,
-    maxAfterFirstMs: Math.max(...latencies.slice(1)),
+    maxAfterFirstMs: latencies.length > 1 ? Math.max(...latencies.slice(1)) : NaN,
     p99Ms: sorted[Math.floor(sorted.length * 0.99)] ?? NaN,
     medianMs: sorted[Math.floor(sorted.length / 2)] ?? NaN,
     spoolMB: lastBytes / 1e6,

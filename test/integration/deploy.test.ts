@@ -20,10 +20,10 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { parse } from 'yaml';
 import { DEFAULT_GRACE_MS } from '../../src/config/settings.js';
 import { parseDuration } from '../../src/config/duration.js';
 import { BIN, ROOT } from '../harness/cli.js';
+import { resolvedCompose, type ComposeService } from '../harness/compose.js';
 import { fakeInfluxCli, type InfluxState } from '../harness/fakeInfluxCli.js';
 import { useStack } from '../harness/stack.js';
 
@@ -44,35 +44,6 @@ const OLD_ENV_SECRETS = {
   GRAFANA_ADMIN_PASSWORD: 'sentinel-grafana-admin',
 };
 
-type ComposeService = Record<string, unknown> & {
-  environment: Record<string, string>;
-  volumes?: string[];
-  secrets?: { source: string }[];
-  depends_on?: Record<string, { condition: string }>;
-};
-
-/** docker-compose.yml as docker-compose itself resolves it, with an earlier compose file's .env. */
-function composeConfig(): {
-  text: string;
-  services: Record<string, ComposeService>;
-  secrets: Record<string, { file: string }>;
-} {
-  const dir = mkdtempSync(join(tmpdir(), 'compose-'));
-  const envFile = join(dir, 'env');
-  writeFileSync(
-    envFile,
-    Object.entries(OLD_ENV_SECRETS)
-      .map(([k, v]) => `${k}=${v}\n`)
-      .join(''),
-  );
-  const text = execFileSync(
-    'docker-compose',
-    ['--env-file', envFile, '-f', join(ROOT, 'docker-compose.yml'), 'config'],
-    { env: { PATH: process.env.PATH }, encoding: 'utf8' },
-  );
-  return { text, ...(parse(text) as Omit<ReturnType<typeof composeConfig>, 'text'>) };
-}
-
 /** Where a service mounts a named volume, and how ("rw"/"ro"). */
 function volumeMount(service: ComposeService, volume: string): { target: string; mode: string } | undefined {
   for (const entry of service.volumes ?? []) {
@@ -84,7 +55,7 @@ function volumeMount(service: ComposeService, volume: string): { target: string;
 
 describe('docker-compose', () => {
   test('the service gets longer than its grace to stop before the SIGKILL; every container log is rotated', () => {
-    const { services } = composeConfig();
+    const { services } = resolvedCompose(OLD_ENV_SECRETS);
     const grace = parseDuration(String(services['radar-netflows']!.stop_grace_period));
     expect(grace).toBeGreaterThan(DEFAULT_GRACE_MS);
     for (const [name, service] of Object.entries(services))
@@ -98,7 +69,7 @@ describe('docker-compose', () => {
   });
 
   test("Grafana's InfluxDB login and the service's token are made on every up, before either starts, by a script run with bash (no exec bit needed)", () => {
-    const { services } = composeConfig();
+    const { services } = resolvedCompose(OLD_ENV_SECRETS);
     const setup = services['influxdb-setup']!;
     expect(setup.image).toBe(services.influxdb!.image);
     expect(setup.entrypoint).toEqual(['bash', '/setup/ensure-access.sh']);
@@ -112,7 +83,7 @@ describe('docker-compose', () => {
   });
 
   test('secrets are Docker secrets from ./secrets: none reaches an environment, even from an old .env; the service writes with the write-only token, never the admin one', () => {
-    const { text, services, secrets } = composeConfig();
+    const { text, services, secrets } = resolvedCompose(OLD_ENV_SECRETS);
     for (const value of Object.values(OLD_ENV_SECRETS)) expect(text).not.toContain(value);
     for (const [name, secret] of Object.entries(secrets))
       expect([name, secret.file]).toEqual([name, join(ROOT, 'secrets', name)]);
@@ -162,7 +133,7 @@ describe('deploy/make-secrets.sh', () => {
   test('writes every secret compose declares, generating all but the Radar token; kept on the next run; never printed', async () => {
     const root = checkout();
     const first = await make(root, { CLOUDFLARE_API_TOKEN: 'cf-token-1' });
-    const names = Object.keys(composeConfig().secrets).sort();
+    const names = Object.keys(resolvedCompose(OLD_ENV_SECRETS).secrets).sort();
     expect(readdirSync(join(root, 'secrets')).sort()).toEqual(names);
     expect(statSync(join(root, 'secrets')).mode & 0o777).toBe(0o700);
     for (const name of names)

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { createRequire } from 'node:module';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -24,6 +23,7 @@ import {
   type Panel,
   type Selection,
 } from '../harness/grafanaDashboard.js';
+import { resolvedCompose } from '../harness/compose.js';
 import { expandAll } from '../harness/grafanaProvisioning.js';
 import { applyTransformations } from '../harness/grafanaTransforms.js';
 import { expectedLabel } from '../harness/simNames.js';
@@ -190,35 +190,10 @@ describe('Grafana dashboards', () => {
     expect(dockerfile).toMatch(/^FROM node:\d+\.\d+\.\d+-/m);
   });
 
-  /** The environment and mounts docker-compose gives Grafana, resolved by docker-compose itself. */
-  function composeGrafana(extraEnv: Record<string, string> = {}): {
-    environment: Record<string, string>;
-    volumes: string[];
-    secrets: { source: string }[];
-  } {
-    const dir = mkdtempSync(join(tmpdir(), 'compose-'));
-    const envFile = join(dir, 'env');
-    writeFileSync(
-      envFile,
-      Object.entries(extraEnv)
-        .map(([k, v]) => `${k}=${v}\n`)
-        .join(''),
-    );
-    const out = execFileSync(
-      'docker-compose',
-      ['--env-file', envFile, '-f', join(ROOT, 'docker-compose.yml'), 'config'],
-      { env: { PATH: process.env.PATH }, encoding: 'utf8' },
-    );
-    const grafana = (parse(out) as { services: Record<string, Json> }).services.grafana! as unknown as {
-      environment: Record<string, string>;
-      volumes: string[];
-      secrets: { source: string }[];
-    };
-    // `config` writes a `$` of a value as compose's escape `$$`; the container gets one `$`.
-    const environment = Object.fromEntries(
-      Object.entries(grafana.environment).map(([k, v]) => [k, String(v).replaceAll('$$', '$')]),
-    );
-    return { ...grafana, environment };
+  /** The environment, mounts and secrets docker-compose gives Grafana, resolved by docker-compose itself. */
+  function composeGrafana(dotEnv: Record<string, string> = {}) {
+    const grafana = resolvedCompose(dotEnv).services.grafana!;
+    return grafana as typeof grafana & { volumes: string[]; secrets: { source: string }[] };
   }
 
   test("provisioning in Grafana's own terms: grafana/provisioning/ is safe in any Grafana; compose's Grafana gets a webhook URL and the root policy", () => {

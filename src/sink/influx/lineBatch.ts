@@ -47,6 +47,11 @@ export class LineBatch {
     );
   }
 
+  /** The lines of several batches together. */
+  static countOf(batches: readonly LineBatch[]): number {
+    return batches.reduce((sum, batch) => sum + batch.count, 0);
+  }
+
   get lines(): readonly string[] {
     this.made ??= this.makeLines();
     return this.made;

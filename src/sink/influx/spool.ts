@@ -111,7 +111,7 @@ export class DiskSpool {
   private async appendNow(parts: readonly LineBatch[]): Promise<void> {
     if (this.activeBytes >= this.segmentBytes) this.seal();
     const bytes = Buffer.concat(parts.flatMap((part) => [part.body, NEWLINE]));
-    const count = parts.reduce((sum, part) => sum + part.count, 0);
+    const count = LineBatch.countOf(parts);
     const file = this.path(this.segments.at(-1)!);
     try {
       await appendDurablyAsync(file, bytes);

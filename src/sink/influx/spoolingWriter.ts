@@ -175,7 +175,7 @@ export class SpoolingWriter {
       this.admitNext();
     }
     void this.drain(0);
-    return { ...NOTHING_WRITTEN, spooled: parts.reduce((sum, part) => sum + part.count, 0) };
+    return { ...NOTHING_WRITTEN, spooled: LineBatch.countOf(parts) };
   }
 
   /**
