@@ -1,7 +1,8 @@
 /**
  * `npm run preview`: draws docs/dashboard-preview.svg, the "Share of traffic per group" panel of the
  * Radar NetFlows dashboard as it opens (no variable touched, chosen as Grafana chooses them: see
- * test/harness/grafanaDashboard.ts), from the panel's own InfluxQL run against a real InfluxDB that
+ * test/harness/grafanaDashboard.ts), its legend named as the modelled transformations name it
+ * (test/harness/grafanaTransforms.ts), from the panel's own InfluxQL run against a real InfluxDB that
  * the CLI filled from the Radar simulator with the shipped jobs.yaml (so the picture
  * shows simulated data, shaped as Radar's).
  */
@@ -10,18 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trafficDashboard } from '../src/grafana/trafficDashboard.js';
 import { runCli, ROOT } from '../test/harness/cli.js';
-import {
-  defaultSelection,
-  drawDashboard,
-  drawnPanels,
-  influxDuration,
-  interpolate,
-  panelIntervalMs,
-  variablesOf,
-} from '../test/harness/grafanaDashboard.js';
+import { drawDashboard } from '../test/harness/grafanaDashboard.js';
 import { Influxd } from '../test/harness/influxd.js';
 import { RadarSimulator } from '../test/harness/radarSimulator.js';
-import { applyTransformations } from '../test/harness/grafanaTransforms.js';
+import { applyTransformations, fieldDisplayNames } from '../test/harness/grafanaTransforms.js';
 import { namesSvg, stackedAreaSvg } from './svgChart.js';
 
 const DAY = 86_400_000;
@@ -45,56 +38,48 @@ async function main(): Promise<void> {
     if (result.code !== 0) throw new Error(`once failed: ${result.stderr}`);
 
     const dashboard = trafficDashboard() as Record<string, unknown>;
-    const fromMs = horizon - 7 * DAY;
-    const timeFilter = `time >= ${fromMs}ms and time < ${horizon}ms`;
     const run = (q: string) => influx.query(q, 'preview') as Promise<Record<string, unknown>[]>;
-    const { selection, options } = await defaultSelection(dashboard, run, timeFilter);
-    const [drawn] = drawnPanels(dashboard, selection, options).filter(({ panel }) =>
-      panel.title.startsWith('Share of traffic per group'),
+    const view = { rangeMs: 7 * DAY, maxDataPoints: 1000, minInterval: undefined, nowMs: horizon };
+    const opened = await drawDashboard(dashboard, run, view);
+    // The first drawn copy of the panel (its row repeats per dimension; one dimension as it opens).
+    const copies = opened.panels.filter((p) => p.panel.title.startsWith('Share of traffic per group'));
+    const targets = copies.filter((p) => p.row === copies[0]!.row);
+    const { panel } = targets[0]!;
+    const frames = applyTransformations(
+      targets.map((t) => t.rows),
+      panel.transformations!,
+      targets.map((t) => t.target.refId),
     );
-    const intervalMs = panelIntervalMs(drawn!.panel, 7 * DAY, undefined);
-    const query = interpolate(
-      drawn!.panel.targets[0]!.query.replace('$timeFilter', timeFilter).replace(
-        '$__interval',
-        influxDuration(intervalMs),
-      ),
-      drawn!.selection,
-      variablesOf(dashboard),
-    );
-    const rows = await influx.query(query, 'preview');
-    const times = [...new Set(rows.map((r) => r.time as number))].sort((a, b) => a - b);
-    const byGroup = new Map<string, Map<number, number>>();
-    for (const row of rows) {
-      const group = String(row.group_key);
-      if (!byGroup.has(group)) byGroup.set(group, new Map());
-      byGroup.get(group)!.set(row.time as number, row.mean as number);
-    }
-    const series = [...byGroup].map(([name, values]) => ({
-      name,
-      values: times.map((t) => values.get(t) ?? null),
-    }));
+    const times = [...new Set(frames.flatMap((f) => f.map((r) => r.time as number)))].sort((a, b) => a - b);
+    const series = frames.map((frame) => {
+      const values = new Map(frame.map((r) => [r.time as number, r.share as number]));
+      return {
+        name: fieldDisplayNames(frame, panel.fieldConfig!.overrides!).get('share')!,
+        values: times.map((t) => values.get(t) ?? null),
+      };
+    });
     series.sort((a, b) => (a.name === 'other' ? 1 : b.name === 'other' ? -1 : a.name.localeCompare(b.name)));
-    const chosen = (name: string) => String((drawn!.selection.get(name) as string[])[0]);
+    const chosen = (name: string) => String((targets[0]!.selection.get(name) as string[])[0]);
     const svg = stackedAreaSvg(
       'Share of traffic per group',
       `as the dashboard opens: job=${chosen('job')} · dimension=${chosen('dimension')} · ` +
-        `interval=${chosen('agg_interval')} · last 7 days · simulated data`,
+        `interval=${chosen('agg_interval')} · last 7 days · legend named as Grafana names it (modelled) · simulated data`,
       times,
       series,
     );
     const out = join(ROOT, 'docs', 'dashboard-preview.svg');
     writeFileSync(out, svg);
-    console.log(`wrote ${out}: ${rows.length} rows from the panel's query`);
+    console.log(`wrote ${out}: ${series.length} series from the panel's queries and transformations`);
 
     // The panels that show names: the top groups table of the AS row and the LOCATION map, their
     // queries and transformations as the dashboard has them (joined as Grafana joins them, modelled).
-    const view = { rangeMs: 7 * DAY, maxDataPoints: 1000, minInterval: '1m', nowMs: horizon };
     const named = await drawDashboard(dashboard, run, view, { dimension: ['AS'] });
     const framesOf = (title: string) => {
       const targets = named.panels.filter((p) => p.panel.title.startsWith(title));
       return applyTransformations(
         targets.map((t) => t.rows),
         targets[0]!.panel.transformations!,
+        targets.map((t) => t.target.refId),
       )[0]!;
     };
     const tableRows = framesOf('Top groups by name')

@@ -24,7 +24,8 @@ export function stackedAreaSvg(
   timesMs: number[],
   series: ChartSeries[],
 ): string {
-  const width = 960;
+  // Wide enough for the longest legend entry (about 7 px a character at 12 px).
+  const width = Math.max(960, 800 + 7 * Math.max(0, ...series.map((s) => s.name.length)) + 16);
   const height = 440;
   const plot = { left: 56, top: 56, right: 760, bottom: 400 };
   const totals = timesMs.map((_, i) => series.reduce((sum, s) => sum + (s.values[i] ?? 0), 0));

@@ -10,13 +10,20 @@ import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
  * `group_key` in Grafana. Names are never tags of the traffic, so no traffic query can count a point
  * twice or split a group's history when Radar renames a group; only these panels read them.
  *
- * Transformations, as Grafana defines them (joinByField and filterByValue read in its source, the
- * others from their documented options; none run: there is no Grafana here; the dashboard test
- * applies the same steps to the query results, test/harness/grafanaTransforms.ts):
- * - joinByField (packages/grafana-data/src/transformations/transformers/joinByField.ts): an outer join
- *   of the frames on `byField`;
- * - filterByValue (…/transformers/filterByValue.ts): keeps the rows whose traffic field is not null,
- *   i.e. drops the names of groups not drawn;
+ * Transformations, as Grafana defines them (joinByField, filterByValue, partitionByValues and the
+ * per-frame `filter` read in its source, calculateField and organize from their documented options;
+ * none run: there is no Grafana here; the dashboard tests apply the same steps to the query results,
+ * test/harness/grafanaTransforms.ts):
+ * - joinByField (packages/grafana-data/src/transformations/transformers/joinByField.ts,
+ *   joinDataFrames.ts): `outer` joins the frames on `byField` as uPlot joins times (one row per
+ *   distinct key: right for tables of one row per group); `outerTabular` joins every row of every
+ *   frame with the first matching row of each other frame (right for many rows per group: series);
+ * - filterByValue (…/transformers/filterByValue.ts, valueMatchers/nullMatchers.ts): keeps the rows
+ *   whose traffic field is not null or undefined, i.e. drops the names of groups not drawn;
+ * - partitionByValues (public/app/features/transformers/partitionByValues/partitionByValues.ts): one
+ *   frame per distinct job, series, interval, group key and label, those values its fields' labels;
+ * - a transformation's `filter` (packages/grafana-data/src/transformations/transformDataFrame.ts):
+ *   applies it to the frames of one query only;
  * - calculateField (…/transformers/calculateField.ts), binary mode: the change over the range;
  * - organize (…/transformers/order.ts, rename.ts, filterByName.ts): hides and renames columns.
  */
@@ -25,6 +32,10 @@ import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
 const names = (dimension: string): string =>
   `SELECT last("label") AS "name", last("country") AS "country", last("latitude") AS "latitude", ` +
   `last("longitude") AS "longitude" FROM "radar_names" WHERE ${dimension} GROUP BY "group_key"`;
+
+/** The label of each of the dimension's group keys: a name, or the id until one is known. */
+const labels = (dimension: string): string =>
+  `SELECT last("label") AS "label" FROM "radar_names" WHERE ${dimension} GROUP BY "group_key"`;
 
 const joinByGroupKey: dashboard.DataTransformerConfig = {
   id: 'joinByField',
@@ -144,4 +155,48 @@ export function shareMap(dimension: 'LOCATION' | 'ADM1', filter: string): geomap
     .tooltip(new geomap.TooltipOptionsBuilder().mode(geomap.TooltipMode.Details))
     .height(12)
     .span(12);
+}
+
+/** What a panel needs to take another query and transformations; the SDK's panel builders have these. */
+interface SeriesPanel {
+  withTarget(target: InfluxQLQuery): this;
+  withTransformation(transformation: dashboard.DataTransformerConfig): this;
+  overrideByFieldType(fieldType: string, properties: dashboard.DynamicConfigValue[]): this;
+}
+
+/** The tags that make one series of shares; each series keeps its own frame after the join. */
+const SERIES_TAGS = ['job', 'series', 'agg_interval', 'group_key'];
+
+/**
+ * Names a panel's series by their groups: its traffic targets (table format, one row per point with
+ * the series' tags as columns, `drawn` the field every point has) are joined with the labels of the
+ * dimension by group key, then cut into one frame per series with the label among its field labels,
+ * so that the legend, tooltip and bars read "Cloudflare (AS13335)" instead of 13335. `displayName`
+ * is Grafana's template for each numeric field (`${__field.labels.label}` is the label).
+ *
+ * Why an override and not the panel's default display name: a default only fills what a field does
+ * not set, and partitionByValues sets each field's display name (fieldOverrides.ts,
+ * setFieldConfigDefaults; partitionByValues.ts restores `config.displayName`); an override replaces it.
+ * The labels' Time column is dropped first so that each series has one time field.
+ */
+export function withGroupLabels<P extends SeriesPanel>(
+  panel: P,
+  dimension: string,
+  drawn: string,
+  displayName = '${__field.labels.label}',
+): P {
+  return panel
+    .withTarget(new InfluxQLQuery(labels(dimension), { refId: 'Names', format: 'table' }))
+    .withTransformation({
+      id: 'organize',
+      filter: { id: 'byRefId', options: 'Names' },
+      options: { excludeByName: { Time: true } },
+    })
+    .withTransformation({ id: 'joinByField', options: { byField: 'group_key', mode: 'outerTabular' } })
+    .withTransformation(onlyDrawn(drawn))
+    .withTransformation({
+      id: 'partitionByValues',
+      options: { fields: [...SERIES_TAGS, 'label'], keepFields: false, naming: { asLabels: true } },
+    })
+    .overrideByFieldType('number', [{ id: 'displayName', value: displayName }]);
 }

@@ -11,7 +11,7 @@ import {
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
-import { shareMap, topGroupsTable } from './namePanels.js';
+import { shareMap, topGroupsTable, withGroupLabels } from './namePanels.js';
 
 /** Tags filtered by the dashboard's variables, and the filter on them. */
 const TRAFFIC_FILTER = matchVariables({
@@ -72,6 +72,9 @@ const MIN_TRAFFIC_INTERVAL = '15m';
 const traffic = (select: string, groupBy: string): string =>
   `SELECT ${select} FROM "radar_netflows" WHERE ${TRAFFIC_FILTER} AND $timeFilter GROUP BY ${groupBy}`;
 
+/** The labels the share panels join: those of the chosen dimension (one, in its repeated row). */
+const LABELS_FILTER = matchVariables({ dimension: 'dimension' });
+
 export const ANNOTATION_QUERY =
   'SELECT "description", "linked_url", "event_type", "data_source" FROM "radar_annotations" WHERE $timeFilter';
 
@@ -111,73 +114,82 @@ export function trafficDashboard(): object {
     // One row per chosen dimension: shares of different dimensions never share a stack.
     .withRow(new RowBuilder('Traffic share: $dimension').repeat('dimension'))
     .withPanel(
-      new timeseries.PanelBuilder()
-        .title('Share of traffic per group ($job, $series, $agg_interval)')
-        .description(
-          "Each group's share of the traffic in one job, series and interval, stacked to 100 %. With several " +
-            'chosen, each brings its own stack and they share the height. With MIN0_MAX jobs, the stack shows ' +
-            "the groups' relative sizes.",
-        )
-        .interval(MIN_TRAFFIC_INTERVAL)
-        .datasource(DATASOURCE)
-        .withTarget(
-          new InfluxQLQuery(traffic('mean("value")', `time($__interval), ${SHARE_GROUP_BY} fill(none)`), {
-            alias: '$tag_group_key',
-          }),
-        )
-        .unit('percent')
-        .fillOpacity(60)
-        .lineWidth(1)
-        .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Percent))
-        .legend(
-          new common.VizLegendOptionsBuilder()
-            .showLegend(true)
-            .displayMode(common.LegendDisplayMode.Table)
-            .placement(common.LegendPlacement.Right)
-            .calcs(['mean', 'lastNotNull']),
-        )
-        .height(12)
-        .span(16),
+      withGroupLabels(
+        new timeseries.PanelBuilder()
+          .title('Share of traffic per group ($job, $series, $agg_interval)')
+          .description(
+            "Each group's share of the traffic in one job, series and interval, stacked to 100 %. With several " +
+              'chosen, each brings its own stack and they share the height. With MIN0_MAX jobs, the stack shows ' +
+              "the groups' relative sizes.",
+          )
+          .interval(MIN_TRAFFIC_INTERVAL)
+          .datasource(DATASOURCE)
+          .withTarget(
+            new InfluxQLQuery(
+              traffic('mean("value") AS "share"', `time($__interval), ${SHARE_GROUP_BY} fill(none)`),
+              { format: 'table' },
+            ),
+          )
+          .unit('percent')
+          .fillOpacity(60)
+          .lineWidth(1)
+          .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Percent))
+          .legend(
+            new common.VizLegendOptionsBuilder()
+              .showLegend(true)
+              .displayMode(common.LegendDisplayMode.Table)
+              .placement(common.LegendPlacement.Right)
+              .calcs(['mean', 'lastNotNull']),
+          )
+          .height(12)
+          .span(16),
+        LABELS_FILTER,
+        'share',
+      ),
     )
     .withPanel(
-      new bargauge.PanelBuilder()
-        .title('Top groups over the range')
-        .description('Mean share of each group over the chosen time range.')
-        .datasource(DATASOURCE)
-        .withTarget(
-          new InfluxQLQuery(traffic('mean("value")', SHARE_GROUP_BY), {
-            alias: '$tag_group_key',
-            format: 'time_series',
-          }),
-        )
-        .unit('percent')
-        .orientation(common.VizOrientation.Horizontal)
-        .displayMode(common.BarGaugeDisplayMode.Gradient)
-        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
-        .height(12)
-        .span(8),
+      withGroupLabels(
+        new bargauge.PanelBuilder()
+          .title('Top groups over the range')
+          .description('Mean share of each group over the chosen time range.')
+          .datasource(DATASOURCE)
+          .withTarget(
+            new InfluxQLQuery(traffic('mean("value") AS "share"', SHARE_GROUP_BY), { format: 'table' }),
+          )
+          .unit('percent')
+          .orientation(common.VizOrientation.Horizontal)
+          .displayMode(common.BarGaugeDisplayMode.Gradient)
+          .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+          .height(12)
+          .span(8),
+        LABELS_FILTER,
+        'share',
+      ),
     )
     .withPanel(
-      new timeseries.PanelBuilder()
-        .title('Group against its own history')
-        .description('The chosen groups, with a moving average of their last 7 buckets to show the trend.')
-        .datasource(DATASOURCE)
-        .interval(MIN_TRAFFIC_INTERVAL)
-        .withTarget(
-          new InfluxQLQuery(traffic('mean("value")', `time($__interval), ${SHARE_GROUP_BY} fill(none)`), {
-            refId: 'A',
-            alias: '$tag_group_key',
-          }),
-        )
-        .withTarget(
-          new InfluxQLQuery(
-            traffic('moving_average(mean("value"), 7)', `time($__interval), ${SHARE_GROUP_BY} fill(none)`),
-            { refId: 'B', alias: '$tag_group_key (7-bucket average)' },
-          ),
-        )
-        .unit('percent')
-        .height(10)
-        .span(24),
+      withGroupLabels(
+        new timeseries.PanelBuilder()
+          .title('Group against its own history')
+          .description('The chosen groups, with a moving average of their last 7 buckets to show the trend.')
+          .datasource(DATASOURCE)
+          .interval(MIN_TRAFFIC_INTERVAL)
+          // One query for both: the join pairs each row with its group's label, never with another query's row.
+          .withTarget(
+            new InfluxQLQuery(
+              traffic(
+                'mean("value") AS "share", moving_average(mean("value"), 7) AS "7-bucket average"',
+                `time($__interval), ${SHARE_GROUP_BY} fill(none)`,
+              ),
+              { format: 'table' },
+            ),
+          )
+          .unit('percent')
+          .height(10)
+          .span(24),
+        LABELS_FILTER,
+        'share',
+        '${__field.labels.label}: ${__field.name}',
+      ),
     )
     .withPanel(topGroupsTable(TRAFFIC_FILTER, SHARE_GROUP_BY))
     // The maps show LOCATION and ADM1 whichever dimension is chosen above.

@@ -28,6 +28,11 @@ interface CatalogFile {
   names: Record<string, GroupName>;
   /** Keys Radar had no name for, and when it was asked. */
   misses: Record<string, number>;
+  /**
+   * When each key was first written (the time of its id-only radar_names point, so that rewriting it
+   * is idempotent and any name fetched later is newer). Absent in files written before it existed.
+   */
+  firstSeen?: Record<string, number>;
 }
 
 const entryKey = (dimension: string, groupKey: string): string => `${dimension}|${groupKey}`;
@@ -81,6 +86,17 @@ export class NameCatalog {
     this.data.names[key] = name;
     delete this.data.misses[key];
     this.changed = true;
+  }
+
+  /** When the key was first seen: `nowMs` the first time it is asked, the same time ever after. */
+  firstSeen(dimension: string, groupKey: string, nowMs: number): number {
+    const seen = (this.data.firstSeen ??= {});
+    const key = entryKey(dimension, groupKey);
+    const at = seen[key];
+    if (at !== undefined) return at;
+    seen[key] = nowMs;
+    this.changed = true;
+    return nowMs;
   }
 
   /** Radar had no name for the key: asked again after NAME_MISS_RETRY_MS; an older name stays. */

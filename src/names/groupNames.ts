@@ -36,7 +36,7 @@ export interface NamesReport {
  * as `radar_names` points beside the traffic (never as tags on it: a name that changes would split a
  * group's history into two series). The keys come from the traffic written (`saw`); `refresh` fetches
  * the names that are missing or a week old, in batched requests through the shared rate limiter, and
- * writes the names of every key seen since the last refresh. It never throws: names that cannot be
+ * writes the names of every key seen since the last refresh (a key without one: its id as its label). It never throws: names that cannot be
  * fetched or written are a warning, and the traffic has been written with its ids already.
  */
 export class GroupNames {
@@ -68,10 +68,11 @@ export class GroupNames {
     this.stopped.abort();
   }
 
-  /** A group key written: its name is written at the next refresh (and fetched if due). */
+  /**
+   * A group key written, of any dimension: its name (or, without one, its id as its label) is written
+   * at the next refresh, and fetched if due.
+   */
   saw(dimension: string, groupKey: string): void {
-    const pattern = NAMED[dimension];
-    if (!pattern?.test(groupKey)) return;
     let keys = this.seen.get(dimension);
     if (!keys) this.seen.set(dimension, (keys = new Set()));
     keys.add(groupKey);
@@ -116,7 +117,9 @@ export class GroupNames {
     // The dimensions at once: a hanging endpoint costs one timeout, not one per dimension.
     await Promise.all(
       [...seen].map(async ([dimension, keys]) => {
-        const due = [...keys].filter((key) => catalog.isDue(dimension, key, nowMs));
+        const due = [...keys].filter(
+          (key) => NAMED[dimension]?.test(key) === true && catalog.isDue(dimension, key, nowMs),
+        );
         if (due.length === 0) return;
         try {
           const names = await this.fetchNames(dimension, due, report);
@@ -138,6 +141,8 @@ export class GroupNames {
         }
       }),
     );
+    // Before the save: the points of keys without a name record when each was first seen.
+    const points = namePoints(seen, catalog, nowMs);
     try {
       await catalog.save();
     } catch (error) {
@@ -145,7 +150,6 @@ export class GroupNames {
         `the names catalog ${catalog.file} could not be saved: ${(error as Error).message}`,
       );
     }
-    const points = namePoints(seen, catalog);
     if (points.length > 0 && !this.signal.aborted) {
       try {
         await this.options.sink.write({ groups: [], points }, { job: 'names' });
@@ -243,16 +247,36 @@ function emptyReport(): NamesReport {
   return { requests: 0, fetched: 0, missing: 0, problems: [], written: 0 };
 }
 
-/** The radar_names points of the keys seen: the catalog's name of each, at the time it was fetched. */
-export function namePoints(seen: ReadonlyMap<string, ReadonlySet<string>>, catalog: NameCatalog): Point[] {
+/**
+ * The radar_names points of the keys seen: the catalog's name of each, at the time it was fetched; a
+ * key without one (not fetched yet, unknown to Radar, `other`, a dimension without names) gets its id
+ * as its label, at the time it was first seen, so that every group a panel draws has a label to show
+ * (a Grafana legend built from a join has no fallback for a missing one) and a name fetched later is
+ * the newer point.
+ */
+export function namePoints(
+  seen: ReadonlyMap<string, ReadonlySet<string>>,
+  catalog: NameCatalog,
+  nowMs: number,
+): Point[] {
   const points: Point[] = [];
   for (const [dimension, keys] of seen)
     for (const key of keys) {
       const name = catalog.get(dimension, key);
-      if (!name) continue;
+      const tags = { dimension, group_key: key };
+      if (!name) {
+        const timeMs = catalog.firstSeen(dimension, key, nowMs);
+        points.push({
+          measurement: NAMES_MEASUREMENT,
+          tags,
+          fields: { label: idLabel(dimension, key) },
+          timeMs,
+        });
+        continue;
+      }
       points.push({
         measurement: NAMES_MEASUREMENT,
-        tags: { dimension, group_key: key },
+        tags,
         fields: {
           name: name.name,
           label: name.label,
@@ -265,6 +289,11 @@ export function namePoints(seen: ReadonlyMap<string, ReadonlySet<string>>, catal
       });
     }
   return points;
+}
+
+/** What a group without a name is shown as: its id, an AS number as `AS13335` (how users search for it). */
+export function idLabel(dimension: string, groupKey: string): string {
+  return dimension === 'AS' && NAMED.AS!.test(groupKey) ? `AS${groupKey}` : groupKey;
 }
 
 /** The region's country: the first parent (or itself) of type COUNTRY. */

@@ -17,7 +17,8 @@
  *   (those after it up to the next row) seeing that one value;
  * - field overrides: `byName` matches a series' display name (its alias) or field name exactly,
  *   `byRegexp` tests the display name, `byFrameRefID` the query's refId
- *   (packages/grafana-data/src/transformations/matchers/nameMatcher.ts).
+ *   (packages/grafana-data/src/transformations/matchers/nameMatcher.ts), `byType` the field's type
+ *   (…/matchers/fieldTypeMatcher.ts).
  */
 
 type Json = Record<string, unknown>;
@@ -27,8 +28,15 @@ export interface Panel {
   type: string;
   interval?: string;
   targets: { refId: string; query: string; alias?: string; resultFormat?: string }[];
-  fieldConfig?: { defaults?: Json; overrides?: { matcher: { id: string; options: string } }[] };
-  transformations?: { id: string; options: Record<string, unknown> }[];
+  fieldConfig?: {
+    defaults?: Json;
+    overrides?: { matcher: { id: string; options: string }; properties: { id: string; value: unknown }[] }[];
+  };
+  transformations?: {
+    id: string;
+    filter?: { id: string; options: unknown };
+    options: Record<string, unknown>;
+  }[];
 }
 
 /** Grafana's regex escaping of a variable value (kbn/escapeRegex). */
@@ -212,9 +220,11 @@ export function displayName(alias: string | undefined, tags: Record<string, stri
 /** Whether a field override's matcher picks a series (nameMatcher.ts and its siblings). */
 export function overrideMatches(
   matcher: { id: string; options: string },
-  series: { displayName: string; fieldName: string; refId: string },
+  series: { displayName: string; fieldName: string; refId: string; type: string },
 ): boolean {
   switch (matcher.id) {
+    case 'byType':
+      return matcher.options === series.type;
     case 'byName':
       return matcher.options === series.displayName || matcher.options === series.fieldName;
     case 'byRegexp': {

@@ -25,7 +25,8 @@ import {
 } from '../harness/grafanaDashboard.js';
 import { resolvedCompose } from '../harness/compose.js';
 import { expandAll } from '../harness/grafanaProvisioning.js';
-import { applyTransformations } from '../harness/grafanaTransforms.js';
+import { applyTransformations, fieldDisplayNames } from '../harness/grafanaTransforms.js';
+import { idLabel } from '../../src/names/groupNames.js';
 import { expectedLabel } from '../harness/simNames.js';
 
 type Json = Record<string, unknown>;
@@ -412,11 +413,11 @@ describe('Grafana dashboards', () => {
               ?.mode === 'percent',
         );
         expect(stacked.length).toBeGreaterThan(0);
-        for (const { row, rows } of stacked) {
+        for (const { row, rows } of stacked.filter((p) => p.query.includes('radar_netflows'))) {
           const sums = new Map<string, number>();
           for (const r of rows) {
             const key = `${String(r.job)} ${String(r.series)} ${String(r.agg_interval)} ${String(r.time)}`;
-            sums.set(key, (sums.get(key) ?? 0) + Number(r.mean));
+            sums.set(key, (sums.get(key) ?? 0) + Number(r.share));
           }
           expect(sums.size).toBeGreaterThanOrEqual(7); // a week of 1d buckets at least
           for (const [key, sum] of sums)
@@ -440,7 +441,8 @@ describe('Grafana dashboards', () => {
           { rows: Record<string, unknown>[]; selection: Selection; panel: Panel }[]
         >();
         for (const p of view.panels) {
-          if (!p.panel.transformations?.some((t) => t.id === 'joinByField')) continue;
+          const ids = p.panel.transformations?.map((t) => t.id) ?? [];
+          if (!ids.includes('joinByField') || ids.includes('partitionByValues')) continue;
           const key = `${p.row ?? ''}|${p.panel.title}`;
           byPanel.set(key, [...(byPanel.get(key) ?? []), p]);
         }
@@ -456,16 +458,83 @@ describe('Grafana dashboards', () => {
           for (const row of frame!) {
             const id = String(row.Id ?? row.group_key);
             const name = row.Name ?? row.name;
-            expect([panel.title, id, name]).toEqual([panel.title, id, expectedLabel(dimension, id)]);
-            if (panel.title.startsWith('Map of ADM1') && name !== undefined)
+            expect([panel.title, id, name]).toEqual([
+              panel.title,
+              id,
+              expectedLabel(dimension, id) ?? idLabel(dimension, id),
+            ]);
+            if (panel.title.startsWith('Map of ADM1') && expectedLabel(dimension, id) !== undefined)
               expect([id, typeof row.latitude, typeof row.longitude]).toEqual([id, 'number', 'number']);
             if (panel.title.startsWith('Map of LOCATION')) expect(id).toMatch(/^[A-Z]{2}$/);
-            if (name !== undefined) seen.set(dimension, (seen.get(dimension) ?? 0) + 1);
+            if (expectedLabel(dimension, id) !== undefined)
+              seen.set(dimension, (seen.get(dimension) ?? 0) + 1);
           }
         }
       }
       // Names drawn for every dimension that has them, in the table and on both maps.
       expect([...seen.keys()].sort()).toEqual(['ADM1', 'AS', 'LOCATION']);
+    });
+
+    test('panels that draw groups as series (shares, top groups, history): one series per group and interval, named as Radar names the group, the values those of the traffic query', async () => {
+      const json = dashboards.find((d) => d.file === 'radar-netflows.json')!.json;
+      const opened = await drawn(json);
+      const all = await drawn(json, {
+        dimension: opened.options.get('dimension')!,
+        agg_interval: ['1d', '1h'],
+      });
+      const titles = new Set<string>();
+      const named = new Map<string, number>();
+      for (const view of [opened, all]) {
+        const byPanel = new Map<string, (typeof view.panels)[number][]>();
+        for (const p of view.panels) {
+          if (!p.panel.transformations?.some((t) => t.id === 'partitionByValues')) continue;
+          const key = `${p.row ?? ''}|${p.panel.title}`;
+          byPanel.set(key, [...(byPanel.get(key) ?? []), p]);
+        }
+        expect(byPanel.size).toBeGreaterThanOrEqual(3);
+        for (const [where, targets] of byPanel) {
+          const { panel, selection } = targets[0]!;
+          titles.add(panel.title);
+          const dimension = (selection.get('dimension') as string[])[0]!;
+          const traffic = targets.find((t) => t.query.includes('radar_netflows'))!;
+          const frames = applyTransformations(
+            targets.map((t) => t.rows),
+            panel.transformations!,
+            targets.map((t) => t.target.refId),
+          );
+          // As many series as the traffic query has series, each with every one of its points.
+          const series = new Map<string, Record<string, unknown>[]>();
+          for (const r of traffic.rows) {
+            const key = [r.job, r.series, r.agg_interval, r.group_key].map(String).join(' ');
+            series.set(key, [...(series.get(key) ?? []), r]);
+          }
+          expect([where, frames.length]).toEqual([where, series.size]);
+          for (const frame of frames) {
+            const labels = frame.labels!;
+            const key = [labels.job, labels.series, labels.agg_interval, labels.group_key].join(' ');
+            const points = series.get(key)!;
+            expect([where, key, frame.map((r) => r.share)]).toEqual([where, key, points.map((r) => r.share)]);
+            const label =
+              expectedLabel(dimension, labels.group_key!) ?? idLabel(dimension, labels.group_key!);
+            const names = fieldDisplayNames(frame, panel.fieldConfig!.overrides!);
+            const history = panel.title.includes('history');
+            expect([where, key, names.get('share')]).toEqual([
+              where,
+              key,
+              history ? `${label}: share` : label,
+            ]);
+            if (history) expect(names.get('7-bucket average')).toBe(`${label}: 7-bucket average`);
+            if (expectedLabel(dimension, labels.group_key!) !== undefined)
+              named.set(dimension, (named.get(dimension) ?? 0) + 1);
+          }
+        }
+      }
+      expect([...titles].sort()).toEqual([
+        'Group against its own history',
+        'Share of traffic per group ($job, $series, $agg_interval)',
+        'Top groups over the range',
+      ]);
+      expect([...named.keys()].sort()).toEqual(['ADM1', 'AS', 'LOCATION']);
     });
 
     test('every field override matches a series it is meant for, as Grafana matches names (the dead letters count is no byte size)', async () => {
@@ -486,6 +555,7 @@ describe('Grafana dashboards', () => {
                         : displayName(target.alias, r as Record<string, string>, column),
                     fieldName: column,
                     refId: target.refId,
+                    type: 'number',
                   })),
               ),
             );

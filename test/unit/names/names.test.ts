@@ -35,10 +35,21 @@ describe('the names catalog', () => {
     expect(readFileSync(join(dir, 'names.json'), 'utf8')).toContain('"names": ');
   });
 
-  test('radar_names points: one per key seen that has a name, at the time it was fetched, ids as tags', () => {
-    const { catalog } = NameCatalog.open(undefined);
+  test('radar_names points: one per key seen, a name at the time it was fetched, a key without one its id as label at the time first seen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'names-'));
+    const { catalog } = NameCatalog.open(dir);
     catalog.set('AS', '13335', name);
-    const points = namePoints(new Map([['AS', new Set(['13335', '99'])]]), catalog);
+    const seen = new Map([
+      ['AS', new Set(['13335', '99'])],
+      ['PRODUCT', new Set(['HTTP', 'other'])],
+    ]);
+    const points = namePoints(seen, catalog, NOW + 5);
+    const idOnly = (dimension: string, key: string, label: string) => ({
+      measurement: 'radar_names',
+      tags: { dimension, group_key: key },
+      fields: { label },
+      timeMs: NOW + 5,
+    });
     expect(points).toEqual([
       {
         measurement: 'radar_names',
@@ -46,7 +57,14 @@ describe('the names catalog', () => {
         fields: { name: 'Cloudflare', label: 'Cloudflare (AS13335)', country: 'US' },
         timeMs: NOW,
       },
+      idOnly('AS', '99', 'AS99'),
+      idOnly('PRODUCT', 'HTTP', 'HTTP'),
+      idOnly('PRODUCT', 'other', 'other'),
     ]);
+    // Later, and after a restart, the same points: rewriting them adds nothing to InfluxDB.
+    await catalog.save();
+    const reopened = NameCatalog.open(dir).catalog;
+    expect(namePoints(seen, reopened, NOW + 86_400_000)).toEqual(points);
   });
 });
 
