@@ -68,8 +68,15 @@ describe('hostile names from the config and from the API', () => {
     const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((l) => JSON.parse(l) as { reason: string; point: { tags: Record<string, string> } });
-    expect(letters).toHaveLength(refused.length);
+      .map(
+        (l) =>
+          JSON.parse(l) as { reason: string; point: { measurement: string; tags: Record<string, string> } },
+      );
+    // The group's traffic, and the one radar_names label every group written gets (its id here).
+    const byMeasurement = (m: string) => letters.filter((l) => l.point.measurement === m);
+    expect(byMeasurement('radar_netflows')).toHaveLength(refused.length);
+    expect(byMeasurement('radar_names')).toHaveLength(1);
+    expect(letters).toHaveLength(refused.length + 1);
     expect(
       letters.every((l) => l.point.tags.group_key === UNWRITABLE_KEY && /backslash/.test(l.reason)),
     ).toBe(true);
