@@ -5,6 +5,7 @@ import {
   DashboardBuilder,
   QueryVariableBuilder,
   RowBuilder,
+  VariableHide,
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
@@ -30,7 +31,8 @@ const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_in
  * inside `=~ /^$var$/` (a single-value one is escaped only where its heuristics see a regex:
  * public/app/plugins/datasource/influxdb/datasource.ts, interpolateQueryExpr).
  *
- * Only `group_key` offers All. The others start on their first value: a variable without
+ * Only the groups offer All (`allValue` null: All is the list of every option). The others start
+ * on their first value: a variable without
  * `includeAll` and without a saved value opens on its first option, one with it on All
  * (public/app/features/dashboard-scene/utils/variables.ts: `defaultToAll: Boolean(variable.includeAll)`),
  * and All of job, series, dimension or interval would put unrelated shares into one stack.
@@ -41,6 +43,7 @@ function tagVariable(
   tag: string,
   narrowedBy: Record<string, string>,
   includeAll = false,
+  allValue: string | null = '.*',
 ): QueryVariableBuilder {
   const narrow = Object.keys(narrowedBy).length > 0 ? `${matchVariables(narrowedBy)} AND ` : '';
   const variable = new QueryVariableBuilder(name)
@@ -53,7 +56,31 @@ function tagVariable(
     .includeAll(includeAll)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc);
-  return includeAll ? variable.allValue('.*') : variable;
+  return includeAll && allValue !== null ? variable.allValue(allValue) : variable;
+}
+
+/**
+ * The Group picker: the groups in the range (`group_keys`), each offered by its name and standing for
+ * its id, "Cloudflare (AS13335)" for 13335. Options come from the labels' `option` field,
+ * "label|id" (src/names/groupNames.ts pickerOption): the InfluxDB datasource makes an option of each
+ * value of the first string field of each frame (public/app/plugins/datasource/influxdb/datasource.ts,
+ * toMetricFindValue), and the regex's named groups `text` and `value` split it (scenes'
+ * variants/query/utils.ts, metricNamesToVariableValues), options sorted by their text.
+ * A group written before names existed and not seen since has no label: All still draws it.
+ */
+function groupPicker(): QueryVariableBuilder {
+  return new QueryVariableBuilder('group_key')
+    .label('Group')
+    .datasource(DATASOURCE)
+    .query(
+      `SELECT last("option") AS "option" FROM "radar_names" WHERE ${matchVariables({ dimension: 'dimension', group_key: 'group_keys' })} GROUP BY "group_key"`,
+    )
+    .regex('/^(?<text>.*)\\|(?<value>[^|]*)$/')
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
 }
 
 /**
@@ -96,13 +123,17 @@ export function trafficDashboard(): object {
     )
     .withVariable(
       tagVariable(
-        'group_key',
-        'Group',
+        'group_keys',
+        'Groups in the range',
         'group_key',
         { job: 'job', dimension: 'dimension', agg_interval: 'agg_interval' },
         true,
-      ),
+        // All of them, always: the picker below offers these by name. Without an allValue, All is
+        // the list of every option (scenes' MultiValueVariable.getValue).
+        null,
+      ).hide(VariableHide.HideVariable),
     )
+    .withVariable(groupPicker())
     .annotation(
       new AnnotationQueryBuilder()
         .name('Radar events')

@@ -6,6 +6,7 @@ import { EntityRequestError, fetchEntityList } from '../radar/entityClient.js';
 import type { RateLimiter } from '../radar/limiter.js';
 import type { PointSink } from '../sink/sink.js';
 import { batches } from '../sink/sink.js';
+import { unstorableReason } from '../sink/storableText.js';
 import type { Clock } from '../util/time.js';
 import type { GroupName, NameCatalog } from './catalog.js';
 
@@ -262,16 +263,16 @@ export function namePoints(
   const points: Point[] = [];
   for (const [dimension, keys] of seen)
     for (const key of keys) {
+      // A key the traffic could not store (its points are in the dead letters with the reason) has no
+      // series to name; an empty one would even be written without its group_key, naming no group.
+      if (unstorableReason(key) !== undefined) continue;
       const name = catalog.get(dimension, key);
       const tags = { dimension, group_key: key };
       if (!name) {
+        const label = idLabel(dimension, key);
         const timeMs = catalog.firstSeen(dimension, key, nowMs);
-        points.push({
-          measurement: NAMES_MEASUREMENT,
-          tags,
-          fields: { label: idLabel(dimension, key) },
-          timeMs,
-        });
+        const fields = { label, ...pickerOption(label, key) };
+        points.push({ measurement: NAMES_MEASUREMENT, tags, fields, timeMs });
         continue;
       }
       points.push({
@@ -280,6 +281,7 @@ export function namePoints(
         fields: {
           name: name.name,
           label: name.label,
+          ...pickerOption(name.label, key),
           ...(name.country !== undefined ? { country: name.country } : {}),
           ...(name.countryName !== undefined ? { country_name: name.countryName } : {}),
           ...(name.latitude !== undefined ? { latitude: name.latitude } : {}),
@@ -289,6 +291,17 @@ export function namePoints(
       });
     }
   return points;
+}
+
+/**
+ * The label and the id in one string, `Cloudflare (AS13335)|13335`: a Grafana variable's options come
+ * from one string field of its query (the InfluxDB datasource's toMetricFindValue), and its regex
+ * splits that into what the picker shows and the value a query gets, the id after the last `|` (a
+ * name may hold one: "Foo | Telecom"). An id holding a `|` would be offered as its tail, another
+ * group: it gets no option, and is drawn under All only.
+ */
+export function pickerOption(label: string, groupKey: string): { option?: string } {
+  return groupKey.includes('|') ? {} : { option: `${label}|${groupKey}` };
 }
 
 /** What a group without a name is shown as: its id, an AS number as `AS13335` (how users search for it). */

@@ -45,10 +45,17 @@ export const regexEscape = (value: string): string => value.replace(/[\\^$*+?.()
 interface Variable {
   name: string;
   query: string;
+  regex?: string;
   includeAll?: boolean;
   multi?: boolean;
   allValue?: string;
   sort?: number;
+}
+
+/** An option of a variable: what the picker shows and what it stands for in a query. */
+export interface VariableOption {
+  text: string;
+  value: string;
 }
 
 export const variablesOf = (dashboard: Json): Variable[] =>
@@ -69,40 +76,88 @@ export function interpolate(query: string, selection: Selection, variables: Vari
   });
 }
 
-/** The values a variable offers: its query's `value` column, sorted as `sort` asks (1: alphabetical). */
+/**
+ * The strings a variable's query finds. A SHOW query's `value` column; any other query the first
+ * string field of each row, the GROUP BY tags not being fields (the InfluxDB datasource's backend
+ * answers with them as labels, and public/app/plugins/datasource/influxdb/datasource.ts makes an option
+ * of the first string field, toMetricFindValue).
+ */
+function foundValues(rows: Record<string, unknown>[], query: string): string[] {
+  if (/^\s*SHOW\b/i.test(query)) return rows.map((row) => String(row.value));
+  const groupBy = /\bGROUP BY\s+(.*?)(?:\s+(?:ORDER|LIMIT|SLIMIT|fill)\b|$)/i.exec(query)?.[1] ?? '';
+  const tags = new Set([...groupBy.matchAll(/"([^"]+)"|(\w+)/g)].map((m) => m[1] ?? m[2]!));
+  return rows.flatMap((row) => {
+    const field = Object.entries(row).find(
+      ([column, value]) => column !== 'time' && !tags.has(column) && typeof value === 'string',
+    );
+    return field ? [field[1] as string] : [];
+  });
+}
+
+/**
+ * A variable's `regex` applied to the found strings, as scenes does (variants/query/utils.ts,
+ * metricNamesToVariableValues): a string that does not match is dropped; named groups `text` and
+ * `value` make the option's two halves, else the first group (or the match) is both; the first option
+ * of each value is kept; `sort` 1 orders by text.
+ */
+function toOptions(found: string[], regex: string | undefined, sort: number | undefined): VariableOption[] {
+  const pattern = regex ? /^\/(.*)\/(\w*)$/.exec(regex) : null;
+  const matcher = pattern ? new RegExp(pattern[1]!, pattern[2]) : regex ? new RegExp(regex) : undefined;
+  const options: VariableOption[] = [];
+  const seen = new Set<string>();
+  for (const text of found) {
+    let option: VariableOption = { text, value: text };
+    if (matcher) {
+      const match = matcher.exec(text);
+      if (!match) continue;
+      const groups = match.groups ?? {};
+      const value = groups.value ?? groups.text ?? match[1] ?? match[0];
+      option = { text: groups.text ?? groups.value ?? value, value };
+    }
+    if (seen.has(option.value)) continue;
+    seen.add(option.value);
+    options.push(option);
+  }
+  return sort === 1 ? options.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0)) : options;
+}
+
+/** The options a variable offers, narrowed by the selection of the variables before it. */
 export async function optionsOf(
   variable: Variable,
   selection: Selection,
   variables: Variable[],
   run: (query: string) => Promise<Record<string, unknown>[]>,
   timeFilter: string,
-): Promise<string[]> {
+): Promise<VariableOption[]> {
   const query = interpolate(variable.query.replace(/\$timeFilter/g, timeFilter), selection, variables);
-  const values = [...new Set((await run(query)).map((row) => String(row.value)))];
-  return variable.sort === 1 ? values.sort() : values;
+  return toOptions(foundValues(await run(query), query), variable.regex, variable.sort);
 }
 
 /**
  * The selection a user sees on opening the dashboard: each variable in order, its options narrowed by
- * the variables before it, then All or the first option. `choose` overrides a variable as a user's
- * pick would (then the later ones narrow to it).
+ * the variables before it, then All or the first option. All without an `allValue` stands for every
+ * option (scenes' MultiValueVariable.getValue), so it is selected as their list. `choose` overrides a
+ * variable as a user's pick would (then the later ones narrow to it).
  */
 export async function defaultSelection(
   dashboard: Json,
   run: (query: string) => Promise<Record<string, unknown>[]>,
   timeFilter: string,
   choose: Record<string, string[]> = {},
-): Promise<{ selection: Selection; options: Map<string, string[]> }> {
+): Promise<{ selection: Selection; options: Map<string, string[]>; offered: Map<string, VariableOption[]> }> {
   const variables = variablesOf(dashboard);
   const selection: Selection = new Map();
   const options = new Map<string, string[]>();
+  const offered = new Map<string, VariableOption[]>();
   for (const variable of variables) {
-    const offered = await optionsOf(variable, selection, variables, run, timeFilter);
-    options.set(variable.name, offered);
-    const chosen = choose[variable.name];
-    selection.set(variable.name, chosen ?? (variable.includeAll ? 'All' : offered.slice(0, 1)));
+    const found = await optionsOf(variable, selection, variables, run, timeFilter);
+    const values = found.map((o) => o.value);
+    offered.set(variable.name, found);
+    options.set(variable.name, values);
+    const all = variable.allValue ? 'All' : values;
+    selection.set(variable.name, choose[variable.name] ?? (variable.includeAll ? all : values.slice(0, 1)));
   }
-  return { selection, options };
+  return { selection, options, offered };
 }
 
 /** Grafana's rounding of an interval in ms to a "nice" one (rangeutil.ts, roundInterval). */
@@ -258,7 +313,7 @@ export async function drawDashboard(
 ) {
   const { rangeMs, maxDataPoints, minInterval, nowMs } = view;
   const timeFilter = `time >= ${nowMs - rangeMs}ms and time <= ${nowMs}ms`;
-  const { selection, options } = await defaultSelection(json, run, timeFilter, choose);
+  const { selection, options, offered } = await defaultSelection(json, run, timeFilter, choose);
   const variables = variablesOf(json);
   const out: {
     panel: Panel;
@@ -287,5 +342,5 @@ export async function drawDashboard(
         rows: await run(query),
       });
     }
-  return { selection, options, panels: out };
+  return { selection, options, offered, panels: out };
 }

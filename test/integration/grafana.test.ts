@@ -537,6 +537,57 @@ describe('Grafana dashboards', () => {
       expect([...named.keys()].sort()).toEqual(['ADM1', 'AS', 'LOCATION']);
     });
 
+    test('the Group picker offers the groups in the range by name, each standing for its id; picking one narrows the panels to it', async () => {
+      const json = dashboards.find((d) => d.file === 'radar-netflows.json')!.json;
+      const opened = await drawn(json);
+      const dimensions = opened.options.get('dimension')!;
+      let named = 0;
+      const one = (selection: Selection, name: string) => {
+        const values = selection.get(name) as string[];
+        expect([name, values.length]).toEqual([name, 1]);
+        return values[0]!;
+      };
+      for (const dimension of dimensions) {
+        const view = await drawn(json, { dimension: [dimension] });
+        const { timeFilter } = viewOf(json);
+        const inRange = (
+          await run(
+            `SHOW TAG VALUES FROM "radar_netflows" WITH KEY = "group_key" WHERE "job" = '${one(view.selection, 'job')}' AND "dimension" = '${dimension}' AND "agg_interval" = '${one(view.selection, 'agg_interval')}' AND ${timeFilter}`,
+          )
+        ).map((r) => String(r.value));
+        const offered = view.offered.get('group_key')!;
+        // Every group in the range, once, by its name (its id until Radar names it), sorted by name.
+        expect([dimension, offered.map((o) => o.value).sort()]).toEqual([dimension, [...inRange].sort()]);
+        for (const { text, value } of offered) {
+          expect([dimension, value, text]).toEqual([
+            dimension,
+            value,
+            expectedLabel(dimension, value) ?? idLabel(dimension, value),
+          ]);
+          if (expectedLabel(dimension, value) !== undefined) named++;
+        }
+        const texts = offered.map((o) => o.text);
+        expect(texts).toEqual([...texts].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+        expect(view.selection.get('group_key')).toBe('All');
+
+        // Picking one group by its name: the traffic panels draw that group only.
+        const picked = offered.find((o) => o.text !== o.value) ?? offered[0]!;
+        const narrowed = await drawn(json, { dimension: [dimension], group_key: [picked.value] });
+        const traffic = narrowed.panels.filter(
+          (p) => p.query.includes('FROM "radar_netflows"') && /\$\{?group_key\b/.test(p.target.query),
+        );
+        expect(traffic.length).toBeGreaterThan(0);
+        for (const { panel, rows } of traffic) {
+          expect([panel.title, rows.length > 0]).toEqual([panel.title, true]);
+          expect([panel.title, [...new Set(rows.map((r) => r.group_key))]]).toEqual([
+            panel.title,
+            [picked.value],
+          ]);
+        }
+      }
+      expect(named).toBeGreaterThan(0);
+    });
+
     test('every field override matches a series it is meant for, as Grafana matches names (the dead letters count is no byte size)', async () => {
       let matched = 0;
       for (const { json } of dashboards) {

@@ -127,12 +127,23 @@ describe("Radar's answers checked against their window", () => {
     const letters = readFileSync(join(stack.stateDir, 'dead-letters.jsonl'), 'utf8')
       .trim()
       .split('\n')
-      .map((line) => JSON.parse(line) as { reason: string; point: { tags: { group_key: string } } });
+      .map(
+        (line) =>
+          JSON.parse(line) as { reason: string; point: { measurement: string; tags: { group_key: string } } },
+      );
     for (const [key, reason] of unstorable) {
       const kept = letters.filter((l) => l.point.tags.group_key === key);
+      // Its traffic only: a group that cannot be stored gets no radar_names label either.
+      expect(kept.filter((l) => l.point.measurement === 'radar_netflows')).toHaveLength(168);
       expect(kept).toHaveLength(168);
       expect(kept.every((l) => reason.test(l.reason))).toBe(true);
     }
+    // Every label names a group (a label without a group_key would be read as every group's).
+    const labels = await influx.query(
+      'SELECT "label" FROM "radar_names" WHERE "dimension" = \'PRODUCT\' GROUP BY "group_key"',
+      stack.db,
+    );
+    expect(new Set(labels.map((r) => r.group_key))).toEqual(new Set(storable));
   });
 
   test('a series name with a space goes out as %20, as the official SDK sends it, and comes back by name', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { NAME_MISS_RETRY_MS, NAME_REFRESH_MS, NameCatalog } from '../../../src/names/catalog.js';
-import { displayText, namePoints } from '../../../src/names/groupNames.js';
+import { trafficDashboard } from '../../../src/grafana/trafficDashboard.js';
+import { displayText, namePoints, pickerOption } from '../../../src/names/groupNames.js';
 import { entityLists } from '../../../src/radar/entityAnswers.js';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
@@ -47,14 +48,19 @@ describe('the names catalog', () => {
     const idOnly = (dimension: string, key: string, label: string) => ({
       measurement: 'radar_names',
       tags: { dimension, group_key: key },
-      fields: { label },
+      fields: { label, option: `${label}|${key}` },
       timeMs: NOW + 5,
     });
     expect(points).toEqual([
       {
         measurement: 'radar_names',
         tags: { dimension: 'AS', group_key: '13335' },
-        fields: { name: 'Cloudflare', label: 'Cloudflare (AS13335)', country: 'US' },
+        fields: {
+          name: 'Cloudflare',
+          label: 'Cloudflare (AS13335)',
+          option: 'Cloudflare (AS13335)|13335',
+          country: 'US',
+        },
         timeMs: NOW,
       },
       idOnly('AS', '99', 'AS99'),
@@ -65,6 +71,23 @@ describe('the names catalog', () => {
     await catalog.save();
     const reopened = NameCatalog.open(dir).catalog;
     expect(namePoints(seen, reopened, NOW + 86_400_000)).toEqual(points);
+  });
+});
+
+describe('the Group picker option', () => {
+  test("the dashboard's regex splits it into the label shown and the id sent, a name holding a | too; an id holding one gets none", () => {
+    const variables = (trafficDashboard() as { templating: { list: { name: string; regex?: string }[] } })
+      .templating.list;
+    const source = /^\/(.*)\/$/.exec(variables.find((v) => v.name === 'group_key')!.regex!)![1]!;
+    const split = (option: string) => new RegExp(source).exec(option)?.groups;
+    for (const [label, key] of [
+      ['Cloudflare (AS13335)', '13335'],
+      ['Foo | Telecom (AS64500)', '64500'],
+      ['California, US', '5332921'],
+      ['other', 'other'],
+    ] as const)
+      expect(split(pickerOption(label, key).option!)).toEqual({ text: label, value: key });
+    expect(pickerOption('a|b', 'a|b')).toEqual({});
   });
 });
 
