@@ -369,8 +369,12 @@ synchronous steps (parsing and checking Radar's answer, flattening, encoding: se
 window of 15m data) yield to the event loop between them, one window per turn (\`src/util/eventLoop.ts\`;
 with four windows in flight a /healthz had waited behind all four); a spooled write appends the body it
 was encoded into rather than making a string per line and joining them again (~5 ms per window); and
-node-cron works out a schedule's rate from 100 runs, not 500, at start (6 ms, not 94). What is left are V8's
-mark-compact pauses (14–22 ms each, seen with a GC observer in the same scenario) and the busy start. The CLI ran on
+node-cron works out a schedule's rate from 100 runs, not 500, at start (6 ms, not 94). What can still make
+an answer slow are V8's mark-compact pauses (14–22 ms each, seen with a GC observer in the same scenario),
+the busy start, and a busy machine: on 2026-12-02, on this machine while it was busier (the write paths then
+cost 1.8–2.3 CPU-s per million points), the slowest answer in 3 runs (commit 2b04746) took 57.2 ms (median 1.8 ms),
+so the margin under 50 ms is the machine's. Under Node.js v26.10.0 (the bin, with the V8 flag), by
+\`BENCH_ONLY=healthz\` on 2026-12-02 (an unloaded hour): slowest answers 26.1, 28.5 and 24.8 ms in 3 runs. The CLI ran on
 ${process.version}${process.version.startsWith('v20') ? ', without the V8 flag (the bin adds it from Node.js 22.15)' : ''}.
 `;
   const file = join(ROOT, 'BENCHMARKS.md');
