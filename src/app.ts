@@ -27,6 +27,7 @@ import { StateStore } from './state/store.js';
 import { definitionChanges } from './pipeline/definition.js';
 import { NameCatalog } from './names/catalog.js';
 import { GroupNames } from './names/groupNames.js';
+import { yieldToEventLoop } from './util/eventLoop.js';
 
 /** What every command starts from: the validated config, the settings, the planned queries. */
 export interface App {
@@ -134,6 +135,8 @@ export async function openPipeline(
     });
     if (checked.problems.length > 0) throw new UsageError(checked.problems.join('\n'));
     influxVersion = checked.version;
+    // The service answers /healthz meanwhile: the check and the sink's opening are each several ms.
+    await yieldToEventLoop();
   }
   const { metrics } = options;
   const cancel = new AbortController();

@@ -19,6 +19,7 @@ import { definitionChanges } from '../pipeline/definition.js';
 import type { Settings } from '../model/settings.js';
 import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
+import { yieldToEventLoop } from '../util/eventLoop.js';
 import { sleep } from '../util/time.js';
 import { packageVersion } from '../util/packageVersion.js';
 import { keptPoints } from '../sink/outcome.js';
@@ -33,29 +34,62 @@ import { onStopSignal } from './signals.js';
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   const metrics = new Metrics(app.clock, { version: packageVersion() });
+  // Worked out before /healthz is served: node-cron's runs of every schedule take ~20 ms.
+  const budget = budgetWarning(scheduleBudget(app.queries), app.settings.radar.rateLimitPer5Min);
+  // The stop signals are handled from here on, for the whole life of the process: a SIGTERM while the
+  // service starts (waiting for the state lock, checking InfluxDB, opening the spool) ends it as
+  // cleanly as one after (exit 0, the lock released), never by the signal's default action.
+  const starting = new AbortController();
+  let onStop = (signal: string): void => {
+    app.logger.info(`${signal}: stopping before the schedules start`);
+    starting.abort();
+  };
+  let onHangup = (signal: string): void => {
+    app.logger.info(`${signal} while starting: jobs.yaml was read just now, nothing to reload`);
+  };
+  const removeHandlers = onStopSignal(
+    (signal) => onStop(signal),
+    io,
+    (signal) => onHangup(signal),
+  );
+  if (budget) app.logger.warn(budget.replace(/^(warning|note): /, ''));
   // Served from the start: a supervisor's health check passes while run waits for the state lock
   // (a backfill can hold it for hours), and /readyz says what it waits for.
   let readiness = async (): Promise<Readiness> => ({ ready: false, checks: { state: 'opening' } });
-  const server = await listen(app, metrics, () => readiness());
-  const store = await openStateWaiting(app, io, (holder) => {
-    readiness = async () => ({
-      ready: false,
-      checks: { state: `waiting for the state lock held by ${holder}` },
+  let server: Server | undefined;
+  let store: StateStore | undefined;
+  let deps: Pipeline | undefined;
+  try {
+    server = await listen(app, metrics, () => readiness());
+    store = await openStateWaiting(app, starting.signal, (holder) => {
+      readiness = async () => ({
+        ready: false,
+        checks: { state: `waiting for the state lock held by ${holder}` },
+      });
     });
-  }).catch((error: unknown) => {
-    server?.close();
+    if (store && !starting.signal.aborted) {
+      // Between the steps of the start, each several ms of work, /healthz is answered (see yieldToEventLoop).
+      await yieldToEventLoop();
+      deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
+      await yieldToEventLoop();
+    }
+  } catch (error) {
+    await closeStarted(app, server, store, deps);
+    removeHandlers();
     throw error;
-  });
-  if (!store) {
-    server?.close();
+  }
+  if (!store || !deps || starting.signal.aborted) {
+    await closeStarted(app, server, store, deps);
+    removeHandlers();
+    app.logger.info('stopped');
     return EXIT.ok;
   }
-  const deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
-  readiness = readinessCheck(app, deps, metrics);
-  const daemon = new Daemon({ ...app, service: app.settings.service }, deps, store, metrics);
+  const [openStore, pipeline] = [store, deps];
+  readiness = readinessCheck(app, pipeline, metrics);
+  const daemon = new Daemon({ ...app, service: app.settings.service }, pipeline, openStore, metrics);
   const stats = new StatsReporter(
     metrics,
-    deps.sink,
+    pipeline.sink,
     app.clock,
     app.logger,
     app.queries,
@@ -70,22 +104,16 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       if (!finished)
         app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
       await stats.stop();
-      await store.close().catch((error: Error) => app.logger.error(error.message));
-      await closePipeline(deps);
-      server?.close();
-      server?.closeAllConnections();
+      await closeStarted(app, server, openStore, pipeline);
       removeHandlers();
       app.logger.info('stopped');
       resolve(exitCode);
     };
-    const removeHandlers = onStopSignal(
-      (signal) => {
-        app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
-        void stop(EXIT.ok);
-      },
-      io,
-      () => reloadJobs(cli.config, io, app, store, daemon, stats),
-    );
+    onStop = (signal) => {
+      app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
+      void stop(EXIT.ok);
+    };
+    onHangup = () => reloadJobs(cli.config, io, app, openStore, daemon, stats);
     // No later run can succeed with credentials refused: a supervisor must not restart on this (exit 2).
     // A state directory lost under us is mended by a restart (exit 1), which locks it again.
     daemon.onFatal = (error, kind) => {
@@ -93,11 +121,22 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
       io.stderr.write(`error: ${error.message}\n`);
       void stop(kind === 'settings' ? EXIT.usage : EXIT.failed);
     };
-    const warning = budgetWarning(scheduleBudget(app.queries), app.settings.radar.rateLimitPer5Min);
-    if (warning) app.logger.warn(warning.replace(/^(warning|note): /, ''));
     daemon.start();
     stats.start(app.settings.service.statsEveryMs);
   });
+}
+
+/** Closes what the start opened: the state (its lock), the sink (after its last write), the server. */
+async function closeStarted(
+  app: App,
+  server: Server | undefined,
+  store: StateStore | undefined,
+  deps: Pipeline | undefined,
+): Promise<void> {
+  await store?.close().catch((error: Error) => app.logger.error(error.message));
+  if (deps) await closePipeline(deps);
+  server?.close();
+  server?.closeAllConnections();
 }
 
 /**
@@ -145,33 +184,27 @@ const LOCK_POLL_MS = 5000;
 /**
  * The service's state directory. When a backfill (or another command) holds it, the service waits
  * for it rather than exiting: under a supervisor, exiting would mean a restart loop or giving up.
- * Undefined when SIGTERM/SIGINT came while waiting.
+ * Undefined when the service was stopped (`stop`) while waiting.
  */
 async function openStateWaiting(
   app: App,
-  io: Io,
+  stop: AbortSignal,
   waiting: (holder: string) => void,
 ): Promise<StateStore | undefined> {
-  const stop = new AbortController();
-  const removeHandlers = onStopSignal(() => stop.abort(), io);
-  try {
-    for (let waited = false; ; waited = true) {
-      try {
-        return openState(app, false, 'run');
-      } catch (error) {
-        if (!(error instanceof LockHeldError)) throw error;
-        if (!waited) app.logger.warn(`${error.message}; waiting for it to finish`);
-        const { command, pid, host, sinceMs } = error.owner;
-        waiting(`"${command}" (pid ${pid} on ${host}, since ${new Date(sinceMs).toISOString()})`);
-      }
-      await sleep(LOCK_POLL_MS, stop.signal);
-      if (stop.signal.aborted) {
-        app.logger.info('stopped while waiting for the state directory');
-        return undefined;
-      }
+  for (let waited = false; ; waited = true) {
+    if (stop.aborted) {
+      if (waited) app.logger.info('stopped while waiting for the state directory');
+      return undefined;
     }
-  } finally {
-    removeHandlers();
+    try {
+      return openState(app, false, 'run');
+    } catch (error) {
+      if (!(error instanceof LockHeldError)) throw error;
+      if (!waited) app.logger.warn(`${error.message}; waiting for it to finish`);
+      const { command, pid, host, sinceMs } = error.owner;
+      waiting(`"${command}" (pid ${pid} on ${host}, since ${new Date(sinceMs).toISOString()})`);
+    }
+    await sleep(LOCK_POLL_MS, stop);
   }
 }
 

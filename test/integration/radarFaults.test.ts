@@ -81,8 +81,11 @@ describe('once against a misbehaving Radar', () => {
     expect(result.stderr).toMatch(
       /Radar answered HTTP 400 \(code 2001\): Date range too long for aggInterval 15m: Radar may not answer 15m data for a window this large \(this request spans 2w\); set a smaller window for 15m under `windows:` in jobs.yaml, e.g. `windows: \{ 15m: 7d \}`/,
     );
-    // Refused for good: asked once per window, not retried.
-    expect(sim.served.every((s) => s.status === 400)).toBe(true);
+    // Refused for good: each window Radar refused was asked once, not retried. The open window (a few
+    // days of the 14-day grid window, depending on the date) may be short enough to be answered.
+    const refused = sim.served.filter((s) => s.status === 400);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(new Set(refused.map((s) => s.rawQuery)).size).toBe(refused.length);
   });
 
   test('unknown extra fields are tolerated', async () => {

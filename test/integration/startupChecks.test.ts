@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { existsSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { freePort } from '../harness/influxd.js';
 import { useStack } from '../harness/stack.js';
@@ -287,6 +289,33 @@ describe('the truth at once: settings checked before the first request', () => {
     );
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
+  });
+
+  test('SIGHUP then SIGTERM while run starts (its InfluxDB check waiting for an answer): the reload is a no-op, the stop an exit 0 once the check ends, the lock released, nothing fetched', async () => {
+    let pinged!: () => void;
+    const pingArrived = new Promise<void>((resolve) => (pinged = resolve));
+    const silent = http.createServer(() => pinged()); // takes /ping and never answers
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+      const configFile = stack.writeConfig(`influx: { timeoutMs: 1000 }\n${CONFIG}`);
+      const daemon = startCli(['run', '--config', configFile], stack.env({ INFLUX_URL: url }));
+      await pingArrived;
+      daemon.child.kill('SIGHUP');
+      await waitFor('the reload refused', () =>
+        daemon.output().stderr.includes('SIGHUP while starting: jobs.yaml was read just now'),
+      );
+      daemon.child.kill('SIGTERM');
+      const { code, stderr } = await daemon.exited;
+      expect({ code, signal: daemon.child.signalCode }).toEqual({ code: 0, signal: null });
+      expect(stderr).toMatch(/SIGTERM: stopping before the schedules start/);
+      expect(stderr).toMatch(/stopped/);
+      expect(existsSync(join(stack.stateDir, 'lock'))).toBe(false);
+      expect(sim.served).toHaveLength(0);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   test('why InfluxDB cannot take writes is said: a closed port, an unknown host', async () => {
