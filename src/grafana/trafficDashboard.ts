@@ -66,6 +66,10 @@ function tagVariable(
  * value of the first string field of each frame (public/app/plugins/datasource/influxdb/datasource.ts,
  * toMetricFindValue), and the regex's named groups `text` and `value` split it (scenes'
  * variants/query/utils.ts, metricNamesToVariableValues), options sorted by their text.
+ * Each group's newest option is taken in a subquery grouped by group key, and the outer query, not
+ * grouped, answers them as one series: Grafana's backend makes a frame of each series, and earlier
+ * Grafana versions read only the first frame of a variable query (metricFindQuery,
+ * `frameToMetricFindValue(rsp.data[0])`), which would offer one group.
  * A group written before names existed and not seen since has no label: All still draws it.
  */
 function groupPicker(): QueryVariableBuilder {
@@ -73,7 +77,7 @@ function groupPicker(): QueryVariableBuilder {
     .label('Group')
     .datasource(DATASOURCE)
     .query(
-      `SELECT last("option") AS "option" FROM "radar_names" WHERE ${matchVariables({ dimension: 'dimension', group_key: 'group_keys' })} GROUP BY "group_key"`,
+      `SELECT "option" FROM (SELECT last("option") AS "option" FROM "radar_names" WHERE ${matchVariables({ dimension: 'dimension', group_key: 'group_keys' })} GROUP BY "group_key")`,
     )
     .regex('/^(?<text>.*)\\|(?<value>[^|]*)$/')
     .multi(true)

@@ -21,6 +21,8 @@
  *   (…/matchers/fieldTypeMatcher.ts).
  */
 
+import { seriesIndexOf } from './influxd.js';
+
 type Json = Record<string, unknown>;
 export type Selection = Map<string, string[] | 'All'>;
 export interface Panel {
@@ -77,21 +79,35 @@ export function interpolate(query: string, selection: Selection, variables: Vari
 }
 
 /**
- * The strings a variable's query finds. A SHOW query's `value` column; any other query the first
- * string field of each row, the GROUP BY tags not being fields (the InfluxDB datasource's backend
- * answers with them as labels, and public/app/plugins/datasource/influxdb/datasource.ts makes an option
- * of the first string field, toMetricFindValue).
+ * The strings a variable's query finds, as two lines of Grafana read them. Grafana's backend answers an
+ * InfluxQL variable query with one data frame per InfluxDB series (pkg/tsdb/influxdb/influxql/
+ * converter/converter.go: a series with a time column gives a frame per value column; a SHOW query's
+ * series one frame of its `value` column). Grafana's current datasource.ts (toMetricFindValue) takes
+ * the first string field (else the first field that is not time) of every frame, each value once;
+ * earlier ones in the backend mode (metricFindQuery: `frameToMetricFindValue(rsp.data[0])`, read in
+ * a Grafana 10/11 build; which release changed it was not found, so the shipped 12.3 may be either)
+ * read the first frame only. A shipped variable must offer the same under both: a query that groups
+ * by a tag answers one series per tag value, and the older line would offer its first value alone.
  */
-function foundValues(rows: Record<string, unknown>[], query: string): string[] {
-  if (/^\s*SHOW\b/i.test(query)) return rows.map((row) => String(row.value));
+function foundValues(
+  rows: Record<string, unknown>[],
+  query: string,
+): { allFrames: string[]; firstFrame: string[] } {
+  const show = /^\s*SHOW\b/i.test(query);
   const groupBy = /\bGROUP BY\s+(.*?)(?:\s+(?:ORDER|LIMIT|SLIMIT|fill)\b|$)/i.exec(query)?.[1] ?? '';
   const tags = new Set([...groupBy.matchAll(/"([^"]+)"|(\w+)/g)].map((m) => m[1] ?? m[2]!));
-  return rows.flatMap((row) => {
-    const field = Object.entries(row).find(
-      ([column, value]) => column !== 'time' && !tags.has(column) && typeof value === 'string',
-    );
-    return field ? [field[1] as string] : [];
+  const found = rows.flatMap((row) => {
+    const value = show
+      ? String(row.value)
+      : (Object.entries(row).find(
+          ([column, v]) => column !== 'time' && !tags.has(column) && typeof v === 'string',
+        )?.[1] as string | undefined);
+    return value === undefined ? [] : [{ value, series: seriesIndexOf(row) ?? 0 }];
   });
+  return {
+    allFrames: [...new Set(found.map((f) => f.value))],
+    firstFrame: [...new Set(found.filter((f) => f.series === 0).map((f) => f.value))],
+  };
 }
 
 /**
@@ -130,7 +146,14 @@ export async function optionsOf(
   timeFilter: string,
 ): Promise<VariableOption[]> {
   const query = interpolate(variable.query.replace(/\$timeFilter/g, timeFilter), selection, variables);
-  return toOptions(foundValues(await run(query), query), variable.regex, variable.sort);
+  const { allFrames, firstFrame } = foundValues(await run(query), query);
+  const options = toOptions(allFrames, variable.regex, variable.sort);
+  const older = toOptions(firstFrame, variable.regex, variable.sort);
+  if (JSON.stringify(older) !== JSON.stringify(options))
+    throw new Error(
+      `variable ${variable.name} offers ${options.length} options in the current Grafana but ${older.length} in one that reads the first frame only (its query answers more than one series): ${query}`,
+    );
+  return options;
 }
 
 /**

@@ -12,6 +12,17 @@ export interface InfluxRow {
   [column: string]: string | number | boolean | null;
 }
 
+/**
+ * Which series of its answer a row of `query` came from (0 for the first), kept out of sight of
+ * equality and enumeration: Grafana makes one data frame per series, and what it reads of a
+ * variable query's frames depends on its version (see grafanaDashboard.ts, foundValues).
+ */
+export const SERIES_INDEX: unique symbol = Symbol('series index');
+
+export function seriesIndexOf(row: object): number | undefined {
+  return (row as { [SERIES_INDEX]?: number })[SERIES_INDEX];
+}
+
 export class Influxd {
   /**
    * With `auth`, the server requires credentials; start() creates this admin, which the harness's own
@@ -130,11 +141,17 @@ ${Object.entries(this.options.data ?? {})
     };
     const result = body.results[0]!;
     if (result.error) throw new Error(`InfluxDB query failed: ${result.error}`);
-    return (result.series ?? []).flatMap((s) =>
-      s.values.map((row) => ({
-        ...s.tags,
-        ...Object.fromEntries(s.columns.map((c, i) => [c, row[i] as InfluxRow[string]])),
-      })),
+    return (result.series ?? []).flatMap((s, index) =>
+      s.values.map((row) =>
+        Object.defineProperty(
+          {
+            ...s.tags,
+            ...Object.fromEntries(s.columns.map((c, i) => [c, row[i] as InfluxRow[string]])),
+          },
+          SERIES_INDEX,
+          { value: index, enumerable: false },
+        ),
+      ),
     );
   }
 }
