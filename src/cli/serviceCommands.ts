@@ -84,7 +84,9 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
     app.logger.info('stopped');
     return EXIT.ok;
   }
-  const [openStore, pipeline] = [store, deps];
+  // Named once narrowed: TypeScript does not carry the narrowing of a `let` into the closures below.
+  const openStore = store;
+  const pipeline = deps;
   readiness = readinessCheck(app, pipeline, metrics);
   const daemon = new Daemon({ ...app, service: app.settings.service }, pipeline, openStore, metrics);
   const stats = new StatsReporter(

@@ -17,7 +17,7 @@ export interface InfluxRow {
  * equality and enumeration: Grafana makes one data frame per series, and what it reads of a
  * variable query's frames depends on its version (see grafanaDashboard.ts, foundValues).
  */
-export const SERIES_INDEX: unique symbol = Symbol('series index');
+const SERIES_INDEX: unique symbol = Symbol('series index');
 
 export function seriesIndexOf(row: object): number | undefined {
   return (row as { [SERIES_INDEX]?: number })[SERIES_INDEX];
