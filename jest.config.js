@@ -8,14 +8,26 @@ const common = {
 };
 
 export default {
-  // Integration files start their own influxd and simulator and run the CLI: give them room.
+  // Integration files start their own influxd and simulator and run the CLI: room for a loaded machine,
+  // bounded all the same (jest reads this option only here; unit tests set a shorter one).
   testTimeout: 120_000,
+  // Jest's own reporter, and one that names what runs (for .ci/run's time bound) and ends a jest that
+  // something left open after the last test (test/harness/watchdogReporter.js).
+  reporters: ['default', '<rootDir>/test/harness/watchdogReporter.js'],
   projects: [
-    { ...common, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts'] },
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/test/unit/**/*.test.ts'],
+      // Unit tests run on fixtures, fake timers and an injected clock: seconds, even on a loaded machine.
+      setupFilesAfterEnv: ['<rootDir>/test/harness/unitTimeout.ts'],
+    },
     {
       ...common,
       displayName: 'integration',
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
+      // Whatever a test started is stopped after it, passed or not.
+      setupFilesAfterEnv: ['<rootDir>/test/harness/stopAfterEachTest.ts'],
     },
   ],
 };

@@ -54,6 +54,7 @@ export function startCli(
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  running.add(child);
   let stdout = '';
   let stderr = '';
   child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -63,17 +64,45 @@ export function startCli(
     child.on('error', reject);
     child.on('close', (code) => {
       clearTimeout(timer);
+      running.delete(child);
       resolve({ code, stdout, stderr });
     });
   });
   return { child, output: () => ({ stdout, stderr }), exited };
 }
 
-/** Polls until `condition` holds, failing after `timeoutMs`. */
+/** The CLI processes started and not yet ended. */
+const running = new Set<ChildProcess>();
+
+/**
+ * Kills every CLI process a test started and left running (a failed expectation skips the test's own
+ * stop) and waits until they are gone: the next test, and jest's exit, never wait on them.
+ */
+export async function stopStartedClis(): Promise<number> {
+  const left = [...running];
+  await Promise.all(
+    left.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once('close', () => resolve());
+          child.kill('SIGKILL');
+        }),
+    ),
+  );
+  running.clear();
+  return left.length;
+}
+
+/**
+ * Polls until `condition` holds: a test waits for the event itself (a log line, a request the
+ * simulator saw, a row in InfluxDB). The deadline is a generous bound for a loaded machine, never the
+ * time the event is expected to take; it names what did not happen, well within jest's test timeout.
+ */
 export async function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
-  timeoutMs = 30_000,
+  timeoutMs = 60_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {

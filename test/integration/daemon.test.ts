@@ -30,7 +30,7 @@ jobs:
     lookback: 2d
 `);
     const daemon = startCli(['run', '--config', file], env());
-    await waitFor('three runs', () => sim.served.length >= 6, 20_000);
+    await waitFor('three runs', () => sim.served.length >= 6);
     const base = `http://127.0.0.1:${port}`;
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
     const ready = await fetch(`${base}/readyz`);
@@ -140,7 +140,7 @@ jobs:
     );
     sim.responseDelayMs = 2500;
     const daemon = startCli(['run', '--config', file], env());
-    await waitFor('a skipped tick', () => daemon.output().stderr.includes('tick skipped'), 10_000);
+    await waitFor('a skipped tick', () => daemon.output().stderr.includes('tick skipped'));
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toMatch(/radar_netflows_skipped_ticks_total\{job="slow"\} [1-9]/);
     daemon.child.kill('SIGTERM');

@@ -94,7 +94,6 @@ describe('InfluxDB with authentication', () => {
       async () =>
         (await influx.query(`SHOW DATABASES`)).some((r) => r.name === stack.db) &&
         (await influx.query(`SELECT * FROM radar_fetches WHERE time > ${droppedAt}ms`, stack.db)).length > 0,
-      20_000,
     );
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);

@@ -25,22 +25,19 @@ describe('what an operator does to a running service', () => {
     await waitFor('the first job', () => sim.served.some((s) => s.dimension === 'PRODUCT'));
     stack.writeConfig(job('first', 'PRODUCT') + '  - { name: second, dimensions: [AS], intervals: [1h] }\n');
     daemon.child.kill('SIGHUP');
-    await waitFor('the added job', () => sim.served.some((s) => s.dimension === 'AS'), 10_000);
+    await waitFor('the added job', () => sim.served.some((s) => s.dimension === 'AS'));
     expect(daemon.output().stderr).toMatch(/SIGHUP: .*jobs\.yaml reloaded: 2 queries/);
 
     stack.writeConfig(job('first', 'CITY'));
     daemon.child.kill('SIGHUP');
-    await waitFor(
-      'the refusal',
-      () => daemon.output().stderr.includes('not reloaded, the running jobs go on'),
-      10_000,
+    await waitFor('the refusal', () =>
+      daemon.output().stderr.includes('not reloaded, the running jobs go on'),
     );
     expect(daemon.output().stderr).toMatch(/jobs\[0\]\.dimensions\[0\]: \\"CITY\\" is not allowed/);
     const before = sim.served.filter((s) => s.dimension === 'PRODUCT').length;
     await waitFor(
       'the running jobs going on',
       () => sim.served.filter((s) => s.dimension === 'PRODUCT').length > before,
-      10_000,
     );
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
@@ -72,10 +69,10 @@ describe('what an operator does to a running service', () => {
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const lock = join(stack.stateDir, 'lock');
     try {
-      await waitFor('a first run', () => sim.served.length >= 1 && existsSync(lock), 20_000);
+      await waitFor('a first run', () => sim.served.length >= 1 && existsSync(lock));
       // npm exits on SIGTERM (143) without passing it on; the service notices it is gone.
       child.kill('SIGTERM');
-      await waitFor('the service gone', () => !existsSync(lock), 10_000);
+      await waitFor('the service gone', () => !existsSync(lock));
       expect(stderr).toMatch(/npm \(the parent process\) exited: stopping the schedules/);
       expect(stderr).toMatch(/"message":"stopped"/);
     } finally {
@@ -138,11 +135,7 @@ describe('status, dead letters and init: what an operator reaches for', () => {
       ['run', '--config', configFile],
       stack.env({ INFLUX_URL: 'http://127.0.0.1:9' }),
     );
-    await waitFor(
-      'a spooled write',
-      () => running.output().stderr.includes('keeping points in the spool'),
-      15_000,
-    );
+    await waitFor('a spooled write', () => running.output().stderr.includes('keeping points in the spool'));
     const status = await runCli(['status', '--config', configFile], stack.env());
     running.child.kill('SIGTERM');
     await running.exited;

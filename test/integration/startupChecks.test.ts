@@ -282,11 +282,7 @@ describe('the truth at once: settings checked before the first request', () => {
       CONFIG.replace('retryDelayMs: 20', 'retryDelayMs: 20, rateLimit: 5'),
     );
     const daemon = startCli(['run', '--config', configFile], stack.env());
-    await waitFor(
-      'the warning',
-      () => daemon.output().stderr.includes('the schedules need more requests'),
-      10_000,
-    );
+    await waitFor('the warning', () => daemon.output().stderr.includes('the schedules need more requests'));
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
   });
@@ -319,7 +315,8 @@ describe('the truth at once: settings checked before the first request', () => {
   });
 
   test('why InfluxDB cannot take writes is said: a closed port, an unknown host', async () => {
-    const configFile = stack.writeConfig(CONFIG);
+    // A short timeout: once waits three of them for the spool to drain, not 30 s.
+    const configFile = stack.writeConfig(`influx: { timeoutMs: 1000 }\n${CONFIG}`);
     const port = await freePort();
     // A first run: nothing listening is a setting to fix, said at once, before any request to Radar.
     const first = await runCli(

@@ -105,7 +105,7 @@ describe('one process per state directory', () => {
     await waitFor('the backfill under way', () => sim.served.length >= 1);
     const port = await freePort();
     const daemon = startCli(['run', '--config', configFile], stack.env({ HTTP_LISTEN: `127.0.0.1:${port}` }));
-    await waitFor('run waiting', () => daemon.output().stderr.includes('waiting for it to finish'), 10_000);
+    await waitFor('run waiting', () => daemon.output().stderr.includes('waiting for it to finish'));
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
     expect(ready.status).toBe(503);
@@ -114,7 +114,7 @@ describe('one process per state directory', () => {
     expect((await backfill.exited).code).toBe(0);
     const servedByBackfill = sim.served.length;
     sim.responseDelayMs = 0;
-    await waitFor('run fetching', () => sim.served.length > servedByBackfill, 20_000);
+    await waitFor('run fetching', () => sim.served.length > servedByBackfill);
     daemon.child.kill('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
     await stack.expectMatchesServed(() => 'lock');

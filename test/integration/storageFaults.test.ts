@@ -112,7 +112,7 @@ describe('a full spool with InfluxDB down', () => {
     const configFile = stack.writeConfig(FULL_SPOOL_CONFIG);
     await influx.stop();
     const daemon = startCli(['run', '--config', configFile], stack.env());
-    await waitFor('a full spool', () => daemon.output().stderr.includes('spool full'), 30_000);
+    await waitFor('a full spool', () => daemon.output().stderr.includes('spool full'));
     const stoppedAt = Date.now();
     daemon.child.kill('SIGTERM');
     const result = await daemon.exited;

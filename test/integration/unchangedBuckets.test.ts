@@ -21,7 +21,7 @@ jobs:
     const runsOfOpenWindow = () => sim.served.filter((s) => s.params.dateStart![0] === openStart()).length;
     const daemon = startCli(['run', '--config', file], stack.env({ LOG_LEVEL: 'warn' }));
     try {
-      await waitFor('two runs', () => runsOfOpenWindow() >= 2, 20_000);
+      await waitFor('two runs', () => runsOfOpenWindow() >= 2);
       const windowStartMs = Date.parse(openStart()!);
       // An older bucket of the open window (its first) changes: Radar revised one group's traffic there.
       sim.adjust = ({ groupKey, timeMs }, value) =>
@@ -30,7 +30,6 @@ jobs:
       await waitFor(
         'two runs after the change',
         () => sim.served.slice(adjustedAt).filter((s) => s.params.dateStart![0] === openStart()).length >= 2,
-        20_000,
       );
     } finally {
       daemon.child.kill('SIGTERM');

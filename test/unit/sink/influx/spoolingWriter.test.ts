@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +11,7 @@ import { DiskSpool } from '../../../../src/sink/influx/spool.js';
 import { SpoolingWriter, type SpoolingOptions } from '../../../../src/sink/influx/spoolingWriter.js';
 import { SpoolFullError } from '../../../../src/sink/sink.js';
 import { systemClock } from '../../../../src/util/time.js';
+import { fakeClock } from '../../../fixtures/clock.js';
 
 /**
  * A database stand-in: down, fatal or up on demand. Lines containing "bad" are refused as InfluxDB 1.x
@@ -45,6 +46,17 @@ const logger = {
   debug: () => undefined,
 } as unknown as Logger;
 
+/** Every writer a test made, closed after it whether it passed or not: a failed test leaves none retrying. */
+const opened: SpoolingWriter[] = [];
+afterEach(async () => {
+  await Promise.all(opened.splice(0).map((writer) => writer.close()));
+});
+
+/** Resolves once `condition` holds: a test waits for the state it needs, not for a length of time. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setImmediate(resolve));
+}
+
 function setUp(
   inner: LineWriter = new FakeInflux(),
   maxSpoolBytes = 1e9,
@@ -60,6 +72,7 @@ function setUp(
     retryMaxDelayMs: 10,
     ...extra,
   });
+  opened.push(writer);
   const letters = (): { line: string; reason: string }[] => {
     try {
       return readFileSync(dead.file, 'utf8')
@@ -199,7 +212,9 @@ describe('SpoolingWriter', () => {
     const pending = [2, 3, 4].map((n) =>
       writer.write(LineBatch.of([`w${n} ${n}`])).then(() => order.push(n)),
     );
-    await new Promise((r) => setTimeout(r, 50));
+    // The replay has tried (and failed) several times while the three wait: none of them got in.
+    const tried = influx.writes;
+    await until(() => influx.writes >= tried + 3);
     expect(order).toEqual([]);
     influx.down = false;
     await Promise.all(pending);
@@ -214,9 +229,13 @@ describe('SpoolingWriter', () => {
     influx.down = true;
     await writer.write(LineBatch.of(['first 1', 'first 2']));
     await expect(writer.write(LineBatch.of(['second 3']))).rejects.toBeInstanceOf(SpoolFullError);
-    const startedMs = Date.now();
-    await expect(writer.write(LineBatch.of(['third 4']))).rejects.toBeInstanceOf(SpoolFullError);
-    expect(Date.now() - startedMs).toBeLessThan(25);
+    // At once: settled before the event loop's next turn, so no timer, however short, was waited for.
+    const third = writer.write(LineBatch.of(['third 4'])).then(
+      () => 'written',
+      (error: unknown) => (error instanceof SpoolFullError ? 'refused' : error),
+    );
+    const nextTurn = new Promise((resolve) => setImmediate(() => resolve('still waiting')));
+    expect(await Promise.race([third, nextTurn])).toBe('refused');
     await writer.close();
   });
 
@@ -227,7 +246,8 @@ describe('SpoolingWriter', () => {
     influx.down = true;
     await writer.write(LineBatch.of(['first 1', 'first 2']));
     const waiting = writer.write(LineBatch.of(['second 3']));
-    await new Promise((r) => setTimeout(r, 20));
+    const tried = influx.writes;
+    await until(() => influx.writes > tried);
     cancel.abort();
     await expect(waiting).rejects.toBeInstanceOf(CancelledError);
     await writer.close();
@@ -240,7 +260,7 @@ describe('SpoolingWriter', () => {
     await writer.write(LineBatch.of(['a 1']));
     influx.down = false;
     influx.fatal = true;
-    await new Promise((r) => setTimeout(r, 50));
+    await until(() => writer.health().fatal !== undefined);
     expect(writer.health().fatal).toEqual({ kind: 'credentials', message: 'authorization failed' });
     await expect(writer.write(LineBatch.of(['b 2']))).rejects.toThrow('authorization failed');
     influx.fatal = false;
@@ -252,12 +272,14 @@ describe('SpoolingWriter', () => {
 
   test("the spool's head standing still past stallAfterMs is in health()", async () => {
     const influx = new FakeInflux();
-    const { writer } = setUp(influx, 1e9, { stallAfterMs: 30 });
+    const clock = fakeClock(0);
+    const { writer } = setUp(influx, 1e9, { stallAfterMs: 30, clock });
     influx.down = true;
     await writer.write(LineBatch.of(['a 1']));
+    clock.advance(30);
     expect(writer.health().stalledForMs).toBeUndefined();
-    await new Promise((r) => setTimeout(r, 60));
-    expect(writer.health().stalledForMs).toBeGreaterThanOrEqual(30);
+    clock.advance(1);
+    expect(writer.health().stalledForMs).toBe(31);
     influx.down = false;
     await writer.drain(5000);
     expect(writer.health().stalledForMs).toBeUndefined();
