@@ -16,7 +16,17 @@ export const NAMES_MEASUREMENT = 'radar_names';
 export const NAMES_BATCH = 50;
 
 /** The dimensions whose group keys are ids with a name, and what such an id looks like. */
-const NAMED: Record<string, RegExp> = { AS: /^\d{1,10}$/, ADM1: /^\d{1,12}$/, LOCATION: /^[A-Z]{2}$/ };
+const NAMED: Record<string, RegExp> = {
+  // No real AS key has been seen in public: 13335 and AS13335 are both taken (docs/radar-api.md).
+  AS: /^(?:AS)?\d{1,10}$/,
+  ADM1: /^\d{1,12}$/,
+  LOCATION: /^[A-Z]{2}$/,
+};
+
+/** The id the entity endpoints know a group key by: an AS key's number without its `AS`. */
+function entityId(dimension: string, groupKey: string): string {
+  return dimension === 'AS' ? groupKey.replace(/^AS/, '') : groupKey;
+}
 
 export function hasNames(dimension: string): boolean {
   return dimension in NAMED;
@@ -191,10 +201,16 @@ export class GroupNames {
       }
       return names;
     }
-    for (const batch of batches(keys, NAMES_BATCH)) {
+    // The keys of each id: an AS may come as 13335 and as AS13335.
+    const keysOf = new Map<string, string[]>();
+    for (const key of keys) {
+      const id = entityId(dimension, key);
+      keysOf.set(id, [...(keysOf.get(id) ?? []), key]);
+    }
+    for (const batch of batches([...keysOf.keys()], NAMES_BATCH)) {
       report.requests++;
-      for (const [key, name] of await namesOfIds(radar, limiter, dimension, batch, signal))
-        if (wanted.has(key)) names.set(key, name);
+      for (const [id, name] of await namesOfIds(radar, limiter, dimension, batch, signal))
+        for (const key of keysOf.get(id) ?? []) names.set(key, name);
     }
     return names;
   }
@@ -306,7 +322,7 @@ export function pickerOption(label: string, groupKey: string): { option?: string
 
 /** What a group without a name is shown as: its id, an AS number as `AS13335` (how users search for it). */
 export function idLabel(dimension: string, groupKey: string): string {
-  return dimension === 'AS' && NAMED.AS!.test(groupKey) ? `AS${groupKey}` : groupKey;
+  return dimension === 'AS' && /^\d{1,10}$/.test(groupKey) ? `AS${groupKey}` : groupKey;
 }
 
 /** The region's country: the first parent (or itself) of type COUNTRY. */

@@ -1,5 +1,5 @@
 import { ServiceError } from '../errors.js';
-import { checkFilterItem, MAX_DATE_RANGE } from './vocabulary.js';
+import { checkFilterItem, MAX_DATE_RANGE, productValue } from './vocabulary.js';
 import {
   DIMENSIONS,
   DIMENSIONS_WITHOUT_LIMIT,
@@ -133,7 +133,11 @@ export function queryString(request: RadarRequest): string {
   for (const filter of FILTER_NAMES) {
     appendPositional(
       filter,
-      request.series.map((s) => s.filters?.[filter]?.join(',')),
+      request.series.map((s) => {
+        const items = s.filters?.[filter];
+        if (!items) return undefined;
+        return filter === 'product' ? productValue(items) : items.join(',');
+      }),
     );
   }
   return params.map(([key, value]) => `${key}=${encodeURIComponent(value)}`).join('&');

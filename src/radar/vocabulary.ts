@@ -7,8 +7,10 @@ export const PRODUCTS = ['HTTP', 'ALL'] as const;
 export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;
 
 /**
- * ISO 3166-1 alpha-2 codes, plus XK (Kosovo), which Radar uses. Radar answers 400 "Invalid location
- * codes" for anything else, so we refuse it before sending.
+ * The location codes Radar lists (`/radar/entities/locations`): ISO 3166-1 alpha-2 codes, XK (Kosovo),
+ * and Radar's own region codes AP (Asia/Pacific), EU (Europe) and AN (Netherlands Antilles), which it
+ * answered as locations in real answers of April 2026 (docs/radar-api.md). Radar answers 400 "Invalid
+ * location codes" for anything else, so we refuse it before sending.
  */
 export const LOCATION_CODES: ReadonlySet<string> = new Set(
   (
@@ -19,7 +21,7 @@ export const LOCATION_CODES: ReadonlySet<string> = new Set(
     'MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF ' +
     'PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV ' +
     'SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE ' +
-    'YT ZA ZM ZW XK'
+    'YT ZA ZM ZW XK AP EU AN'
   ).split(' '),
 );
 
@@ -28,7 +30,9 @@ export function checkFilterItem(filter: FilterName, item: string): string | unde
   const value = item.startsWith('-') ? item.slice(1) : item;
   switch (filter) {
     case 'location':
-      return LOCATION_CODES.has(value) ? undefined : 'an ISO 3166 alpha-2 location code such as US or PT';
+      return LOCATION_CODES.has(value)
+        ? undefined
+        : 'a location code Radar lists: ISO 3166 alpha-2 such as US or PT, or a region such as EU or AP';
     case 'continent':
       return (CONTINENTS as readonly string[]).includes(value)
         ? undefined
@@ -44,4 +48,13 @@ export function checkFilterItem(filter: FilterName, item: string): string | unde
         ? undefined
         : `a product: ${PRODUCTS.join(', ')}`;
   }
+}
+
+/**
+ * A series' product filter as one value: the SDKs type each element of `product` as one of HTTP and
+ * ALL, and a series is one element, so a list is sent as what it selects. ALL holds HTTP, so any list
+ * with ALL is ALL; a list of HTTP alone is HTTP.
+ */
+export function productValue(items: readonly string[]): string {
+  return items.includes('ALL') ? 'ALL' : [...new Set(items)].join(',');
 }

@@ -59,7 +59,11 @@ export interface Served {
   fault?: Fault['kind'];
 }
 
-const LOCATIONS = new Set('US DE GB FR JP BR IN PT ES IT NL CA AU KR SE PL MX AR ZA SG CN RU UA'.split(' '));
+// Countries, and Radar's own region codes, which /radar/entities/locations lists and real answers of
+// April 2026 carried (AP, EU, AN).
+const LOCATIONS = new Set(
+  'US DE GB FR JP BR IN PT ES IT NL CA AU KR SE PL MX AR ZA SG CN RU UA AP EU AN'.split(' '),
+);
 const KNOWN_PARAMS = new Set([
   'aggInterval',
   'dateRange',
@@ -130,6 +134,11 @@ export class RadarSimulator {
   entityFault: EntityFault | undefined = undefined;
   /** 1 and up: Radar renamed an AS (simNames.ts RENAMED). */
   nameGeneration = 0;
+  /**
+   * Put before every AS group key of an answer: '' answers `13335`, 'AS' answers `AS13335` (no real
+   * AS key has been seen in public: both forms must work).
+   */
+  asKeyPrefix = '';
 
   constructor(options: { cacheResponses?: boolean } = {}) {
     this.cache = options.cacheResponses ? new Map() : undefined;
@@ -444,7 +453,9 @@ export class RadarSimulator {
     };
     for (const series of built) {
       const out: Record<string, string[]> = { timestamps: series.timestamps.map(iso) };
-      for (const [key, values] of series.groups) out[key] = values.map(formatValue);
+      for (const [key, values] of series.groups)
+        out[dimension === 'AS' && key !== 'other' ? `${this.asKeyPrefix}${key}` : key] =
+          values.map(formatValue);
       result[series.key] = out;
     }
     return result;

@@ -135,6 +135,7 @@ export function useStack(
     sim.clearFaults();
     sim.entityFault = undefined;
     sim.nameGeneration = 0;
+    sim.asKeyPrefix = '';
     sim.entityServed.length = 0;
   });
   afterAll(async () => {

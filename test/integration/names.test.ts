@@ -88,6 +88,27 @@ describe('names of the group keys', () => {
     expect(await labels()).toEqual(names);
   });
 
+  test('AS keys answered as AS13335 get their names too, fetched by number', async () => {
+    sim.asKeyPrefix = 'AS';
+    const config = stack.writeConfig(
+      'jobs:\n  - { name: asn, dimensions: [AS], intervals: [1h], limitPerGroup: 5, lookback: 1d }\n',
+    );
+    const result = await runCli(['once', '--config', config], stack.env());
+    expect(result.code).toBe(0);
+    expect(result.stderr).not.toMatch(/names of group keys not all refreshed/);
+    const names = await labels();
+    const keys = [...names.keys()].filter((k) => k !== 'AS|other');
+    expect(keys.length).toBeGreaterThan(0);
+    for (const key of keys) {
+      expect(key).toMatch(/^AS\|AS\d+$/);
+      expect([key, names.get(key)]).toEqual([key, expectedLabel('AS', key.slice('AS|AS'.length))]);
+    }
+    // One request, by number.
+    expect(sim.entityServed).toHaveLength(1);
+    const asked = sim.entityServed[0]!.params.asn![0]!.split(',');
+    expect(asked.sort()).toEqual(keys.map((k) => k.slice('AS|AS'.length)).sort());
+  });
+
   const faults: [string, EntityFault][] = [
     ['500', { kind: 'status', status: 500, code: 2000 }],
     ['403', { kind: 'status', status: 403, code: 10000, message: 'Authentication error' }],

@@ -46,7 +46,7 @@ const BROKEN: [string, string, RegExp][] = [
   [
     'bad location',
     GOOD + '    filters: { location: [US, XX] }\n',
-    /:6:31: jobs\[0\]\.filters\.location\[1\]: "XX" is not an ISO 3166 alpha-2 location code/,
+    /:6:31: jobs\[0\]\.filters\.location\[1\]: "XX" is not a location code Radar lists/,
   ],
   [
     'bad continent',
@@ -120,6 +120,13 @@ describe('validate', () => {
     const result = await runCli(['validate', '--config', file], {});
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toContain('valid (1 jobs, 2 queries)');
+  });
+
+  test("Radar's region codes and a product list pass", async () => {
+    const file = join(dir, 'regions.yaml');
+    writeFileSync(file, GOOD + '    filters: { location: [AP, EU], product: [HTTP, ALL] }\n');
+    const result = await runCli(['validate', '--config', file], {});
+    expect(result).toMatchObject({ code: 0, stderr: '' });
   });
 
   test('the shipped jobs.yaml passes', async () => {

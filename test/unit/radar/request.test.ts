@@ -28,6 +28,18 @@ describe('queryString', () => {
     );
   });
 
+  test('product: one value a series, as the SDK types it; a list holding ALL is ALL', () => {
+    const params = queryString({
+      ...base,
+      dimension: 'LOCATION',
+      series: [
+        { name: 'both', dateRange: '7d', filters: { product: ['HTTP', 'ALL'] } },
+        { name: 'web', dateRange: '7d', filters: { product: ['HTTP', 'HTTP'] } },
+      ],
+    });
+    expect(new URLSearchParams(params).getAll('product')).toEqual(['ALL', 'HTTP']);
+  });
+
   test('leaves out what no series uses', () => {
     expect(queryString({ ...base, series: [{ dateRange: '7d' }] })).toBe(
       'aggInterval=1h&format=JSON&dateRange=7d',
@@ -85,6 +97,13 @@ describe('validateRadarRequest', () => {
   test.each(invalid)('refuses %s', (_name, request, message) => {
     expect(() => validateRadarRequest(request)).toThrow(RadarRequestError);
     expect(() => validateRadarRequest(request)).toThrow(message);
+  });
+
+  test("accepts Radar's own region codes as locations (entities/locations lists them)", () => {
+    for (const location of [['AP'], ['EU'], ['AN'], ['-EU', 'US']])
+      expect(() =>
+        validateRadarRequest({ ...base, series: [{ dateRange: '7d', filters: { location } }] }),
+      ).not.toThrow();
   });
 
   test('accepts a comparison with the control period', () => {
