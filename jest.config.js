@@ -11,6 +11,11 @@ export default {
   // Integration files start their own influxd and simulator and run the CLI: room for a loaded machine,
   // bounded all the same (jest reads this option only here; unit tests set a shorter one).
   testTimeout: 120_000,
+  // Two files at once, whatever the core count (jest's default on 2 cores is one): an integration file
+  // spends most of its time waiting for its influxd, simulator and CLI processes, and every file has
+  // its own servers, ports, temp folders and databases. The suite took 285 s idle in one worker and
+  // 142 s in two on this project's 2-core machine.
+  maxWorkers: 2,
   // Jest's own reporter, and one that names what runs (for .ci/run's time bound) and ends a jest that
   // something left open after the last test (test/harness/watchdogReporter.js).
   reporters: ['default', '<rootDir>/test/harness/watchdogReporter.js'],
