@@ -2,25 +2,17 @@ import type { RadarAuth, RadarSettings, Settings } from '../model/settings.js';
 import { UsageError } from '../errors.js';
 import type { RawConfig } from './schema.js';
 import { INTERVALS, type AggInterval } from '../model/vocabulary.js';
-import { DAY_MS, HOUR_MS } from '../util/time.js';
+import { HOUR_MS } from '../util/time.js';
+import { KNOWN_GOOD_WINDOW_MS } from '../radar/vocabulary.js';
 
 /**
- * Window length per interval when jobs.yaml says nothing: as large as Radar reliably answers, because
- * every request counts against Cloudflare's 1200 per 5 minutes (a year of one 15m query: 53 requests
- * instead of 366). Evidence (radar-api.md, observed): 15m data in 7-day windows works, which is also
- * Radar's own `dateRange=7d`; 1h data in ~31-day windows works and a year at 1h fails. So 15m → 7 days
- * (what is known to work, no margin claimed beyond it) and 1h → 28 days (3 days, 10 %, below the ~31
- * days seen working; and a whole number of weeks, so its windows start on the same weekday). 1d and 1w
- * take 364 days, the longest `dateRange` Radar documents (52w). A Radar 400 that refuses a range names
- * `windows:` as the fix (radar/client.ts).
+ * Window length per interval when jobs.yaml says nothing: as large as Radar is known to answer
+ * (radar/vocabulary.ts, KNOWN_GOOD_WINDOW_MS), because every request counts against Cloudflare's 1200
+ * per 5 minutes (a year of one 15m query: 53 requests instead of 366). A window Radar refuses as too
+ * large is split by itself (pipeline/windowSplit.ts), and the log names the `windows:` entry that
+ * avoids the refusal.
  */
-export const DEFAULT_WINDOW_MS: Record<AggInterval, number> = {
-  '15m': 7 * DAY_MS,
-  '1h': 28 * DAY_MS,
-  '1d': 364 * DAY_MS,
-  '1w': 364 * DAY_MS,
-};
-
+export const DEFAULT_WINDOW_MS: Record<AggInterval, number> = { ...KNOWN_GOOD_WINDOW_MS };
 /**
  * The largest legitimate answer is about 1.5 MB: 672 buckets (15m data in 7 days, or 1h data in 28
  * days) × 3 series × (a 22-byte timestamp + 50 groups × about 14 bytes a value). 32 MiB leaves a

@@ -6,6 +6,7 @@ import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps, WindowResult } from './deps.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
+import { followedBy, refusedWindowOf, splitAfterRefusal, windowMsOf } from './windowSplit.js';
 
 export interface BackfillItem {
   query: Query;
@@ -14,6 +15,9 @@ export interface BackfillItem {
 
 export interface BackfillPlan {
   items: BackfillItem[];
+  /** The range asked for. */
+  fromMs: number;
+  toMs: number;
   refetch: boolean;
   totalWindows: number;
   /** Windows left out because they are already final (or finished by an earlier, interrupted run). */
@@ -35,29 +39,43 @@ export function planBackfill(
 ): BackfillPlan {
   let skippedWindows = 0;
   const items = queries.map((query) => {
-    const all = windowsCovering(fromMs, toMs, query.windowMs);
-    const saved = store.query(query.id);
-    const cursor = store.backfillCursor(query.id);
-    // What is already done: the final range, and what an interrupted backfill of the query finished.
-    // Made on another grid (`windows:` changed since), either may cover part of a window: only the
-    // rest of it is fetched.
-    const done = [
-      ...(!refetch && saved ? [{ fromMs: saved.finalFromMs, toMs: saved.checkpointMs }] : []),
-      ...(cursor && (!refetch || cursor.refetch) ? [{ fromMs: cursor.fromMs, toMs: cursor.nextMs }] : []),
-    ];
-    const windows = all.flatMap((w) => {
-      const rest = done.reduce<Window | undefined>((left, range) => left && withoutRange(left, range), w);
-      return rest ? [rest] : [];
-    });
-    skippedWindows += all.length - windows.length;
+    const { windows, skipped } = windowsToFill(query, fromMs, toMs, store, refetch);
+    skippedWindows += skipped;
     return { query, windows };
   });
   return {
     items,
+    fromMs,
+    toMs,
     refetch,
     totalWindows: items.reduce((n, i) => n + i.windows.length, 0),
     skippedWindows,
   };
+}
+
+/** One query's windows of [fromMs, toMs) still to fetch, and how many grid windows were already done. */
+function windowsToFill(
+  query: Query,
+  fromMs: number,
+  toMs: number,
+  store: StateStore,
+  refetch: boolean,
+): { windows: Window[]; skipped: number } {
+  const all = windowsCovering(fromMs, toMs, windowMsOf(query, store));
+  const saved = store.query(query.id);
+  const cursor = store.backfillCursor(query.id);
+  // What is already done: the final range, and what an interrupted backfill of the query finished.
+  // Made on another grid (`windows:` changed since, or a window split), either may cover part of a
+  // window: only the rest of it is fetched.
+  const done = [
+    ...(!refetch && saved ? [{ fromMs: saved.finalFromMs, toMs: saved.checkpointMs }] : []),
+    ...(cursor && (!refetch || cursor.refetch) ? [{ fromMs: cursor.fromMs, toMs: cursor.nextMs }] : []),
+  ];
+  const windows = all.flatMap((w) => {
+    const rest = done.reduce<Window | undefined>((left, range) => left && withoutRange(left, range), w);
+    return rest ? [rest] : [];
+  });
+  return { windows, skipped: all.length - windows.length };
 }
 
 /**
@@ -75,32 +93,56 @@ export async function runBackfill(
   signal?: AbortSignal,
 ): Promise<QueryOutcome[]> {
   return Promise.all(
-    plan.items.map(async (item) => {
-      const { query } = item;
-      const outcome = await runQuery(query, item.windows, deps, {
-        parallel: deps.windowsInParallel ?? 1,
-        ...(signal ? { signal } : {}),
-        onWindow: async (result) => {
-          const cursor = advanceCursor(
-            store.backfillCursor(query.id),
-            result,
-            isWindowFinal(result, deps.clock.nowMs(), query.settleMs),
-            plan.refetch,
-          );
-          // Both changes are made before either is awaited, so they share one write of the state file.
-          await Promise.all([
-            store.setBackfillCursor(query.id, cursor),
-            cursor.finalUntilMs > cursor.fromMs
-              ? mergeFinalRange(store, query.id, cursor.fromMs, cursor.finalUntilMs)
-              : undefined,
-          ]);
-          onWindow(result);
-        },
-      });
-      if (outcome.ok) await store.finishBackfill(query.id);
-      return outcome;
+    plan.items.map(async ({ query, windows }) => {
+      let outcome = await backfillWindows(query, windows, plan.refetch, deps, store, onWindow, signal);
+      // A window Radar refused as too large: the query's windows are split, and the backfill goes on
+      // from that window on the smaller grid.
+      for (;;) {
+        const refused = refusedWindowOf(outcome.outcome, outcome.windows);
+        if (!refused) break;
+        if ((await splitAfterRefusal(query, refused, deps.clock.nowMs(), store, deps.logger)) === undefined)
+          break;
+        const rest = windowsToFill(query, refused.startMs, plan.toMs, store, plan.refetch).windows;
+        const next = await backfillWindows(query, rest, plan.refetch, deps, store, onWindow, signal);
+        outcome = { outcome: followedBy(outcome.outcome, next.outcome), windows: next.windows };
+      }
+      if (outcome.outcome.ok) await store.finishBackfill(query.id);
+      return outcome.outcome;
     }),
   );
+}
+
+/** A query's windows in order, its cursor and final range saved after each. */
+async function backfillWindows(
+  query: Query,
+  windows: Window[],
+  refetch: boolean,
+  deps: PipelineDeps,
+  store: StateStore,
+  onWindow: (result: WindowResult) => void,
+  signal?: AbortSignal,
+): Promise<{ outcome: QueryOutcome; windows: Window[] }> {
+  const outcome = await runQuery(query, windows, deps, {
+    parallel: deps.windowsInParallel ?? 1,
+    ...(signal ? { signal } : {}),
+    onWindow: async (result) => {
+      const cursor = advanceCursor(
+        store.backfillCursor(query.id),
+        result,
+        isWindowFinal(result, deps.clock.nowMs(), query.settleMs),
+        refetch,
+      );
+      // Both changes are made before either is awaited, so they share one write of the state file.
+      await Promise.all([
+        store.setBackfillCursor(query.id, cursor),
+        cursor.finalUntilMs > cursor.fromMs
+          ? mergeFinalRange(store, query.id, cursor.fromMs, cursor.finalUntilMs)
+          : undefined,
+      ]);
+      onWindow(result);
+    },
+  });
+  return { outcome, windows };
 }
 
 /** The cursor after a window: carried on when the window follows it, else started afresh at the window. */

@@ -1,6 +1,7 @@
 import type { Query } from '../model/query.js';
 import { CancelledError, ServiceError } from '../errors.js';
 import { RADAR_CREDENTIALS_REFUSED } from '../radar/client.js';
+import { RADAR_WINDOW_REFUSED } from '../radar/apiError.js';
 import type { Window } from '../model/window.js';
 import { writeWindow } from './deliver.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
@@ -85,9 +86,12 @@ export async function runQuery(
         return { query, ok: false, aborted: true, done, written };
       deps.observer?.windowFailed();
       const message = error instanceof Error ? error.message : String(error);
-      // Refused credentials are told once, by the client and the command; not once per query.
-      const refused = error instanceof ServiceError && error.code === RADAR_CREDENTIALS_REFUSED;
-      deps.logger.log(refused ? 'debug' : 'error', `window failed: ${message}`, {
+      // Refused credentials are told once, by the client and the command; not once per query. A window
+      // refused as too large is split by the caller, which says so (windowSplit.ts).
+      const toldElsewhere =
+        error instanceof ServiceError &&
+        (error.code === RADAR_CREDENTIALS_REFUSED || error.code === RADAR_WINDOW_REFUSED);
+      deps.logger.log(toldElsewhere ? 'debug' : 'error', `window failed: ${message}`, {
         ...logContext(query, windows[i]!),
         code: error instanceof ServiceError ? error.code : 'unexpected',
       });

@@ -5,10 +5,13 @@ import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps } from './deps.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
+import { followedBy, refusedWindowOf, splitAfterRefusal, windowMsOf } from './windowSplit.js';
 
 /** Where a query's next run starts: its checkpoint, or `lookback` ago for a new query. */
 function checkpointOf(query: Query, store: StateStore, nowMs: number): number {
-  return store.query(query.id)?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, query.windowMs);
+  return (
+    store.query(query.id)?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, windowMsOf(query, store))
+  );
 }
 
 /**
@@ -16,7 +19,7 @@ function checkpointOf(query: Query, store: StateStore, nowMs: number): number {
  * the first one runs from the checkpoint to the new grid's next line (see windowsFrom).
  */
 export function windowsDue(query: Query, store: StateStore, nowMs: number): Window[] {
-  return windowsFrom(checkpointOf(query, store, nowMs), nowMs, query.windowMs);
+  return windowsFrom(checkpointOf(query, store, nowMs), nowMs, windowMsOf(query, store));
 }
 
 /**
@@ -30,6 +33,26 @@ export async function runFromCheckpoint(
   store: StateStore,
   signal?: AbortSignal,
 ): Promise<QueryOutcome> {
+  let outcome = await runOnce(query, deps, store, signal);
+  // A window Radar refused as too large: the query's windows are split, and the run goes on from there.
+  for (;;) {
+    const refused = refusedWindowOf(outcome.outcome, outcome.windows);
+    if (!refused) break;
+    const split = await splitAfterRefusal(query, refused, deps.clock.nowMs(), store, deps.logger);
+    if (split === undefined) break;
+    const next = await runOnce(query, deps, store, signal);
+    outcome = { outcome: followedBy(outcome.outcome, next.outcome), windows: next.windows };
+  }
+  return outcome.outcome;
+}
+
+/** One pass over the windows due: the checkpoint moves over each window that is final. */
+async function runOnce(
+  query: Query,
+  deps: PipelineDeps,
+  store: StateStore,
+  signal?: AbortSignal,
+): Promise<{ outcome: QueryOutcome; windows: Window[] }> {
   const nowMs = deps.clock.nowMs();
   const saved = store.query(query.id);
   const fromMs = checkpointOf(query, store, nowMs);
@@ -38,9 +61,11 @@ export async function runFromCheckpoint(
     checkpointMs: fromMs,
     ...(saved?.lastSuccessMs !== undefined ? { lastSuccessMs: saved.lastSuccessMs } : {}),
     ...(saved?.lastFailure !== undefined ? { lastFailure: saved.lastFailure } : {}),
+    ...(saved?.windowMs !== undefined ? { windowMs: saved.windowMs } : {}),
   };
   let frontierIsFinal = true;
-  const outcome = await runQuery(query, windowsDue(query, store, nowMs), deps, {
+  const windows = windowsDue(query, store, nowMs);
+  const outcome = await runQuery(query, windows, deps, {
     parallel: deps.windowsInParallel ?? 1,
     ...(signal ? { signal } : {}),
     onWindow: (result) => {
@@ -61,5 +86,5 @@ export async function runFromCheckpoint(
         lastFailure: { atMs: deps.clock.nowMs(), message: outcome.error?.message ?? 'unknown error' },
       })
       .catch(() => undefined);
-  return outcome;
+  return { outcome, windows };
 }

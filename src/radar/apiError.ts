@@ -3,6 +3,8 @@ import type { FailureOutcome } from '../failures/classify.js';
 
 /** The code of Radar's refusal of our credentials (401/403): no request can succeed until they change. */
 export const RADAR_CREDENTIALS_REFUSED = 'radar_credentials_refused';
+/** The code of Radar's refusal of a window as too large: a smaller window is answered. */
+export const RADAR_WINDOW_REFUSED = 'radar_window_refused';
 
 /** Radar said no, or could not be reached. `outcome` is the classifier's verdict. */
 export class RadarApiError extends ServiceError {
@@ -18,17 +20,21 @@ export class RadarApiError extends ServiceError {
       apiCode?: number;
       outcome: FailureOutcome;
       retryAfterMs?: number;
+      /** Refused for the size of its window (radar/hints.ts, windowRefused). */
+      windowRefused?: boolean;
       cause?: unknown;
     },
   ) {
     super(
       fields.status === 401 || fields.status === 403
         ? RADAR_CREDENTIALS_REFUSED
-        : fields.outcome === 'throttle'
-          ? 'radar_throttled'
-          : fields.outcome === 'fatal'
-            ? 'radar_refused'
-            : 'radar_unavailable',
+        : fields.windowRefused
+          ? RADAR_WINDOW_REFUSED
+          : fields.outcome === 'throttle'
+            ? 'radar_throttled'
+            : fields.outcome === 'fatal'
+              ? 'radar_refused'
+              : 'radar_unavailable',
       message,
       {
         retryable: fields.outcome !== 'fatal',

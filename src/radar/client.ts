@@ -11,7 +11,7 @@ import type { RateLimiter } from './limiter.js';
 import { checkAnswer } from './answerCheck.js';
 import { queryString, requestPath, validateRadarRequest, type RadarRequest } from './request.js';
 import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
-import { credentialsHint, rangeRefused, windowHint } from './hints.js';
+import { credentialsHint, windowHint, windowRefused } from './hints.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 
 export { RADAR_CREDENTIALS_REFUSED, RadarApiError } from './apiError.js';
@@ -245,9 +245,10 @@ export class RadarClient {
       apiMessage ??
       (isRecord(body) ? 'success is not true' : `non-JSON body ${JSON.stringify(answer.body.slice(0, 80))}`);
     const credentials = status === 401 || status === 403;
+    const tooLarge = !credentials && windowRefused(status, apiCode, what, request);
     const hint = credentials
       ? `: ${credentialsHint(this.options.settings.auth)}`
-      : rangeRefused(status, apiCode, what)
+      : tooLarge
         ? `: ${windowHint(request)}`
         : '';
     const message = redact(
@@ -259,6 +260,7 @@ export class RadarClient {
       outcome,
       ...(apiCode !== undefined ? { apiCode } : {}),
       ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+      ...(tooLarge ? { windowRefused: true } : {}),
     });
     if (credentials) this.credentialsRefused ??= error;
     throw error;

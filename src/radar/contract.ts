@@ -2,9 +2,8 @@ import { INTERVAL_MS, type AggInterval, type Dimension } from '../model/vocabula
 import { DAY_MS, formatDuration, formatSpan, isoSeconds, WEEK_MS } from '../util/time.js';
 import { checkAnswer } from './answerCheck.js';
 import type { RadarProbe } from './client.js';
-import { rangeRefused } from './hints.js';
 import type { RadarRequest } from './request.js';
-import { RadarApiError } from './apiError.js';
+import { RADAR_WINDOW_REFUSED, RadarApiError } from './apiError.js';
 
 /**
  * What `doctor` asks Radar, and what it concludes: the assumptions the service makes about the live
@@ -108,11 +107,7 @@ export function judgeShape(request: RadarRequest, probe: RadarProbe, nowMs: numb
 /** Whether Radar refused a window as too large (rather than anything else going wrong). */
 export function isRangeRefusal(probe: RadarProbe): boolean {
   const error = probe.error;
-  return (
-    error instanceof RadarApiError &&
-    error.status !== undefined &&
-    rangeRefused(error.status, error.apiCode, error.message)
-  );
+  return error instanceof RadarApiError && error.code === RADAR_WINDOW_REFUSED;
 }
 
 /** The window lengths a bounded search tries: whole days (weeks for 1w), up to 364 days. */

@@ -1,8 +1,7 @@
 import type { RadarAuth } from '../model/settings.js';
 import { DAY_MS, formatDuration } from '../util/time.js';
 import type { RadarRequest } from './request.js';
-
-/** What to tell a user when Radar refuses: which setting to change. */
+import { KNOWN_GOOD_WINDOW_MS } from './vocabulary.js';
 
 /**
  * Whether Radar refused the size of the window: a 400 about the date range or interval (its wording is
@@ -13,14 +12,39 @@ export function rangeRefused(status: number, apiCode: number | undefined, messag
   return status === 400 && /range|date|interval|too (long|large|big|wide)|span|period/i.test(message);
 }
 
+/**
+ * Whether Radar refused this request for the size of its window: a refusal that says so (rangeRefused),
+ * or a bare 400 "Internal Error" for a window longer than the interval is known to be answered in,
+ * which third parties saw Radar give for windows too large (docs/radar-api.md).
+ */
+export function windowRefused(
+  status: number,
+  apiCode: number | undefined,
+  message: string,
+  request: RadarRequest,
+): boolean {
+  if (rangeRefused(status, apiCode, message)) return true;
+  const spanMs = spanOf(request);
+  return (
+    status === 400 &&
+    /^\s*internal error\.?\s*$/i.test(message) &&
+    spanMs !== undefined &&
+    spanMs > KNOWN_GOOD_WINDOW_MS[request.aggInterval]
+  );
+}
+
+/** How long the request's (first) series spans, when it gives start and end. */
+export function spanOf(request: RadarRequest): number | undefined {
+  const series = request.series[0];
+  if (series?.dateStart === undefined || series.dateEnd === undefined) return undefined;
+  const spanMs = Date.parse(series.dateEnd) - Date.parse(series.dateStart);
+  return spanMs > 0 ? spanMs : undefined;
+}
+
 /** The fix for a window Radar will not answer: a smaller `windows:` entry for the interval. */
 export function windowHint(request: RadarRequest): string {
-  const series = request.series[0];
-  const spanMs =
-    series?.dateStart !== undefined && series.dateEnd !== undefined
-      ? Date.parse(series.dateEnd) - Date.parse(series.dateStart)
-      : undefined;
-  const known = spanMs !== undefined && spanMs > 0;
+  const spanMs = spanOf(request);
+  const known = spanMs !== undefined;
   // Half the window, in whole days: still few requests, and clear of whatever limit was crossed.
   const smaller = known ? `${Math.max(1, Math.floor(spanMs / 2 / DAY_MS))}d` : '1d';
   return (

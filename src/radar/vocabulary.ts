@@ -1,7 +1,23 @@
-import type { FilterName } from '../model/vocabulary.js';
+import type { AggInterval, FilterName } from '../model/vocabulary.js';
+import { DAY_MS } from '../util/time.js';
 
 /** The longest `dateRange` Radar accepts (`<n>d` or `<n>w`): a year. */
 export const MAX_DATE_RANGE = { d: 364, w: 52 } as const;
+
+/**
+ * The longest window of each interval Radar is known to answer (docs/radar-api.md): 15m data in 7-day
+ * windows (Radar's own `dateRange=7d`); 1h data in ~31-day windows (a year at 1h failed), so 28 days,
+ * a whole number of weeks; 1d data up to about 12 weeks (third parties saw a 400 beyond, and Radar's
+ * own UI switches to weekly data past three months), so 84 days; 1w data in a year (52w, the longest
+ * `dateRange`). A longer window refused with a bare 400 "Internal Error" is taken as refused for its
+ * size, and split.
+ */
+export const KNOWN_GOOD_WINDOW_MS: Record<AggInterval, number> = {
+  '15m': 7 * DAY_MS,
+  '1h': 28 * DAY_MS,
+  '1d': 84 * DAY_MS,
+  '1w': 364 * DAY_MS,
+};
 
 export const PRODUCTS = ['HTTP', 'ALL'] as const;
 export const CONTINENTS = ['AF', 'AN', 'AS', 'EU', 'NA', 'OC', 'SA'] as const;

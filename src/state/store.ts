@@ -17,6 +17,11 @@ export interface QueryState {
   lastFailure?: { atMs: number; message: string };
   /** What the query asked when this was saved (absent in state written before definitions were kept). */
   definition?: QueryDefinition;
+  /**
+   * The window length Radar answers this query in, where it refused a longer one (pipeline/windowSplit.ts):
+   * kept, so that a bucket is always fetched in the same window.
+   */
+  windowMs?: number;
 }
 
 /**

@@ -88,6 +88,11 @@ const MAX_RANGE_MS: Record<string, number> = {
 };
 
 class BadRequest extends Error {}
+/**
+ * A window longer than Radar answers, refused as third parties saw it: a 400 whose only message is
+ * "Internal Error", no code, `result: {}` (docs/radar-api.md, "Windows Radar refuses").
+ */
+class BareInternalError extends Error {}
 
 /** How an entity endpoint (names) misbehaves: an error status, no answer, a body that is not JSON or not the documented shape. */
 export type EntityFault =
@@ -121,6 +126,8 @@ export class RadarSimulator {
   adjust: TrafficAdjustment | undefined = undefined;
   /** The longest range answered per interval; tests shrink it to play a Radar that refuses a window. */
   readonly maxRangeMs: Record<string, number> = { ...MAX_RANGE_MS };
+  /** How a range over maxRangeMs is refused: a 400 that names the range, or a bare 400 "Internal Error". */
+  rangeRefusal: 'names-the-range' | 'internal-error' = 'names-the-range';
   /** Delay before every answer, to make long work observable (and killable) halfway. */
   responseDelayMs = 0;
   /** Benchmarks: keep no bodies in `served` (memory), and answer repeated requests from a cache (CPU). */
@@ -244,6 +251,13 @@ export class RadarSimulator {
       result = this.answer(record.dimension, params);
     } catch (error) {
       if (error instanceof BadRequest) return fail(400, 2001, error.message);
+      if (error instanceof BareInternalError)
+        return send(400, {
+          success: false,
+          errors: [{ message: 'Internal Error' }],
+          messages: [],
+          result: {},
+        });
       throw error;
     }
     const body = { success: true, errors: [], messages: [], result };
@@ -477,7 +491,9 @@ export class RadarSimulator {
         throw new BadRequest('Invalid dateStart/dateEnd');
       if (endMs <= startMs) throw new BadRequest('dateEnd must be after dateStart');
       if (endMs - startMs > this.maxRangeMs[interval]!)
-        throw new BadRequest(`Date range too long for aggInterval ${interval}`);
+        throw this.rangeRefusal === 'internal-error'
+          ? new BareInternalError()
+          : new BadRequest(`Date range too long for aggInterval ${interval}`);
       const filterSeed = ['location', 'asn', 'continent', 'geoId', 'product']
         .map((f) => params[f]?.[i] ?? '')
         .join('|');

@@ -55,6 +55,7 @@ export function useStack(
     ...(options.influxData ? { data: options.influxData } : {}),
   });
   const sim = new RadarSimulator();
+  const ranges = { ...sim.maxRangeMs };
   const stack: Stack = {
     influx,
     sim,
@@ -136,6 +137,8 @@ export function useStack(
     sim.entityFault = undefined;
     sim.nameGeneration = 0;
     sim.asKeyPrefix = '';
+    sim.rangeRefusal = 'names-the-range';
+    Object.assign(sim.maxRangeMs, ranges);
     sim.entityServed.length = 0;
   });
   afterAll(async () => {

@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from '../harness/cli.js';
 import type { Fault } from '../harness/radarSimulator.js';
 import { useStack } from '../harness/stack.js';
@@ -12,6 +14,13 @@ jobs:
     intervals: [1h, 15m]
     limitPerGroup: 4
 `;
+
+const DAY = 86_400_000;
+/** How long a request's range spans, from its query string. */
+const spanOf = (rawQuery: string): number => {
+  const params = new URLSearchParams(rawQuery);
+  return Date.parse(params.get('dateEnd')!) - Date.parse(params.get('dateStart')!);
+};
 
 describe('once against a misbehaving Radar', () => {
   const stack = useStack('faults', { fixedHorizon: true });
@@ -71,21 +80,60 @@ describe('once against a misbehaving Radar', () => {
     },
   );
 
-  test('a window larger than Radar answers: the window fails (exit 1) naming windows: and a smaller length', async () => {
+  test('a window larger than Radar answers is split by itself: every bucket written, exit 0, the split kept and said once', async () => {
     const wide = stack.writeConfig(
       'radar: { retryDelayMs: 20 }\nwindows: { 15m: 14d }\njobs:\n  - { name: wide, dimensions: [PRODUCT], intervals: [15m], lookback: 14d }\n',
       'wide.yaml',
     );
     const result = await runCli(['once', '--config', wide], env());
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(
-      /Radar answered HTTP 400 \(code 2001\): Date range too long for aggInterval 15m: Radar may not answer 15m data for a window this large \(this request spans 2w\); set a smaller window for 15m under `windows:` in jobs.yaml, e.g. `windows: \{ 15m: 7d \}`/,
-    );
-    // Refused for good: each window Radar refused was asked once, not retried. The open window (a few
-    // days of the 14-day grid window, depending on the date) may be short enough to be answered.
+    expect(result.code).toBe(0);
+    // Said once, with the windows: entry that avoids it.
+    const said = result.stderr.match(/Radar refused 15m data in a 2w window: .*/g) ?? [];
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain('fetched in 1w windows from now on');
+    expect(said[0]).toContain('`windows: { 15m: 1w }`');
+    expect(result.stderr).not.toMatch(/window failed/);
+    // Refused for good: each refused window was asked once, not retried; then 7-day windows only.
     const refused = sim.served.filter((s) => s.status === 400);
-    expect(refused.length).toBeGreaterThan(0);
-    expect(new Set(refused.map((s) => s.rawQuery)).size).toBe(refused.length);
+    expect(refused.length).toBe(1);
+    await stack.expectMatchesServed(() => 'wide');
+    const state = JSON.parse(readFileSync(join(stack.stateDir, 'state.json'), 'utf8')) as {
+      queries: Record<string, { windowMs?: number }>;
+    };
+    expect(state.queries['wide/PRODUCT/15m']!.windowMs).toBe(7 * DAY);
+    // The next run remembers it: no request spans more than 7 days.
+    sim.served.length = 0;
+    expect((await runCli(['once', '--config', wide], env())).code).toBe(0);
+    expect(sim.served.every((s) => s.status === 200 && spanOf(s.rawQuery) <= 7 * DAY)).toBe(true);
+  });
+
+  test('a year of 1d data from a Radar that answers 84 days at most, refusing more with a bare 400 "Internal Error": every day written, exit 0', async () => {
+    sim.maxRangeMs['1d'] = 84 * DAY;
+    sim.rangeRefusal = 'internal-error';
+    // The window of earlier releases (364 days): refused, then split into the 84 days Radar answers.
+    const year = stack.writeConfig(
+      'radar: { retryDelayMs: 20 }\nwindows: { 1d: 364d }\njobs:\n  - { name: daily, dimensions: [PRODUCT], intervals: [1d] }\n',
+      'daily.yaml',
+    );
+    const result = await runCli(['backfill', '--config', year, '--from', '365d', '--to', 'now'], env());
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/Radar refused 1d data in a 52w window: .* fetched in 12w windows/);
+    await stack.expectMatchesServed(() => 'daily');
+    const days = await stack.influx.query(
+      `SELECT count("value") FROM "radar_netflows" WHERE "job" = 'daily' AND "group_key" = 'HTTP' AND time >= now() - 365d`,
+      stack.db,
+    );
+    expect(days[0]!.count).toBeGreaterThanOrEqual(364);
+    // With the default window (84 days) nothing is refused at all.
+    sim.served.length = 0;
+    const fresh = stack.writeConfig(
+      'radar: { retryDelayMs: 20 }\njobs:\n  - { name: fresh, dimensions: [PRODUCT], intervals: [1d] }\n',
+      'fresh.yaml',
+    );
+    expect((await runCli(['backfill', '--config', fresh, '--from', '365d', '--to', 'now'], env())).code).toBe(
+      0,
+    );
+    expect(sim.served.filter((s) => s.status !== 200)).toEqual([]);
   });
 
   test('unknown extra fields are tolerated', async () => {
