@@ -3,6 +3,7 @@ import type { Query } from '../model/query.js';
 import type { RadarAnnotation, RadarResponse } from '../radar/response.js';
 import type { Window } from '../model/window.js';
 import { IntField, type Point, type TrafficGroup } from '../model/point.js';
+import { INTERVAL_MS } from '../model/vocabulary.js';
 
 /** Measurement names of the data model (design.md); dashboards and users rely on them. */
 export const MEASUREMENT = {
@@ -26,11 +27,18 @@ export interface FlattenResult {
 
 /**
  * Every series × group key × timestamp of a response inside `range` (the range the request asked for,
- * [startMs, endMs)) becomes one `radar_netflows` point. The series' name comes from the query (by
+ * [startMs, endMs)) whose bucket ends by `windowEndMs` (the grid window's end) becomes one
+ * `radar_netflows` point. The series' name comes from the query (by
  * position), not from the response key, so it is the same whether Radar keyed the series by name or as
  * `serie_<i>`.
  */
-export function flattenTraffic(query: Query, range: Window, response: RadarResponse): FlattenResult {
+export function flattenTraffic(
+  query: Query,
+  range: Window,
+  response: RadarResponse,
+  windowEndMs = range.endMs,
+): FlattenResult {
+  const intervalMs = INTERVAL_MS[query.interval];
   const groups: TrafficGroup[] = [];
   let pointCount = 0;
   let outsideRange = 0;
@@ -59,7 +67,10 @@ export function flattenTraffic(query: Query, range: Window, response: RadarRespo
       for (let i = 0; i < timestampsMs.length; i++) {
         const timeMs = timestampsMs[i]!;
         const value = column[i]!;
-        if (timeMs < range.startMs || timeMs >= range.endMs) outsideRange++;
+        // Only a bucket whose whole period lies in the window: a week that reaches past the window's end
+        // belongs to the next window (Radar adjusts ranges to its Monday weeks).
+        if (timeMs < range.startMs || timeMs >= range.endMs || timeMs + intervalMs > windowEndMs)
+          outsideRange++;
         else if (Number.isNaN(value)) nulls++;
         else {
           group.timesMs.push(timeMs);

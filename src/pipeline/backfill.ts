@@ -1,7 +1,13 @@
 import type { Query } from '../model/query.js';
 import type { BackfillCursor, StateStore } from '../state/store.js';
 import { isoSeconds } from '../util/time.js';
-import { windowsCovering, withoutRange } from '../windows/grid.js';
+import {
+  bucketEndFor,
+  bucketStartFor,
+  gridOriginMs,
+  windowsCovering,
+  withoutRange,
+} from '../windows/grid.js';
 import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps, WindowResult } from './deps.js';
@@ -61,7 +67,7 @@ function windowsToFill(
   store: StateStore,
   refetch: boolean,
 ): { windows: Window[]; skipped: number } {
-  const all = windowsCovering(fromMs, toMs, windowMsOf(query, store));
+  const all = windowsCovering(fromMs, toMs, windowMsOf(query, store), gridOriginMs(query.interval));
   const saved = store.query(query.id);
   const cursor = store.backfillCursor(query.id);
   // What is already done: the final range, and what an interrupted backfill of the query finished.
@@ -73,7 +79,16 @@ function windowsToFill(
   ];
   const windows = all.flatMap((w) => {
     const rest = done.reduce<Window | undefined>((left, range) => left && withoutRange(left, range), w);
-    return rest ? [rest] : [];
+    // A rest cut on another grid (a weekly range an earlier release ended on a Thursday) widens to
+    // whole buckets, so that the week it cuts is fetched whole.
+    return rest
+      ? [
+          {
+            startMs: Math.max(w.startMs, bucketStartFor(rest.startMs, query.interval)),
+            endMs: Math.min(w.endMs, bucketEndFor(rest.endMs, query.interval)),
+          },
+        ]
+      : [];
   });
   return { windows, skipped: all.length - windows.length };
 }

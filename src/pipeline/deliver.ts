@@ -27,7 +27,7 @@ export async function writeWindow(
   const { response, attempts, durationMs } = fetched;
   // Only the buckets of the range asked for: under Radar's inclusive dateEnd the answer also holds the
   // bucket that starts at its end, which the next window's own answer writes (normalized over its range).
-  const traffic = flattenTraffic(query, fetched.range, response);
+  const traffic = flattenTraffic(query, fetched.range, response, window.endMs);
   await yieldToEventLoop(); // before encoding: see yieldToEventLoop
   const missingBuckets = missingBucketsOf(query, window, fetched, deps.clock.nowMs());
   // A window fetched before (the open one, run after run) writes only its new or changed buckets.

@@ -1,6 +1,6 @@
 import type { Query } from '../model/query.js';
 import type { StateStore } from '../state/store.js';
-import { windowsFrom, windowStartFor } from '../windows/grid.js';
+import { bucketStartFor, gridOriginMs, windowsFrom, windowStartFor } from '../windows/grid.js';
 import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps } from './deps.js';
@@ -19,7 +19,10 @@ function checkpointOf(query: Query, store: StateStore, nowMs: number): number {
  * the first one runs from the checkpoint to the new grid's next line (see windowsFrom).
  */
 export function windowsDue(query: Query, store: StateStore, nowMs: number): Window[] {
-  return windowsFrom(checkpointOf(query, store, nowMs), nowMs, windowMsOf(query, store));
+  // From the start of the checkpoint's bucket: a weekly checkpoint an earlier release left on a Thursday
+  // (its grid counted from the epoch) fetches the week it cuts again, whole, on Radar's Monday weeks.
+  const fromMs = bucketStartFor(checkpointOf(query, store, nowMs), query.interval);
+  return windowsFrom(fromMs, nowMs, windowMsOf(query, store), gridOriginMs(query.interval));
 }
 
 /**

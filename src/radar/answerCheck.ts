@@ -34,6 +34,7 @@ export function checkAnswer(response: RadarResponse, request: RadarRequest): voi
     if (asked?.dateStart === undefined || asked.dateEnd === undefined) return;
     const startMs = Date.parse(asked.dateStart);
     const endMs = Date.parse(asked.dateEnd);
+    checkAdjustedRange(response.meta.dateRanges?.[index], startMs, endMs, intervalMs, series.key, request);
     const stamps = series.timestampsMs;
     const fail = (i: number, why: string): never => {
       throw new RadarResponseError(
@@ -51,6 +52,31 @@ export function checkAnswer(response: RadarResponse, request: RadarRequest): voi
         fail(i, `lies past meta.lastUpdated ${isoSeconds(lastUpdatedMs)}`);
     }
   });
+}
+
+/**
+ * The range Radar says it used (`meta.dateRange`) against the one asked for. Radar adjusts a range to
+ * its own buckets (weekly ranges to Mondays: real answers, docs/radar-api.md), which moves each end
+ * back by less than one bucket; the buckets of such an answer are each written from the window that
+ * holds them whole (flatten). A range that starts later than asked, or ends a bucket or more before
+ * the end asked for, would leave buckets of the window out or put others in their place: refused,
+ * never written under the wrong window. An answer without `meta.dateRange` is taken as asked.
+ */
+function checkAdjustedRange(
+  adjusted: { startMs: number; endMs: number } | undefined,
+  startMs: number,
+  endMs: number,
+  intervalMs: number,
+  key: string,
+  request: RadarRequest,
+): void {
+  if (!adjusted) return;
+  if (adjusted.startMs <= startMs && adjusted.endMs > endMs - intervalMs) return;
+  throw new RadarResponseError(
+    `series "${key}" meta.dateRange ${isoSeconds(adjusted.startMs)} to ${isoSeconds(adjusted.endMs)} is not the range asked for ` +
+      `(${isoSeconds(startMs)} to ${isoSeconds(endMs)} at ${request.aggInterval}) nor that range on Radar's own buckets: ` +
+      `its buckets would not belong to this window`,
+  );
 }
 
 /**

@@ -17,6 +17,11 @@ export interface RadarMeta {
   lastUpdatedMs: number | undefined;
   confidenceLevel: number | undefined;
   annotations: RadarAnnotation[];
+  /**
+   * `meta.dateRange`, one entry per series where the answer has it: the range Radar used, which it
+   * adjusts to its own buckets (a weekly range to Mondays). An entry that cannot be read is undefined.
+   */
+  dateRanges?: ({ startMs: number; endMs: number } | undefined)[];
 }
 
 /** One series of a response: bucket starts and, per group key, one value per bucket (NaN = null). */
@@ -138,7 +143,16 @@ function parseMeta(raw: unknown): RadarMeta {
     lastUpdatedMs: Number.isFinite(lastUpdatedMs) ? lastUpdatedMs : undefined,
     confidenceLevel: typeof confidence.level === 'number' ? confidence.level : undefined,
     annotations: annotations.flatMap(parseAnnotation),
+    dateRanges: Array.isArray(meta.dateRange) ? meta.dateRange.map(parseDateRange) : [],
   };
+}
+
+/** One `meta.dateRange` entry, `{startTime, endTime}`; undefined when either is not a time. */
+function parseDateRange(raw: unknown): { startMs: number; endMs: number } | undefined {
+  if (!isRecord(raw)) return undefined;
+  const startMs = typeof raw.startTime === 'string' ? Date.parse(raw.startTime) : NaN;
+  const endMs = typeof raw.endTime === 'string' ? Date.parse(raw.endTime) : NaN;
+  return Number.isFinite(startMs) && Number.isFinite(endMs) ? { startMs, endMs } : undefined;
 }
 
 /** Annotations are informative: one we cannot read is skipped rather than failing the window. */

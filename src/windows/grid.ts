@@ -1,4 +1,5 @@
 import type { Window } from '../model/window.js';
+import { INTERVAL_MS, type AggInterval } from '../model/vocabulary.js';
 
 /**
  * Windows on a fixed UTC grid: window k of length L covers [k·L, (k+1)·L) counted from the Unix epoch.
@@ -9,14 +10,38 @@ import type { Window } from '../model/window.js';
 /** Radar floors dateStart/dateEnd to 15 minutes; asking for anything finer is pointless. */
 export const DATE_QUANTUM_MS = 15 * 60_000;
 
-export function windowStartFor(timeMs: number, windowMs: number): number {
-  return Math.floor(timeMs / windowMs) * windowMs;
+/**
+ * Radar's weeks start on Mondays at 00:00 UTC (real weekly answers, docs/radar-api.md): weekly
+ * buckets, and the grid of 1w windows, are counted from the first Monday after the epoch
+ * (1970-01-05), so that every weekly bucket lies whole inside one window. Other intervals count from
+ * the epoch itself.
+ */
+export const MONDAY_ORIGIN_MS = 4 * 86_400_000;
+
+/** Where the grid of an interval's buckets and windows is counted from. */
+export function gridOriginMs(interval: AggInterval): number {
+  return interval === '1w' ? MONDAY_ORIGIN_MS : 0;
+}
+
+/** The start of the bucket of `interval` that holds `timeMs` (for 1w, the Monday that starts its week). */
+export function bucketStartFor(timeMs: number, interval: AggInterval): number {
+  return windowStartFor(timeMs, INTERVAL_MS[interval], gridOriginMs(interval));
+}
+
+/** The bucket boundary at or after `timeMs`. */
+export function bucketEndFor(timeMs: number, interval: AggInterval): number {
+  const start = bucketStartFor(timeMs, interval);
+  return start === timeMs ? start : start + INTERVAL_MS[interval];
+}
+
+export function windowStartFor(timeMs: number, windowMs: number, originMs = 0): number {
+  return originMs + Math.floor((timeMs - originMs) / windowMs) * windowMs;
 }
 
 /** The grid windows that hold any instant of [fromMs, toMs), oldest first. */
-export function windowsCovering(fromMs: number, toMs: number, windowMs: number): Window[] {
+export function windowsCovering(fromMs: number, toMs: number, windowMs: number, originMs = 0): Window[] {
   const windows: Window[] = [];
-  for (let start = windowStartFor(fromMs, windowMs); start < toMs; start += windowMs) {
+  for (let start = windowStartFor(fromMs, windowMs, originMs); start < toMs; start += windowMs) {
     windows.push({ startMs: start, endMs: start + windowMs });
   }
   return windows;
@@ -27,8 +52,8 @@ export function windowsCovering(fromMs: number, toMs: number, windowMs: number):
  * not on the grid (the grid changed under it: `windows:` was edited) starts a shortened first window
  * up to the next grid line, so nothing before it is fetched again and nothing after it is skipped.
  */
-export function windowsFrom(fromMs: number, toMs: number, windowMs: number): Window[] {
-  const windows = windowsCovering(fromMs, toMs, windowMs);
+export function windowsFrom(fromMs: number, toMs: number, windowMs: number, originMs = 0): Window[] {
+  const windows = windowsCovering(fromMs, toMs, windowMs, originMs);
   if (windows[0] && windows[0].startMs < fromMs) windows[0] = { startMs: fromMs, endMs: windows[0].endMs };
   return windows;
 }

@@ -14,6 +14,7 @@ import {
   INTERVAL_MS,
   iso,
   META_INTERVAL,
+  mondayOnOrBefore,
   normalize,
   type SeriesAsk,
 } from './simData.js';
@@ -497,11 +498,14 @@ export class RadarSimulator {
       const filterSeed = ['location', 'asn', 'continent', 'geoId', 'product']
         .map((f) => params[f]?.[i] ?? '')
         .join('|');
+      // Weekly answers: Radar adjusts the range to its Monday weeks and says so in meta.dateRange
+      // (dateRange=52w asked on a Friday came back Monday to Monday: docs/radar-api.md).
+      const adjust = interval === '1w' ? mondayOnOrBefore : floor15;
       return {
         key: names[i] ?? `serie_${i}`,
         seed: filterSeed,
-        startMs: floor15(startMs),
-        endMs: floor15(endMs),
+        startMs: adjust(startMs),
+        endMs: adjust(endMs),
         endInclusive: this.dateEndInclusive,
       };
     });

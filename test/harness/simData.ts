@@ -114,6 +114,14 @@ export interface Built {
  * of [startMs, endMs]: the bucket that starts at `endMs` too, as Cloudflare's own published answers
  * hold it (radar-api.md: the docs' Tonga example, 02:00 → 05:00 at 1h gives 4 buckets).
  */
+const WEEK_MS = 7 * 86_400_000;
+const MONDAY_MS = 4 * 86_400_000;
+
+/** Radar adjusts a weekly range to its Monday weeks: both ends back to the Monday that starts their week. */
+export function mondayOnOrBefore(ms: number): number {
+  return MONDAY_MS + Math.floor((ms - MONDAY_MS) / WEEK_MS) * WEEK_MS;
+}
+
 export function bucketsOf(
   startMs: number,
   endMs: number,
@@ -122,8 +130,10 @@ export function bucketsOf(
   endInclusive = false,
 ): number[] {
   const out: number[] = [];
+  // Weeks start on Mondays (1970-01-05 was the first after the epoch), as Radar's do.
+  const originMs = intervalMs === WEEK_MS ? MONDAY_MS : 0;
   for (
-    let t = Math.ceil(startMs / intervalMs) * intervalMs;
+    let t = originMs + Math.ceil((startMs - originMs) / intervalMs) * intervalMs;
     (t < endMs || (endInclusive && t === endMs)) && t < horizonMs;
     t += intervalMs
   )

@@ -28,6 +28,31 @@ const check =
     checkAnswer(answer(timestamps, lastUpdated), req);
 
 describe('checkAnswer', () => {
+  test("meta.dateRange: the range asked for, or that range on Radar's own buckets (Monday weeks); anything that would move buckets out of the window is refused", () => {
+    // Asked Tuesday 2026-03-10 to Thursday 2026-04-09 for weekly data: Radar answers Monday to Monday.
+    const weekly = request('1w', '2026-03-10T00:00:00Z', '2026-04-09T00:00:00Z');
+    const withRange = (startTime: string, endTime: string) => () =>
+      checkAnswer(
+        parseRadarResult(
+          {
+            meta: { lastUpdated: '2026-04-09T00:00:00Z', dateRange: [{ startTime, endTime }] },
+            serie_0: { timestamps: ['2026-03-16T00:00:00Z'], HTTP: ['1'] },
+          },
+          [['serie_0']],
+        ),
+        weekly,
+      );
+    expect(withRange('2026-03-09T00:00:00Z', '2026-04-06T00:00:00Z')).not.toThrow(); // adjusted to Mondays
+    expect(withRange('2026-03-10T00:00:00Z', '2026-04-09T00:00:00Z')).not.toThrow(); // as asked
+    // Later than asked, or cut by a whole week: buckets of the window would be missing or moved.
+    expect(withRange('2026-03-16T00:00:00Z', '2026-04-06T00:00:00Z')).toThrow(
+      /meta\.dateRange 2026-03-16T00:00:00Z to 2026-04-06T00:00:00Z is not the range asked for/,
+    );
+    expect(withRange('2026-03-09T00:00:00Z', '2026-03-30T00:00:00Z')).toThrow(
+      /would not belong to this window/,
+    );
+  });
+
   test('accepts buckets on the grid, in order, inside the range', () => {
     expect(check(['2026-08-14T00:00:00Z', '2026-08-14T01:00:00Z', '2026-08-14T03:00:00Z'])).not.toThrow();
     expect(check([])).not.toThrow();
