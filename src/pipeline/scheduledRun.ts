@@ -10,7 +10,8 @@ import { followedBy, refusedWindowOf, splitAfterRefusal, windowMsOf } from './wi
 /** Where a query's next run starts: its checkpoint, or `lookback` ago for a new query. */
 function checkpointOf(query: Query, store: StateStore, nowMs: number): number {
   return (
-    store.query(query.id)?.checkpointMs ?? windowStartFor(nowMs - query.lookbackMs, windowMsOf(query, store))
+    store.query(query.id)?.checkpointMs ??
+    windowStartFor(nowMs - query.lookbackMs, windowMsOf(query, store), gridOriginMs(query.interval))
   );
 }
 
