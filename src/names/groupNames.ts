@@ -15,6 +15,9 @@ export const NAMES_MEASUREMENT = 'radar_names';
 /** Ids per request: lists of 50 keep the URL short (~400 bytes) and a page small. */
 export const NAMES_BATCH = 50;
 
+/** An AS number as a group key may hold it. */
+const AS_NUMBER = /^\d{1,10}$/;
+
 /** The dimensions whose group keys are ids with a name, and what such an id looks like. */
 const NAMED: Record<string, RegExp> = {
   // No real AS key has been seen in public: 13335 and AS13335 are both taken (docs/radar-api.md).
@@ -322,7 +325,7 @@ export function pickerOption(label: string, groupKey: string): { option?: string
 
 /** What a group without a name is shown as: its id, an AS number as `AS13335` (how users search for it). */
 export function idLabel(dimension: string, groupKey: string): string {
-  return dimension === 'AS' && /^\d{1,10}$/.test(groupKey) ? `AS${groupKey}` : groupKey;
+  return dimension === 'AS' && AS_NUMBER.test(groupKey) ? `AS${groupKey}` : groupKey;
 }
 
 /** The region's country: the first parent (or itself) of type COUNTRY. */

@@ -12,7 +12,7 @@ import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps, WindowResult } from './deps.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
-import { followedBy, refusedWindowOf, splitAfterRefusal, windowMsOf } from './windowSplit.js';
+import { windowMsOf, withWindowSplits, type WindowPass } from './windowSplit.js';
 
 export interface BackfillItem {
   query: Query;
@@ -109,20 +109,21 @@ export async function runBackfill(
 ): Promise<QueryOutcome[]> {
   return Promise.all(
     plan.items.map(async ({ query, windows }) => {
-      let outcome = await backfillWindows(query, windows, plan.refetch, deps, store, onWindow, signal);
       // A window Radar refused as too large: the query's windows are split, and the backfill goes on
       // from that window on the smaller grid.
-      for (;;) {
-        const refused = refusedWindowOf(outcome.outcome, outcome.windows);
-        if (!refused) break;
-        if ((await splitAfterRefusal(query, refused, deps.clock.nowMs(), store, deps.logger)) === undefined)
-          break;
-        const rest = windowsToFill(query, refused.startMs, plan.toMs, store, plan.refetch).windows;
-        const next = await backfillWindows(query, rest, plan.refetch, deps, store, onWindow, signal);
-        outcome = { outcome: followedBy(outcome.outcome, next.outcome), windows: next.windows };
-      }
-      if (outcome.outcome.ok) await store.finishBackfill(query.id);
-      return outcome.outcome;
+      const outcome = await withWindowSplits(query, store, deps, (refused) =>
+        backfillWindows(
+          query,
+          refused ? windowsToFill(query, refused.startMs, plan.toMs, store, plan.refetch).windows : windows,
+          plan.refetch,
+          deps,
+          store,
+          onWindow,
+          signal,
+        ),
+      );
+      if (outcome.ok) await store.finishBackfill(query.id);
+      return outcome;
     }),
   );
 }
@@ -136,7 +137,7 @@ async function backfillWindows(
   store: StateStore,
   onWindow: (result: WindowResult) => void,
   signal?: AbortSignal,
-): Promise<{ outcome: QueryOutcome; windows: Window[] }> {
+): Promise<WindowPass> {
   const outcome = await runQuery(query, windows, deps, {
     parallel: deps.windowsInParallel ?? 1,
     ...(signal ? { signal } : {}),

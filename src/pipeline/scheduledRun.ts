@@ -5,7 +5,7 @@ import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
 import type { PipelineDeps } from './deps.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
-import { followedBy, refusedWindowOf, splitAfterRefusal, windowMsOf } from './windowSplit.js';
+import { windowMsOf, withWindowSplits, type WindowPass } from './windowSplit.js';
 
 /** Where a query's next run starts: its checkpoint, or `lookback` ago for a new query. */
 function checkpointOf(query: Query, store: StateStore, nowMs: number): number {
@@ -37,17 +37,8 @@ export async function runFromCheckpoint(
   store: StateStore,
   signal?: AbortSignal,
 ): Promise<QueryOutcome> {
-  let outcome = await runOnce(query, deps, store, signal);
   // A window Radar refused as too large: the query's windows are split, and the run goes on from there.
-  for (;;) {
-    const refused = refusedWindowOf(outcome.outcome, outcome.windows);
-    if (!refused) break;
-    const split = await splitAfterRefusal(query, refused, deps.clock.nowMs(), store, deps.logger);
-    if (split === undefined) break;
-    const next = await runOnce(query, deps, store, signal);
-    outcome = { outcome: followedBy(outcome.outcome, next.outcome), windows: next.windows };
-  }
-  return outcome.outcome;
+  return withWindowSplits(query, store, deps, () => runOnce(query, deps, store, signal));
 }
 
 /** One pass over the windows due: the checkpoint moves over each window that is final. */
@@ -56,7 +47,7 @@ async function runOnce(
   deps: PipelineDeps,
   store: StateStore,
   signal?: AbortSignal,
-): Promise<{ outcome: QueryOutcome; windows: Window[] }> {
+): Promise<WindowPass> {
   const nowMs = deps.clock.nowMs();
   const saved = store.query(query.id);
   const fromMs = checkpointOf(query, store, nowMs);

@@ -4,7 +4,7 @@ import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
 import { KNOWN_GOOD_WINDOW_MS } from '../radar/vocabulary.js';
 import type { StateStore } from '../state/store.js';
-import { DAY_MS, formatDuration, WEEK_MS } from '../util/time.js';
+import { DAY_MS, formatDuration, WEEK_MS, type Clock } from '../util/time.js';
 import { addOutcomes } from '../sink/outcome.js';
 import { ServiceError } from '../errors.js';
 import { logContext } from './deps.js';
@@ -33,20 +33,12 @@ export function smallerWindowMs(interval: Query['interval'], refusedMs: number):
   return halfMs >= unitMs ? halfMs : undefined;
 }
 
-/** The window a query's run stopped at because Radar refused it as too large, if that is why it stopped. */
-export function refusedWindowOf(outcome: QueryOutcome, windows: readonly Window[]): Window | undefined {
-  const { error } = outcome;
-  if (outcome.ok || outcome.aborted || !(error instanceof ServiceError)) return undefined;
-  if (error.code !== RADAR_WINDOW_REFUSED) return undefined;
-  return windows[outcome.done.length];
-}
-
 /**
  * After Radar refused `window` of `query` as too large: records the smaller window length in the
  * state and says so once, with the `windows:` entry that avoids the refusal. Returns the new length,
  * or undefined when no smaller window is left (the refusal then stands as the run's failure).
  */
-export async function splitAfterRefusal(
+async function splitAfterRefusal(
   query: Query,
   window: Window,
   nowMs: number,
@@ -68,11 +60,42 @@ export async function splitAfterRefusal(
   return smallerMs;
 }
 
-/** Two runs of one query, one after the other, as one outcome: the windows of both, the end of the second. */
-export function followedBy(first: QueryOutcome, second: QueryOutcome): QueryOutcome {
-  return {
-    ...second,
-    done: [...first.done, ...second.done],
-    written: addOutcomes(first.written, second.written),
-  };
+/** One pass over a query's windows: what became of them, and the windows it was given. */
+export interface WindowPass {
+  outcome: QueryOutcome;
+  windows: readonly Window[];
+}
+
+/**
+ * Runs `pass` and, while Radar refuses a window as too large, splits the query's windows
+ * (splitAfterRefusal) and runs `pass` again from the refused window on: one outcome for all of it.
+ */
+export async function withWindowSplits(
+  query: Query,
+  store: StateStore,
+  deps: { clock: Clock; logger: Logger },
+  pass: (from?: Window) => Promise<WindowPass>,
+): Promise<QueryOutcome> {
+  let last = await pass();
+  let outcome = last.outcome;
+  for (;;) {
+    const refused = refusedWindowOf(last);
+    if (!refused) return outcome;
+    if ((await splitAfterRefusal(query, refused, deps.clock.nowMs(), store, deps.logger)) === undefined)
+      return outcome;
+    last = await pass(refused);
+    outcome = {
+      ...last.outcome,
+      done: [...outcome.done, ...last.outcome.done],
+      written: addOutcomes(outcome.written, last.outcome.written),
+    };
+  }
+}
+
+/** The window a pass stopped at because Radar refused it as too large, if that is why it stopped. */
+function refusedWindowOf({ outcome, windows }: WindowPass): Window | undefined {
+  const { error } = outcome;
+  if (outcome.ok || outcome.aborted || !(error instanceof ServiceError)) return undefined;
+  if (error.code !== RADAR_WINDOW_REFUSED) return undefined;
+  return windows[outcome.done.length];
 }
