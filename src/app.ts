@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { statSync } from 'node:fs';
 import { loadConfigFile } from './config/load.js';
 import { planQueries } from './config/plan.js';
 import type { Query } from './model/query.js';
@@ -18,6 +19,8 @@ import type { PointSink } from './sink/sink.js';
 import { BackgroundWriter } from './sink/background.js';
 import { countedSink } from './service/countedSink.js';
 import { DeliveredBuckets } from './pipeline/unchanged.js';
+import { supersededIn, WindowAnswers } from './pipeline/windowAnswers.js';
+import { MEASUREMENT } from './flatten/flatten.js';
 import { Semaphore } from './util/semaphore.js';
 import { DAY_MS, isoSeconds, StrictlyIncreasingTimes, systemClock, type Clock } from './util/time.js';
 import type { PipelineDeps } from './pipeline/deps.js';
@@ -116,6 +119,8 @@ export async function openPipeline(
     dryRun: boolean;
     stdout: NodeJS.WritableStream;
     metrics?: Metrics;
+    /** The state directory the run keeps: what each window holds is kept there (not for --dry-run). */
+    store?: StateStore;
     /** once and backfill must end: a spool that stays full fails their writes after a bounded wait. */
     oneShot: boolean;
     /**
@@ -185,8 +190,23 @@ export async function openPipeline(
     windowsInParallel: app.settings.radar.concurrency,
     windowSlots: new Semaphore(app.settings.radar.concurrency),
     delivered: new DeliveredBuckets(app.clock),
+    ...(options.store && !options.dryRun ? { answers: windowAnswersOf(app, options.store, counted) } : {}),
     ...(metrics ? { observer: metrics } : {}),
   };
+}
+
+/** What each window holds, kept in the state; a final window's record is kept while dead letters wait. */
+function windowAnswersOf(app: App, store: StateStore, sink: PointSink): WindowAnswers {
+  const { deadLetterFile } = influxStateFiles(app.settings.stateDir);
+  return new WindowAnswers(store, sink, app.logger, () => fileSize(deadLetterFile) > 0);
+}
+
+function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** The names of the group keys, from the catalog in the state directory (a damaged one is set aside). */
@@ -255,6 +275,18 @@ export function sinkFiles(app: App): {
 }
 
 /** `dead-letters --replay`: the dead letters (of a reason) written to InfluxDB again (see replayDeadLetters). */
-export function replayDeadLettersOf(app: App, reason: string | undefined): Promise<ReplayReport> {
-  return replayDeadLetters(app.settings.influx, app.settings.stateDir, reason, isoSeconds(app.clock.nowMs()));
+export function replayDeadLettersOf(
+  app: App,
+  store: StateStore,
+  reason: string | undefined,
+): Promise<ReplayReport> {
+  // A group removed from its window since it was refused stays removed (windowAnswers.ts).
+  return replayDeadLetters(
+    app.settings.influx,
+    app.settings.stateDir,
+    reason,
+    isoSeconds(app.clock.nowMs()),
+    (measurement, tags, timeMs) =>
+      measurement === MEASUREMENT.traffic && supersededIn(store, app.queries, tags, timeMs),
+  );
 }

@@ -146,6 +146,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
     stdout: io.stdout,
     oneShot: true,
     freshState: store.isFresh,
+    store,
   });
   const interrupt = new AbortController();
   const removeHandlers = onStopSignal((signal) => {
@@ -175,6 +176,7 @@ export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
       queries.map((q) => runFromCheckpoint(q, counting, store, interrupt.signal)),
     );
     return await finishOneShot(app, deps, outcomes, io, {
+      queries,
       dryRun: cli.dryRun,
       interrupted: interrupt.signal.aborted,
     });
@@ -210,7 +212,7 @@ export async function finishOneShot(
   deps: Pipeline,
   outcomes: readonly QueryOutcome[],
   io: Io,
-  { dryRun, interrupted }: { dryRun: boolean; interrupted: boolean },
+  { queries, dryRun, interrupted }: { queries: readonly Query[]; dryRun: boolean; interrupted: boolean },
 ): Promise<number> {
   if (interrupted) {
     reportOutcomes(app, outcomes, io, dryRun, deps.sink.health());
@@ -229,6 +231,8 @@ export async function finishOneShot(
   );
   if (deps.sink.health().backlogBytes > 0 && spoolFull.length === 0)
     await deps.sink.drain(oneShotSpoolWaitMs(app));
+  // The removals that waited for the spool: due now that it is written (or kept for the next run).
+  for (const query of queries) await deps.answers?.settle(query);
   const health = deps.sink.health();
   reportOutcomes(app, outcomes, io, dryRun, health);
   if (health.fatal) {

@@ -35,6 +35,10 @@ export function statusCommand(cli: CommandLine, io: Io): number {
       backfill: cursor
         ? { from: isoSeconds(cursor.fromMs), next: isoSeconds(cursor.nextMs), refetch: cursor.refetch }
         : null,
+      // Windows that may hold groups their newest answer no longer names: removal due (windowAnswers.ts).
+      staleWindows: store.windowAnswers(query.id).filter(([, a]) => a.stale).length,
+      // Groups × windows left where the database cannot delete points (InfluxDB 3).
+      unremovableGroups: store.unremovable(query.id),
     };
   });
   const status = {
@@ -76,6 +80,16 @@ export function statusCommand(cli: CommandLine, io: Io): number {
     io.stdout.write(
       `backfill under way: ${q.query} from ${q.backfill!.from}, done up to ${q.backfill!.next}${q.backfill!.refetch ? ' (--refetch)' : ''}\n`,
     );
+  for (const q of queries.filter((q) => q.staleWindows > 0))
+    io.stdout.write(
+      `stale groups: ${q.query} has ${q.staleWindows} windows whose earlier answers named groups the newest does not; ` +
+        `removed at the next run, once InfluxDB has every earlier write\n`,
+    );
+  for (const q of queries.filter((q) => q.unremovableGroups > 0))
+    io.stdout.write(
+      `stale groups kept: ${q.query}: ${q.unremovableGroups} groups stay in windows whose newest answer no longer ` +
+        `names them, because this InfluxDB cannot delete points (InfluxDB 3): shares there may add up to more than 100 %\n`,
+    );
   const { spool } = files;
   io.stdout.write(
     `\nspool ${files.spoolDir}: ` +
@@ -115,12 +129,13 @@ export async function deadLettersCommand(cli: CommandLine, io: Io): Promise<numb
   }
   const store = openState(app, false, 'dead-letters');
   try {
-    const report = await replayDeadLettersOf(app, cli.reason);
+    const report = await replayDeadLettersOf(app, store, cli.reason);
     if (cli.json) io.stdout.write(`${JSON.stringify(report)}\n`);
     else
       io.stdout.write(
         `replayed ${report.replayed} points (removed from the dead letters); ${report.refusedAgain} refused again (kept, with the new reason); ` +
-          `${report.deferred} not taken now: InfluxDB could not be reached (kept); ${report.notReplayable} cannot be replayed (kept); ${report.untouched} of other reasons untouched\n`,
+          `${report.deferred} not taken now: InfluxDB could not be reached (kept); ${report.notReplayable} cannot be replayed (kept); ${report.untouched} of other reasons untouched` +
+          `${report.superseded > 0 ? `; ${report.superseded} of groups their window's newer answer no longer names: dropped, not written` : ''}\n`,
       );
     return report.refusedAgain > 0 || report.deferred > 0 ? EXIT.failed : EXIT.ok;
   } finally {

@@ -70,7 +70,7 @@ export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
     if (store && !starting.signal.aborted) {
       // Between the steps of the start, each several ms of work, /healthz is answered (see yieldToEventLoop).
       await yieldToEventLoop();
-      deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false });
+      deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false, store });
       await yieldToEventLoop();
     }
   } catch (error) {
@@ -281,6 +281,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
     stdout: io.stdout,
     oneShot: true,
     freshState: store.isFresh,
+    store,
   });
   const progress = new Progress('backfill', plan.totalWindows, io.stderr, app.clock, {
     windowsPer5Min: app.settings.radar.rateLimitPer5Min,
@@ -302,6 +303,7 @@ export async function backfillCommand(cli: CommandLine, io: Io): Promise<number>
     );
     progress.finish();
     return await finishOneShot(app, deps, outcomes, io, {
+      queries,
       dryRun: cli.dryRun,
       interrupted: interrupt.signal.aborted,
     });

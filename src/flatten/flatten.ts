@@ -12,6 +12,20 @@ export const MEASUREMENT = {
   fetches: 'radar_fetches',
 } as const;
 
+/** The tag that tells the groups of a series apart. */
+export const GROUP_TAG = 'group_key';
+
+/** The tags every `radar_netflows` point of one of the query's series carries, besides its group's. */
+export function seriesTags(query: Query, seriesName: string): Record<string, string> {
+  return {
+    job: query.job,
+    series: seriesName,
+    dimension: query.dimension,
+    agg_interval: query.interval,
+    normalization: query.normalization,
+  };
+}
+
 export interface FlattenResult {
   groups: TrafficGroup[];
   /** Points in all groups. */
@@ -52,7 +66,7 @@ export function flattenTraffic(
         job: query.job,
         series: seriesName,
         dimension: query.dimension,
-        group_key: groupKey,
+        [GROUP_TAG]: groupKey,
         agg_interval: query.interval,
         normalization: query.normalization,
       };
@@ -128,6 +142,9 @@ export interface FetchRecord {
   lastUpdatedMs: number | undefined;
   /** Buckets a closed window's answer lacks (see expectedBuckets); 0 when complete. */
   missingBuckets?: number;
+  /** Groups the answer names that the window's previous answer did not, and the reverse (windowAnswers.ts). */
+  groupsAdded?: number;
+  groupsRemoved?: number;
   timeMs: number;
 }
 
@@ -156,6 +173,8 @@ export function fetchPoint(record: FetchRecord): Point {
       ...(record.missingBuckets !== undefined
         ? { missing_buckets: new IntField(record.missingBuckets) }
         : {}),
+      ...(record.groupsAdded !== undefined ? { groups_added: new IntField(record.groupsAdded) } : {}),
+      ...(record.groupsRemoved !== undefined ? { groups_removed: new IntField(record.groupsRemoved) } : {}),
     },
     timeMs: record.timeMs,
   };

@@ -109,6 +109,7 @@ export async function runBackfill(
 ): Promise<QueryOutcome[]> {
   return Promise.all(
     plan.items.map(async ({ query, windows }) => {
+      if (deps.answers) await deps.answers.settle(query);
       // A window Radar refused as too large: the query's windows are split, and the backfill goes on
       // from that window on the smaller grid.
       const outcome = await withWindowSplits(query, store, deps, (refused) =>

@@ -9,6 +9,7 @@ import { keptPoints, NOTHING_WRITTEN, refusedPoints } from '../sink/outcome.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
 import type { FetchedWindow } from './fetch.js';
 import { INCOMPLETE_RETRY_MS, isWindowFinal } from './finality.js';
+import { groupsOf } from './windowAnswers.js';
 
 /**
  * The writing half: flattens the answer and writes its traffic, then its annotations and its
@@ -35,7 +36,16 @@ export async function writeWindow(
     groups: traffic.groups,
     unchanged: 0,
   };
+  // Saved before the write: a write cut short (kill -9) leaves the window marked for the next fetch to mend.
+  const change = await deps.answers?.beforeWrite(query, window, groupsOf(query, traffic.groups));
   const written = await deps.sink.write({ groups, points: [] }, context);
+  const final = isWindowFinal(
+    { window, lastUpdatedMs: response.meta.lastUpdatedMs, missingBuckets },
+    deps.clock.nowMs(),
+    query.settleMs,
+  );
+  // The newest answer is delivered: the groups only an earlier answer named go (windowAnswers.ts).
+  await deps.answers?.afterWrite(query, window, final);
   if (deps.names) for (const group of traffic.groups) deps.names.saw(query.dimension, group.tags.group_key!);
   const record = fetchPoint({
     query,
@@ -49,6 +59,7 @@ export async function writeWindow(
     confidenceLevel: response.meta.confidenceLevel,
     lastUpdatedMs: response.meta.lastUpdatedMs,
     missingBuckets,
+    ...(change ? { groupsAdded: change.added, groupsRemoved: change.removed } : {}),
     timeMs: deps.recordTimes.nextMs(),
   });
   await deps.sink.write(
@@ -75,7 +86,7 @@ export async function writeWindow(
     missingBuckets,
   };
   // Remembered only now that the sink has the points; a final window is not fetched again.
-  if (isWindowFinal(result, deps.clock.nowMs(), query.settleMs)) deps.delivered?.forget(query.id, window);
+  if (final) deps.delivered?.forget(query.id, window);
   else deps.delivered?.remember(query.id, window, traffic.groups, unchanged === 0);
   return result;
 }

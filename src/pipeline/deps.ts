@@ -6,6 +6,7 @@ import type { PointSink } from '../sink/sink.js';
 import type { WriteOutcome } from '../sink/outcome.js';
 import type { BackgroundWriter } from '../sink/background.js';
 import type { DeliveredBuckets } from './unchanged.js';
+import type { WindowAnswers } from './windowAnswers.js';
 import type { GroupNames } from '../names/groupNames.js';
 import type { Semaphore } from '../util/semaphore.js';
 import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/time.js';
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   windowSlots?: Semaphore;
   /** Told of the group keys written, whose names it fetches and writes later (never holding a window up). */
   names?: GroupNames;
+  /** What each window holds: the groups only an earlier answer named are removed (windowAnswers.ts). */
+  answers?: WindowAnswers;
   /** Windows of one query fetched and written at once (catch-up and backfill); the rate limiter still rules. */
   windowsInParallel?: number;
 }

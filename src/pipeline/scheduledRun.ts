@@ -37,6 +37,8 @@ export async function runFromCheckpoint(
   store: StateStore,
   signal?: AbortSignal,
 ): Promise<QueryOutcome> {
+  // Removals an earlier run left due (behind the spool, or failed) go before this run's windows.
+  if (deps.answers) await deps.answers.settle(query); // (no await without: a run starts at once)
   // A window Radar refused as too large: the query's windows are split, and the run goes on from there.
   return withWindowSplits(query, store, deps, () => runOnce(query, deps, store, signal));
 }

@@ -77,12 +77,26 @@ export function judgeShape(request: RadarRequest, probe: RadarProbe, nowMs: numb
   const stamps = series.timestampsMs;
   const weekly = request.aggInterval === '1w';
   const onOurGrid = stamps.every((t) => t % INTERVAL_MS[request.aggInterval] === 0);
-  const dateEnd =
-    weekly && !onOurGrid
-      ? `weekly buckets start on ${weekday(stamps[0]!)}s (the service takes any weekday)`
-      : stamps.includes(endMs)
-        ? 'dateEnd inclusive (the bucket that starts at dateEnd is in the answer)'
-        : 'dateEnd exclusive (the answer ends before dateEnd)';
+  const weekStart = weekly && stamps.length > 0 ? weekday(stamps[0]!) : undefined;
+  if (weekStart !== undefined && weekStart !== 'Monday')
+    return {
+      what,
+      problem: `weekly buckets start on ${weekStart}s: the service counts weekly windows from Mondays 00:00 UTC (Radar's weeks as seen in 2026), so each window would cut a week; tell the maintainers`,
+    };
+  const dateEnd = weekly
+    ? 'weekly buckets start on Mondays 00:00 UTC, as the service counts its weekly windows'
+    : stamps.includes(endMs) || !onOurGrid
+      ? 'dateEnd inclusive (the bucket that starts at dateEnd is in the answer)'
+      : 'dateEnd exclusive (the answer ends before dateEnd)';
+  // Radar moves a range onto its own buckets and says so in meta.dateRange (weekly: back to Mondays).
+  const answered = response.meta.dateRanges?.[0];
+  const asked = { startMs: Date.parse(request.series[0]!.dateStart!), endMs };
+  const adjusted =
+    answered && (answered.startMs !== asked.startMs || answered.endMs !== asked.endMs)
+      ? `; range adjusted by Radar: asked ${isoSeconds(asked.startMs)} → ${isoSeconds(asked.endMs)}, answered ${isoSeconds(answered.startMs)} → ${isoSeconds(answered.endMs)} (meta.dateRange)`
+      : answered
+        ? '; meta.dateRange as asked'
+        : '';
   const keys = [...series.groups.keys()];
   const { meta } = response;
   const lag =
@@ -100,7 +114,7 @@ export function judgeShape(request: RadarRequest, probe: RadarProbe, nowMs: numb
   const sample = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` … (${keys.length} keys)` : '');
   return {
     what,
-    note: `${dateEnd}; keys ${sample || '(none)'}; ${lag}; meta has ${present.join(', ') || 'nothing'}`,
+    note: `${dateEnd}${adjusted}; keys ${sample || '(none)'}; ${lag}; meta has ${present.join(', ') || 'nothing'}`,
   };
 }
 

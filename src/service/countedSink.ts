@@ -20,5 +20,6 @@ export function countedSink(sink: PointSink, metrics: Metrics): PointSink {
     health: () => sink.health(),
     drain: (waitMs) => sink.drain(waitMs),
     close: () => sink.close(),
+    ...(sink.removeGroups ? { removeGroups: sink.removeGroups.bind(sink) } : {}),
   };
 }

@@ -18,7 +18,28 @@ export interface PointSink {
   close(): Promise<void>;
   /** For logs. Never holds credentials. */
   readonly description: string;
+  /**
+   * Removes, in each series and time range, the points of every group not in `keep` (the groups a
+   * window's newest answer names). Only once everything written before is in the database: 'deferred'
+   * while earlier points still wait (the spool), so that a removal never overtakes an older write;
+   * 'unsupported' where the database has no way to delete points (InfluxDB 3 Core, a stand-in that
+   * only writes). Rejects when the database fails or refuses the removal: try again later.
+   */
+  removeGroups?(removals: readonly GroupRemoval[]): Promise<RemovalOutcome>;
 }
+
+/** The points of one series in [startMs, endMs) whose `groupTag` is none of `keep`. */
+export interface GroupRemoval {
+  measurement: string;
+  /** The tags that name the series (every one must match). */
+  seriesTags: Readonly<Record<string, string>>;
+  groupTag: string;
+  keep: readonly string[];
+  startMs: number;
+  endMs: number;
+}
+
+export type RemovalOutcome = 'removed' | 'deferred' | 'unsupported';
 
 /** The spool stayed full for as long as a one-shot command may wait: these points were not kept. */
 export class SpoolFullError extends ServiceError {

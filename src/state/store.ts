@@ -37,11 +37,33 @@ export interface BackfillCursor {
   refetch: boolean;
 }
 
+/**
+ * What a window of a query holds in InfluxDB, as far as this state knows: the groups its newest answer
+ * names, and whether groups of an earlier answer may still be there. Kept while the window may be
+ * fetched again (not final), and after that until its stale groups are removed and no dead letter
+ * could bring one back (pipeline/windowAnswers.ts).
+ */
+export interface WindowAnswer {
+  endMs: number;
+  /** The group keys of the newest answer, by series name. */
+  groups: Record<string, string[]>;
+  /** InfluxDB may hold groups in this window that `groups` does not name: a removal is due. */
+  stale: boolean;
+  /** Of those, how many groups are known (named by an earlier answer); the rest is a window never seen. */
+  staleGroups?: number;
+  /** The window is final: no fetch will change `groups` again. */
+  final?: boolean;
+}
+
 interface StateFileV1 {
   version: 1;
   queries: Record<string, QueryState>;
   /** By query id. */
   backfills: Record<string, BackfillCursor>;
+  /** By query id, then by the window's start (ms, as text). */
+  answers?: Record<string, Record<string, WindowAnswer>>;
+  /** By query id: groups × windows left in a database that cannot delete points (InfluxDB 3). */
+  unremovable?: Record<string, number>;
 }
 
 export const STATE_VERSION = 1;
@@ -162,10 +184,57 @@ export class StateStore {
     return this.save();
   }
 
-  /** Forgets a query's checkpoints and backfill progress (`reset`): its next run starts from its look-back. */
+  /**
+   * Forgets a query's checkpoints and backfill progress (`reset`): its next run starts from its
+   * look-back. What its windows hold is forgotten too: a window fetched again with no record is
+   * treated as holding anything, and cleared of every group its answer does not name.
+   */
   resetQuery(id: string): Promise<void> {
     delete this.state.queries[id];
     delete this.state.backfills[id];
+    delete this.state.answers?.[id];
+    delete this.state.unremovable?.[id];
+    return this.save();
+  }
+
+  /** What the window of a query starting at `startMs` holds, if this state knows. */
+  windowAnswer(queryId: string, startMs: number): WindowAnswer | undefined {
+    return this.state.answers?.[queryId]?.[String(startMs)];
+  }
+
+  /** Every window answer kept for a query, by window start (ms), oldest first. */
+  windowAnswers(queryId: string): [number, WindowAnswer][] {
+    return Object.entries(this.state.answers?.[queryId] ?? {})
+      .map(([start, answer]): [number, WindowAnswer] => [Number(start), answer])
+      .sort(([a], [b]) => a - b);
+  }
+
+  /** The query ids with window answers kept. */
+  get queriesWithAnswers(): string[] {
+    return Object.keys(this.state.answers ?? {});
+  }
+
+  /** Groups × windows of the query that stay in the database because it cannot delete points. */
+  unremovable(queryId: string): number {
+    return this.state.unremovable?.[queryId] ?? 0;
+  }
+
+  addUnremovable(queryId: string, groups: number): Promise<void> {
+    if (groups <= 0) return Promise.resolve();
+    const counts = (this.state.unremovable ??= {});
+    counts[queryId] = (counts[queryId] ?? 0) + groups;
+    return this.save();
+  }
+
+  /** Records what a window holds (undefined: forgets it). */
+  setWindowAnswer(queryId: string, startMs: number, answer: WindowAnswer | undefined): Promise<void> {
+    const answers = (this.state.answers ??= {});
+    const windows = (answers[queryId] ??= {});
+    if (answer) windows[String(startMs)] = answer;
+    else {
+      delete windows[String(startMs)];
+      if (Object.keys(windows).length === 0) delete answers[queryId];
+    }
     return this.save();
   }
 
@@ -228,6 +297,8 @@ export class StateStore {
       version: 1,
       queries: this.checkedQueries(state.queries),
       backfills: currentCursors(state.backfills),
+      ...(state.answers !== undefined ? { answers: this.checkedAnswers(state.answers) } : {}),
+      ...(isMapping(state.unremovable) ? { unremovable: state.unremovable } : {}),
     };
   }
 
@@ -247,6 +318,34 @@ export class StateStore {
         damaged(`the state of ${id} is not a range of times (finalFromMs ≤ checkpointMs)`);
     }
     return raw as Record<string, QueryState>;
+  }
+
+  /** The window answers as read: each window a range with its groups; anything else is a damaged file. */
+  private checkedAnswers(raw: unknown): Record<string, Record<string, WindowAnswer>> {
+    const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+    const ok =
+      isMapping(raw) &&
+      Object.values(raw).every(
+        (windows) =>
+          isMapping(windows) &&
+          Object.entries(windows).every(([start, w]) => {
+            const answer = w as Partial<WindowAnswer>;
+            return (
+              Number.isFinite(Number(start)) &&
+              isMapping(answer) &&
+              Number.isFinite(answer.endMs) &&
+              typeof answer.stale === 'boolean' &&
+              isMapping(answer.groups) &&
+              Object.values(answer.groups).every(isStrings)
+            );
+          }),
+      );
+    if (!ok)
+      throw new StateError(
+        `${this.file} is damaged: "answers" is not a mapping of query ids to windows and their groups; ` +
+          `move it away to start over (windows will be fetched again)`,
+      );
+    return raw as Record<string, Record<string, WindowAnswer>>;
   }
 
   /** The queries whose checkpoint lies after `limitMs`: a damaged file, or a clock far behind. */
@@ -289,6 +388,10 @@ export class StateStore {
   private text(): string {
     return JSON.stringify(this.state, null, 1) + '\n';
   }
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A definition as text with its keys in a fixed order, for comparing. */

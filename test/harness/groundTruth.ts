@@ -31,17 +31,22 @@ export function pointKey(
 }
 
 /**
- * The last value served for each point. `jobOf` tells which job a request belongs to (tests know their
- * config); a series is named by the request's `name[i]`, or after the job when there is none. Only the
- * buckets of the range each request asked for, `[dateStart, dateEnd)`, count: under Radar's inclusive
- * `dateEnd` an answer also holds the bucket that starts at `dateEnd`, which belongs to the next window
- * and must be written from that window's own answer (normalized over its own range), never from this one.
+ * Each window's newest answer: a window (a series of a query, from one `dateStart`) holds exactly what
+ * the last answer served for it names, whatever earlier answers of the same window named (Radar's top N
+ * is of the range asked for, so an answer for a longer range may name other groups). `jobOf` tells which
+ * job a request belongs to (tests know their config); a series is named by the request's `name[i]`, or
+ * after the job when there is none. Only the buckets of the range each request asked for,
+ * `[dateStart, dateEnd)`, count: under Radar's inclusive `dateEnd` an answer also holds the bucket that
+ * starts at `dateEnd`, which belongs to the next window and must be written from that window's own
+ * answer (normalized over its own range), never from this one.
  */
 export function expectedFromServed(
   served: readonly Served[],
   jobOf: (s: Served) => string,
 ): Map<PointKey, number> {
   const expected = new Map<PointKey, number>();
+  // The points each window's answer so far put in `expected`, so that the next answer replaces them all.
+  const byWindow = new Map<string, PointKey[]>();
   for (const s of served) {
     if (!s.body) continue;
     const job = jobOf(s);
@@ -54,6 +59,17 @@ export function expectedFromServed(
       const stamps = series.timestamps!.map((t) => Date.parse(t));
       const position = names.length ? names.indexOf(key) : Number(key.slice('serie_'.length));
       const asked = askedRange(s, position);
+      const window = [
+        job,
+        key,
+        s.dimension,
+        s.params.aggInterval![0],
+        s.params.normalization?.[0],
+        asked.startMs,
+      ].join('|');
+      for (const earlier of byWindow.get(window) ?? []) expected.delete(earlier);
+      const points: PointKey[] = [];
+      byWindow.set(window, points);
       for (const [group, values] of Object.entries(series)) {
         if (group === 'timestamps') continue;
         values.forEach((value, i) => {
@@ -66,7 +82,9 @@ export function expectedFromServed(
             agg_interval: s.params.aggInterval![0]!,
             normalization: s.params.normalization?.[0] ?? 'PERCENTAGE',
           };
-          expected.set(pointKey(tags, stamps[i]!), parseFloat(value));
+          const point = pointKey(tags, stamps[i]!);
+          expected.set(point, parseFloat(value));
+          points.push(point);
         });
       }
     }
@@ -82,6 +100,20 @@ function askedRange(s: Served, position: number): { startMs: number; endMs: numb
     startMs: floor15(s.params.dateStart?.[position]),
     endMs: floor15(s.params.dateEnd?.[position]),
   };
+}
+
+/**
+ * Buckets whose PERCENTAGE shares do not add up to 100 (within the rounding of Radar's 8 significant
+ * digits): a group the bucket's answer no longer names, left from an earlier answer, pushes them over.
+ */
+export async function sharesNotAddingUp(influx: Influxd, db: string): Promise<string[]> {
+  const rows = await influx.query(`SELECT * FROM radar_netflows WHERE normalization = 'PERCENTAGE'`, db);
+  const sums = new Map<string, number>();
+  for (const row of rows) {
+    const bucket = [row.job, row.series, row.dimension, row.agg_interval, row.time].join('|');
+    sums.set(bucket, (sums.get(bucket) ?? 0) + (row.value as number));
+  }
+  return [...sums].filter(([, sum]) => Math.abs(sum - 100) > 0.001).map(([b, sum]) => `${b}: ${sum}`);
 }
 
 export async function actualTraffic(

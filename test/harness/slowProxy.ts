@@ -1,6 +1,7 @@
 /**
  * An HTTP proxy on loopback in front of InfluxDB: holds answers back (an InfluxDB slower than the
- * timeout), and counts the write requests it passes on.
+ * timeout), counts the write requests it passes on, plays an InfluxDB that is down, and lets a test
+ * act when a given request arrives.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +13,10 @@ export class SlowProxy {
   /** Their bodies, when `keepBodies` is set. */
   readonly bodies: Buffer[] = [];
   keepBodies = false;
+  /** Answers every request with this status itself (an InfluxDB down behind a load balancer: 503). */
+  answerAll: number | undefined = undefined;
+  /** Sees each request first; false holds it unanswered (the test decides what happens meanwhile). */
+  inspect: ((url: string, method: string) => boolean) | undefined = undefined;
   private server: http.Server | undefined;
   url = '';
 
@@ -22,6 +27,12 @@ export class SlowProxy {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
+        if (this.answerAll !== undefined) return void res.writeHead(this.answerAll).end('down');
+        if (
+          this.inspect &&
+          !this.inspect(decodeURIComponent((req.url ?? '').replace(/\+/g, ' ')), req.method ?? '')
+        )
+          return;
         const write = /^\/(api\/v2\/)?write/.test(req.url ?? '');
         if (write) this.writeRequests++;
         if (write && this.keepBodies) this.bodies.push(Buffer.concat(chunks));

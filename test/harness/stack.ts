@@ -7,7 +7,13 @@ import { afterAll, beforeAll, beforeEach, expect } from '@jest/globals';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { actualTraffic, compare, expectedFromServed, type Comparison } from './groundTruth.js';
+import {
+  actualTraffic,
+  compare,
+  expectedFromServed,
+  sharesNotAddingUp,
+  type Comparison,
+} from './groundTruth.js';
 import { Influxd } from './influxd.js';
 import { RadarSimulator, type Served } from './radarSimulator.js';
 
@@ -29,7 +35,10 @@ export interface Stack {
    * config): InfluxDB not answering is then an outage to spool through, not a setting to fix.
    */
   seedState(): void;
-  /** InfluxDB holds exactly what the simulator served: nothing lost, unexpected, wrong or duplicated. */
+  /**
+   * InfluxDB holds exactly each window's newest answer as the simulator served it: nothing lost,
+   * unexpected, wrong or duplicated; every bucket's shares add up to 100 %.
+   */
   expectMatchesServed(jobOf: (served: Served) => string): Promise<void>;
 }
 
@@ -116,6 +125,8 @@ export function useStack(
             `the answers served: ${JSON.stringify(sim.served.map((s) => ({ status: s.status, query: s.rawQuery, fault: s.fault })))}`,
         );
       expect(comparison).toEqual(clean);
+      // Every bucket holds one whole answer: its shares add up to 100 %.
+      expect((await sharesNotAddingUp(influx, stack.db)).slice(0, 5)).toEqual([]);
     },
   };
   beforeAll(async () => {

@@ -41,6 +41,21 @@ describe('doctor', () => {
     expect(sim.served.length + sim.entityServed.length).toBeLessThanOrEqual(8);
   });
 
+  test('weekly data: it reports the week start and the range Radar adjusted (meta.dateRange)', async () => {
+    const weekly = stack.writeConfig(
+      'jobs:\n  - { name: wk, dimensions: [PRODUCT], intervals: [1w] }\n',
+      'wk.yaml',
+    );
+    const result = await runCli(['doctor', '--config', weekly], stack.env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(
+      /PRODUCT 1w +ok: weekly buckets start on Mondays 00:00 UTC, as the service counts its weekly windows; range adjusted by Radar: asked (\S+) → (\S+), answered (\S+) → \S+ \(meta\.dateRange\)/,
+    );
+    const [, askedStart, , answeredStart] = /asked (\S+) → (\S+), answered (\S+)/.exec(result.stdout)!;
+    expect(new Date(answeredStart!).getUTCDay()).toBe(1);
+    expect(new Date(askedStart!).getUTCDay()).not.toBe(1);
+  });
+
   test('a token Radar refuses: one request, exit 1, naming the variable', async () => {
     const result = await doctor([], { CLOUDFLARE_API_TOKEN: 'wrong-token-123' });
     expect(result.code).toBe(1);

@@ -5,6 +5,7 @@ import { InfluxV1Writer } from './influxV1Writer.js';
 import { InfluxV2Writer } from './influxV2Writer.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 import type { LineBatch } from './lineBatch.js';
+import type { GroupRemoval } from '../sink.js';
 
 /** Which write API a server speaks, from the version /ping reports ("1.6.7~rc0", "v2.7.4", "3.0.1"). */
 export function apiFromVersion(version: string): '1' | '2' | '3' {
@@ -107,13 +108,19 @@ export class LazyWriter implements LineWriter {
   }
 
   async write(batch: LineBatch): Promise<void> {
-    const writer =
-      this.connected ??
-      (await (this.connecting ??= connectInflux(this.settings, this.knownVersion).finally(
-        () => (this.connecting = undefined),
-      )));
-    this.connected = writer;
-    await writer.write(batch);
+    await (await this.connect()).write(batch);
+  }
+
+  private async connect(): Promise<LineWriter> {
+    this.connected ??= await (this.connecting ??= connectInflux(this.settings, this.knownVersion).finally(
+      () => (this.connecting = undefined),
+    ));
+    return this.connected;
+  }
+
+  async remove(removals: readonly GroupRemoval[]): Promise<'removed' | 'unsupported'> {
+    const writer = await this.connect();
+    return writer.remove ? writer.remove(removals) : 'unsupported';
   }
 
   async close(): Promise<void> {
@@ -173,5 +180,5 @@ export async function connectInflux(settings: InfluxSettings, knownVersion?: str
       : `${settings.apiVersion}.x`;
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
   if (api === '1') return new InfluxV1Writer(settings, version);
-  return new InfluxV2Writer(settings, version);
+  return new InfluxV2Writer(settings, version, api);
 }

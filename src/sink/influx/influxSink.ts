@@ -1,7 +1,7 @@
 import type { Logger } from '../../log.js';
 import type { PointBatch, TrafficGroup } from '../../model/point.js';
 import { addOutcomes, NOTHING_WRITTEN, type SinkHealth, type WriteOutcome } from '../outcome.js';
-import type { PointSink } from '../sink.js';
+import type { GroupRemoval, PointSink, RemovalOutcome } from '../sink.js';
 import type { DeadLetters } from './deadLetters.js';
 import { encodeBody } from './lineProtocol.js';
 import type { SpoolingWriter } from './spoolingWriter.js';
@@ -45,6 +45,10 @@ export class InfluxSink implements PointSink {
       outcome = addOutcomes(outcome, { ...(await this.writer.write(encoded.body)), refusedByEncoder });
     }
     return outcome;
+  }
+
+  removeGroups(removals: readonly GroupRemoval[]): Promise<RemovalOutcome> {
+    return this.writer.remove(removals);
   }
 
   health(): SinkHealth {

@@ -3,7 +3,8 @@ import { redact } from '../../errors.js';
 import { classifyInfluxAnswer } from '../../failures/classify.js';
 import { describeTransportError } from '../../failures/transportError.js';
 import { postText } from './httpPost.js';
-import { batches } from '../sink.js';
+import { batches, type GroupRemoval } from '../sink.js';
+import { influxqlDeletes } from './deletion.js';
 import { LineBatch } from './lineBatch.js';
 import { fatalKindOf, InfluxWriteError, type LineWriter } from './lineWriter.js';
 import { serverReason } from './refusals.js';
@@ -72,6 +73,28 @@ export class InfluxV1Writer implements LineWriter {
     }
   }
 
+  /**
+   * Deletes what the removals name, in one request (deletion.ts). InfluxDB answers 200 even when a
+   * statement fails, with the error in that statement's result: any such error refuses the removal.
+   * Needs the WRITE privilege on the database, as writing does.
+   */
+  async remove(removals: readonly GroupRemoval[]): Promise<'removed'> {
+    if (removals.length === 0) return 'removed';
+    const answer = await this.post(
+      '/query',
+      { db: this.settings.database, q: influxqlDeletes(removals) },
+      '',
+    );
+    const failed = answer.statusCode >= 300 ? answer.body : statementError(answer.body);
+    if (failed !== undefined)
+      throw this.httpError(
+        `refused to delete ${removals.length} series' stale groups`,
+        answer.statusCode,
+        failed,
+      );
+    return 'removed';
+  }
+
   async close(): Promise<void> {}
 
   private async post(path: string, searchParams: Record<string, string>, body: string | Buffer) {
@@ -109,6 +132,17 @@ export class InfluxV1Writer implements LineWriter {
       fatal: fatalKindOf(status),
       body: redact(body, secrets),
     });
+  }
+}
+
+/** The first error in a /query answer's results, if any ("database not found" is none: nothing to delete). */
+function statementError(body: string): string | undefined {
+  try {
+    const parsed = JSON.parse(body) as { error?: string; results?: { error?: string }[] };
+    const error = parsed.error ?? parsed.results?.find((r) => r.error !== undefined)?.error;
+    return error === undefined || /database not found/i.test(error) ? undefined : JSON.stringify({ error });
+  } catch {
+    return body;
   }
 }
 

@@ -2,7 +2,8 @@ import { HttpError, InfluxDB, setLogger, type Transport } from '@influxdata/infl
 import type { InfluxSettings } from '../../model/settings.js';
 import { redact, UsageError } from '../../errors.js';
 import { classifyInfluxAnswer } from '../../failures/classify.js';
-import { batches } from '../sink.js';
+import { batches, type GroupRemoval } from '../sink.js';
+import { v2DeleteBody } from './deletion.js';
 import { LineBatch } from './lineBatch.js';
 import { fatalKindOf, InfluxWriteError, type LineWriter } from './lineWriter.js';
 import { serverReason } from './refusals.js';
@@ -19,10 +20,13 @@ export class InfluxV2Writer implements LineWriter {
   readonly description: string;
   private readonly transport: Transport;
   private readonly path: string;
+  private readonly deletePath: string;
 
   constructor(
     private readonly settings: InfluxSettings,
     version: string,
+    /** Which API the server speaks: 3.x takes writes here, but has no delete. */
+    private readonly api: '2' | '3' = '2',
   ) {
     const { org, bucket, token } = settings;
     if (!bucket || !token) {
@@ -43,6 +47,7 @@ export class InfluxV2Writer implements LineWriter {
     }).transport;
     const query = new URLSearchParams({ ...(org ? { org } : {}), bucket, precision: 'ms' });
     this.path = `/api/v2/write?${query}`;
+    this.deletePath = `/api/v2/delete?${new URLSearchParams({ ...(org ? { org } : {}), bucket })}`;
   }
 
   async write(batch: LineBatch): Promise<void> {
@@ -53,25 +58,63 @@ export class InfluxV2Writer implements LineWriter {
     for (const part of parts) await this.post(part);
   }
 
+  /**
+   * InfluxDB 2.x: one `POST /api/v2/delete` per removal (its predicate has no OR). InfluxDB 3 has no
+   * delete of points (deletion.ts); neither has a stand-in that only writes (VictoriaMetrics answers an
+   * unknown path with 400 or 404): both are 'unsupported', said once by the caller.
+   */
+  async remove(removals: readonly GroupRemoval[]): Promise<'removed' | 'unsupported'> {
+    if (this.api === '3') return 'unsupported';
+    for (const removal of removals) {
+      const answer = await this.send(
+        this.deletePath,
+        JSON.stringify(v2DeleteBody(removal)),
+        'application/json',
+        'delete',
+      );
+      if (answer === 'unsupported') return 'unsupported';
+    }
+    return 'removed';
+  }
+
   async close(): Promise<void> {}
 
-  private post(batch: LineBatch): Promise<void> {
+  private async post(batch: LineBatch): Promise<void> {
+    // Typed as a string, the body is made a Buffer with Buffer.from(body, 'utf-8'), which copies a
+    // Buffer byte for byte (the encoding applies to strings only): the encoder's bytes go out as they are.
+    await this.send(
+      this.path,
+      batch.body as unknown as string,
+      'text/plain; charset=utf-8',
+      `write of ${batch.count} points`,
+    );
+  }
+
+  /** Posts a body; 'unsupported' for a delete the server has no route for. */
+  private send(
+    path: string,
+    body: string,
+    contentType: string,
+    what: string,
+  ): Promise<'done' | 'unsupported'> {
     return new Promise((resolve, reject) => {
-      // Typed as a string, the body is made a Buffer with Buffer.from(body, 'utf-8'), which copies a
-      // Buffer byte for byte (the encoding applies to strings only): the encoder's bytes go out as they are.
       this.transport.send(
-        this.path,
-        batch.body as unknown as string,
-        { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } },
+        path,
+        body,
+        { method: 'POST', headers: { 'content-type': contentType } },
         {
-          error: (error) => reject(this.toWriteError(error, batch.count)),
-          complete: () => resolve(),
+          error: (error) => {
+            if (what === 'delete' && error instanceof HttpError && isMissingRoute(error))
+              resolve('unsupported');
+            else reject(this.toWriteError(error, what));
+          },
+          complete: () => resolve('done'),
         },
       );
     });
   }
 
-  private toWriteError(error: Error, count: number): InfluxWriteError {
+  private toWriteError(error: Error, what: string): InfluxWriteError {
     const secrets = [this.settings.token];
     if (error instanceof HttpError) {
       const body = redact(error.body ?? error.message, secrets);
@@ -82,7 +125,7 @@ export class InfluxV2Writer implements LineWriter {
             ? ': check INFLUX_BUCKET (and INFLUX_ORG for 2.x)'
             : '';
       return new InfluxWriteError(
-        `InfluxDB write of ${count} points refused: HTTP ${error.statusCode}: ${serverReason(body)}${hint}`,
+        `InfluxDB ${what} refused: HTTP ${error.statusCode}: ${serverReason(body)}${hint}`,
         classifyInfluxAnswer({ kind: 'http', status: error.statusCode }),
         { fatal: fatalKindOf(error.statusCode), body },
       );
@@ -94,4 +137,15 @@ export class InfluxV2Writer implements LineWriter {
       { cause: error },
     );
   }
+}
+
+/**
+ * A delete the server has no route for: 404 or 405 that is not InfluxDB's own "bucket not found"
+ * (VictoriaMetrics answers 400 "unsupported path requested" for paths it does not serve).
+ */
+function isMissingRoute(error: HttpError): boolean {
+  const body = error.body ?? '';
+  if (error.statusCode === 405) return true;
+  if (error.statusCode === 404) return !/bucket|organization|org\b/i.test(body);
+  return error.statusCode === 400 && /unsupported path/i.test(body);
 }

@@ -2,6 +2,7 @@ import { ServiceError } from '../../errors.js';
 import type { FailureOutcome } from '../../failures/classify.js';
 import type { SinkFatal } from '../outcome.js';
 import type { LineBatch } from './lineBatch.js';
+import type { GroupRemoval } from '../sink.js';
 
 /**
  * What writes line protocol to one InfluxDB API (1.x `/write`, 2.x/3.x `/api/v2/write`). The
@@ -10,6 +11,8 @@ import type { LineBatch } from './lineBatch.js';
  */
 export interface LineWriter {
   write(batch: LineBatch): Promise<void>;
+  /** Deletes the points the removals name (sink.ts, GroupRemoval); 'unsupported' where the API has no delete. */
+  remove?(removals: readonly GroupRemoval[]): Promise<'removed' | 'unsupported'>;
   close(): Promise<void>;
   /** For logs: "InfluxDB 1.6.7 at http://…/ database radar". Never holds credentials. */
   readonly description: string;

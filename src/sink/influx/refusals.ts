@@ -1,3 +1,5 @@
+import { readLine, unquote } from './lineReader.js';
+
 /**
  * What InfluxDB's refusal of a write says about its lines, so that a batch holding refused points is
  * settled in one or two requests rather than halved down to single lines (2N−1 requests: 3,087 for one
@@ -140,46 +142,6 @@ export function reasonText(json: Record<string, unknown> | undefined, body: stri
 /** The reason of an answer body, for messages. */
 export function serverReason(body: string): string {
   return reasonText(parseJson(body), body);
-}
-
-/** Measurement, tags and field values (all unescaped keys); undefined for a line it cannot read. */
-function readLine(
-  line: string,
-): { measurement: string; tags: Map<string, string>; fields: Map<string, string> } | undefined {
-  let i = 0;
-  const readName = (stops: string): string => {
-    const start = i;
-    while (i < line.length && !stops.includes(line[i]!)) i += line[i] === '\\' ? 2 : 1;
-    return unquote(line.slice(start, i));
-  };
-  const measurement = readName(', ');
-  const tags = new Map<string, string>();
-  while (line[i] === ',') {
-    i++;
-    const key = readName('=');
-    i++;
-    tags.set(key, readName(', '));
-  }
-  if (line[i] !== ' ') return undefined;
-  i++;
-  const fields = new Map<string, string>();
-  while (i < line.length && line[i] !== ' ') {
-    const key = readName('=');
-    i++;
-    const start = i;
-    if (line[i] === '"') {
-      for (i++; i < line.length && line[i] !== '"'; i += line[i] === '\\' ? 2 : 1);
-      i++;
-    } else while (i < line.length && line[i] !== ',' && line[i] !== ' ') i++;
-    fields.set(key, line.slice(start, i));
-    if (line[i] === ',') i++;
-  }
-  return { measurement, tags, fields };
-}
-
-/** A name as InfluxDB 1.x stores it: it unescapes only `\,` `\=` and `\ ` (see escapeKey). */
-function unquote(text: string): string {
-  return text.replace(/\\([,= ])/g, '$1');
 }
 
 /** The type names InfluxDB uses in its conflict messages. */

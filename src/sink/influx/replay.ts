@@ -4,6 +4,7 @@ import { batches } from '../sink.js';
 import { LazyWriter } from './connect.js';
 import { readDeadLetters, type DeadLetter } from './deadLetters.js';
 import { LineBatch } from './lineBatch.js';
+import { readLine } from './lineReader.js';
 import { influxStateFiles } from './open.js';
 import { settle } from './settle.js';
 
@@ -18,7 +19,15 @@ export interface ReplayReport {
   notReplayable: number;
   /** Dead letters not chosen (another reason). */
   untouched: number;
+  /**
+   * Lines of a group that its window's newer answer no longer names: not written (that would bring a
+   * removed group back), removed from the dead letters.
+   */
+  superseded: number;
 }
+
+/** Whether a refused line (its measurement, tags and time in ms) is of a group since removed from its window. */
+export type Superseded = (measurement: string, tags: ReadonlyMap<string, string>, timeMs: number) => boolean;
 
 /**
  * Writes the dead letters (those whose reason contains `reason`, or all) to InfluxDB again, once their
@@ -33,10 +42,17 @@ export async function replayDeadLetters(
   stateDir: string,
   reason: string | undefined,
   nowIso: string,
+  superseded: Superseded = () => false,
 ): Promise<ReplayReport> {
   const { deadLetterFile } = influxStateFiles(stateDir);
-  const letters = readDeadLetters(deadLetterFile);
+  const all = readDeadLetters(deadLetterFile);
   const chosen = (letter: DeadLetter) => reason === undefined || letter.reason.includes(reason);
+  const isSuperseded = (letter: DeadLetter): boolean => {
+    const read = letter.line === undefined ? undefined : readLine(letter.line);
+    return read !== undefined && superseded(read.measurement, read.tags, Number(read.time));
+  };
+  const dropped = all.filter((l) => chosen(l) && isSuperseded(l));
+  const letters = all.filter((l) => !dropped.includes(l));
   const lines = letters.filter((l) => chosen(l) && l.line !== undefined).map((l) => l.line!);
   const report: ReplayReport = {
     replayed: 0,
@@ -44,8 +60,12 @@ export async function replayDeadLetters(
     deferred: 0,
     notReplayable: letters.filter((l) => chosen(l) && l.line === undefined).length,
     untouched: letters.filter((l) => !chosen(l)).length,
+    superseded: dropped.length,
   };
-  if (lines.length === 0) return report;
+  if (lines.length === 0) {
+    if (dropped.length > 0) rewrite(deadLetterFile, letters);
+    return report;
+  }
   const writer = new LazyWriter(settings);
   const stillRefused = new Map<string, string>();
   const notNow = new Set<string>();
@@ -67,6 +87,10 @@ export async function replayDeadLetters(
   report.refusedAgain = lines.filter((line) => stillRefused.has(line)).length;
   report.deferred = lines.filter((line) => !stillRefused.has(line) && notNow.has(line)).length;
   report.replayed = lines.length - report.refusedAgain - report.deferred;
-  writeFileAtomic(deadLetterFile, kept.map((letter) => JSON.stringify(letter) + '\n').join(''));
+  rewrite(deadLetterFile, kept);
   return report;
+}
+
+function rewrite(file: string, letters: readonly DeadLetter[]): void {
+  writeFileAtomic(file, letters.map((letter) => JSON.stringify(letter) + '\n').join(''));
 }

@@ -8,7 +8,7 @@ import {
   type SinkHealth,
   type WriteOutcome,
 } from '../outcome.js';
-import { SpoolFullError } from '../sink.js';
+import { SpoolFullError, type GroupRemoval, type RemovalOutcome } from '../sink.js';
 import type { DeadLetters } from './deadLetters.js';
 import { LineBatch } from './lineBatch.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
@@ -112,6 +112,17 @@ export class SpoolingWriter {
       );
     const spooled = await this.enqueue(settled.deferred);
     return { ...outcome, spooled: spooled.spooled };
+  }
+
+  /**
+   * Deletes what the removals name, once nothing older waits: while the spool holds lines (or writers
+   * wait to add some), InfluxDB has not got every earlier write yet, and the removal would overtake
+   * them ('deferred': the caller keeps it and asks again later).
+   */
+  async remove(removals: readonly GroupRemoval[]): Promise<RemovalOutcome> {
+    if (!this.spool.isEmpty || this.roomWaiters.length > 0) return 'deferred';
+    if (!this.inner.remove) return 'unsupported';
+    return this.inner.remove(removals);
   }
 
   /** Starts replaying the spool (if it is not already); resolves when it is empty, after `waitMs`, or at close(). */
