@@ -164,9 +164,9 @@ function reloadJobs(
     );
     return;
   }
-  const changes = definitionChanges(store, next.queries);
+  // A query still running under its old definition counts as saved with it: its run saves that one.
+  const changes = definitionChanges(store, next.queries, daemon.runningQueries);
   if (changes) {
-    definitionChanges(store, app.queries); // the running queries' definitions stay the ones recorded
     app.logger.error(`SIGHUP: ${configFile} not reloaded, the running jobs go on: ${changes}`);
     return;
   }

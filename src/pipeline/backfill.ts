@@ -1,3 +1,4 @@
+import { checkDefinition, definitionOf } from './definition.js';
 import type { Query } from '../model/query.js';
 import type { BackfillCursor, StateStore } from '../state/store.js';
 import { isoSeconds } from '../util/time.js';
@@ -109,6 +110,7 @@ export async function runBackfill(
 ): Promise<QueryOutcome[]> {
   return Promise.all(
     plan.items.map(async ({ query, windows }) => {
+      checkDefinition(query, store);
       if (deps.answers) await deps.answers.settle(query);
       // A window Radar refused as too large: the query's windows are split, and the backfill goes on
       // from that window on the smaller grid.
@@ -153,7 +155,7 @@ async function backfillWindows(
       await Promise.all([
         store.setBackfillCursor(query.id, cursor),
         cursor.finalUntilMs > cursor.fromMs
-          ? mergeFinalRange(store, query.id, cursor.fromMs, cursor.finalUntilMs)
+          ? mergeFinalRange(store, query, cursor.fromMs, cursor.finalUntilMs)
           : undefined,
       ]);
       onWindow(result);
@@ -184,17 +186,19 @@ export function advanceCursor(
 /** Unites [fromMs, toMs) with the query's final range when they touch; starts the range if there is none. */
 export async function mergeFinalRange(
   store: StateStore,
-  queryId: string,
+  query: Query,
   fromMs: number,
   toMs: number,
 ): Promise<void> {
+  const queryId = query.id;
   const saved = store.query(queryId);
-  if (!saved) return store.setQuery(queryId, { finalFromMs: fromMs, checkpointMs: toMs });
+  const definition = definitionOf(query);
+  if (!saved) return store.setQuery(queryId, { finalFromMs: fromMs, checkpointMs: toMs }, definition);
   if (fromMs > saved.checkpointMs || toMs < saved.finalFromMs) return;
   const finalFromMs = Math.min(fromMs, saved.finalFromMs);
   const checkpointMs = Math.max(toMs, saved.checkpointMs);
   if (finalFromMs !== saved.finalFromMs || checkpointMs !== saved.checkpointMs)
-    await store.setQuery(queryId, { ...saved, finalFromMs, checkpointMs });
+    await store.setQuery(queryId, { ...saved, finalFromMs, checkpointMs }, definition);
 }
 
 /** "backfill 2025-11-27 → 2026-11-27: 54 windows of 1 query (3 already done): at least 0 min at 600 requests per 5 minutes" */

@@ -1,5 +1,6 @@
 import type { Query, QueryDefinition } from '../model/query.js';
-import type { StateStore } from '../state/store.js';
+import { canonical, type StateStore } from '../state/store.js';
+import { ServiceError } from '../errors.js';
 import { formatDuration } from '../util/time.js';
 
 /** What a query asks Radar, besides its id: what its checkpoints belong to. */
@@ -43,8 +44,20 @@ function describeFilters(filters: QueryDefinition['series'][number]['filters']):
  * after another's under the same tags (US traffic up to a date, DE traffic after it), and skip the
  * new definition's look-back. Also tells the store which definitions to record from now on.
  */
-export function definitionChanges(store: StateStore, queries: readonly Query[]): string | undefined {
-  const changed = store.expectDefinitions(new Map(queries.map((q) => [q.id, definitionOf(q)])));
+export function definitionChanges(
+  store: StateStore,
+  queries: readonly Query[],
+  /** Queries still running (a reload): what they asked when their run started counts as saved. */
+  running: readonly Query[] = [],
+): string | undefined {
+  const current = new Map(queries.map((q) => [q.id, definitionOf(q)]));
+  const changed = store.changedDefinitions(current);
+  for (const query of running) {
+    const now = current.get(query.id);
+    const then = definitionOf(query);
+    if (now && !changed.some((c) => c.id === query.id) && canonical(then) !== canonical(now))
+      changed.push({ id: query.id, saved: then, current: now });
+  }
   if (changed.length === 0) return undefined;
   const byId = new Map(queries.map((q) => [q.id, q]));
   const jobs = [...new Set(changed.map((c) => byId.get(c.id)!.job))];
@@ -55,4 +68,18 @@ export function definitionChanges(store: StateStore, queries: readonly Query[]):
     `  - give ${jobs.length === 1 ? 'the job' : 'each job'} a new name: new queries, each starting ${formatDuration(byId.get(changed[0]!.id)!.lookbackMs)} (its look-back) ago, the old data staying under the old name; or`,
     `  - start them again under the same name: radar-netflows reset ${jobs.map((j) => `--job ${JSON.stringify(j)}`).join(' ')} (see the README, "Changing a job").`,
   ].join('\n');
+}
+
+/**
+ * Refuses to run a query from checkpoints saved under another definition (a reload that slipped past
+ * the checks, a state file edited by hand): it would write one definition's data after another's.
+ */
+export function checkDefinition(query: Query, store: StateStore): void {
+  const saved = store.query(query.id)?.definition;
+  if (saved && canonical(saved) !== canonical(definitionOf(query)))
+    throw new ServiceError(
+      'definition_changed',
+      `${query.id}: its checkpoints in ${store.dir} belong to another definition (${describeChange(saved, definitionOf(query))}): ` +
+        `not run; give the job a new name, or radar-netflows reset --job ${JSON.stringify(query.job)}`,
+    );
 }

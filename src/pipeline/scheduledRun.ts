@@ -3,6 +3,7 @@ import type { StateStore } from '../state/store.js';
 import { bucketStartFor, gridOriginMs, windowsFrom, windowStartFor } from '../windows/grid.js';
 import type { Window } from '../model/window.js';
 import { isWindowFinal } from './finality.js';
+import { checkDefinition, definitionOf } from './definition.js';
 import type { PipelineDeps } from './deps.js';
 import { runQuery, type QueryOutcome } from './runQuery.js';
 import { windowMsOf, withWindowSplits, type WindowPass } from './windowSplit.js';
@@ -38,6 +39,7 @@ export async function runFromCheckpoint(
   signal?: AbortSignal,
 ): Promise<QueryOutcome> {
   // Removals an earlier run left due (behind the spool, or failed) go before this run's windows.
+  checkDefinition(query, store);
   if (deps.answers) await deps.answers.settle(query); // (no await without: a run starts at once)
   // A window Radar refused as too large: the query's windows are split, and the run goes on from there.
   return withWindowSplits(query, store, deps, () => runOnce(query, deps, store, signal));
@@ -52,6 +54,7 @@ async function runOnce(
 ): Promise<WindowPass> {
   const nowMs = deps.clock.nowMs();
   const saved = store.query(query.id);
+  const definition = definitionOf(query);
   const fromMs = checkpointOf(query, store, nowMs);
   const state = {
     finalFromMs: saved?.finalFromMs ?? fromMs,
@@ -71,17 +74,21 @@ async function runOnce(
         return;
       }
       state.checkpointMs = result.window.endMs;
-      return store.setQuery(query.id, state);
+      return store.setQuery(query.id, state, definition);
     },
   });
-  if (outcome.ok) await store.setQuery(query.id, { ...state, lastSuccessMs: deps.clock.nowMs() });
+  if (outcome.ok) await store.setQuery(query.id, { ...state, lastSuccessMs: deps.clock.nowMs() }, definition);
   else if (!outcome.aborted)
     // For `status`; best effort: when the disk under the state fails, that failure is the one to tell.
     await store
-      .setQuery(query.id, {
-        ...state,
-        lastFailure: { atMs: deps.clock.nowMs(), message: outcome.error?.message ?? 'unknown error' },
-      })
+      .setQuery(
+        query.id,
+        {
+          ...state,
+          lastFailure: { atMs: deps.clock.nowMs(), message: outcome.error?.message ?? 'unknown error' },
+        },
+        definition,
+      )
       .catch(() => undefined);
   return { outcome, windows };
 }

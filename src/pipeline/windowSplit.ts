@@ -1,3 +1,4 @@
+import { definitionOf } from './definition.js';
 import { RADAR_WINDOW_REFUSED } from '../radar/apiError.js';
 import type { Logger } from '../log.js';
 import type { Query } from '../model/query.js';
@@ -50,7 +51,7 @@ async function splitAfterRefusal(
   const smallerMs = smallerWindowMs(query.interval, Math.min(currentMs, Math.max(spanMs, 1)));
   if (smallerMs === undefined || smallerMs >= currentMs) return undefined;
   const saved = store.query(query.id) ?? { finalFromMs: window.startMs, checkpointMs: window.startMs };
-  await store.setQuery(query.id, { ...saved, windowMs: smallerMs });
+  await store.setQuery(query.id, { ...saved, windowMs: smallerMs }, definitionOf(query));
   logger.warn(
     `Radar refused ${query.interval} data in a ${formatDuration(currentMs)} window: this query is fetched in ` +
       `${formatDuration(smallerMs)} windows from now on (kept in the state directory); ` +

@@ -31,7 +31,8 @@ export type DaemonPipeline = PipelineDeps & { cancel: AbortController };
 export class Daemon {
   private readonly schedules: CronSchedule[] = [];
   private watch: WallClockWatch | undefined;
-  private readonly running = new Map<string, Promise<void>>();
+  /** By query id: the query as its run started (its definition), and the run. */
+  private readonly running = new Map<string, { query: Query; run: Promise<void> }>();
   private readonly shutdown = new AbortController();
 
   constructor(
@@ -91,13 +92,26 @@ export class Daemon {
   tick(name: string, queries: readonly Query[]): void {
     if (this.shutdown.signal.aborted) return;
     const job = queries[0]?.job ?? name;
-    if (this.running.has(name)) {
+    // Runs are kept by query, not by schedule: a reload that renames a schedule (or moves a query to
+    // another) never starts a second run of a query still running.
+    const idle = queries.filter((q) => !this.running.has(q.id));
+    if (idle.length < queries.length) {
       this.metrics.tickSkipped(job);
-      this.app.logger.warn(`previous run of ${name} still going: tick skipped`, { job });
-      return;
+      this.app.logger.warn(
+        `previous run of ${name} still going: tick skipped${idle.length > 0 ? ` for ${queries.length - idle.length} of its ${queries.length} queries` : ''}`,
+        { job },
+      );
+      if (idle.length === 0) return;
     }
-    const run = this.runJob(name, queries).finally(() => this.running.delete(name));
-    this.running.set(name, run);
+    const run = this.runJob(name, idle).finally(() => {
+      for (const query of idle) this.running.delete(query.id);
+    });
+    for (const query of idle) this.running.set(query.id, { query, run });
+  }
+
+  /** The queries running now, as they were when their run started (their definitions). */
+  get runningQueries(): Query[] {
+    return [...this.running.values()].map((r) => r.query);
   }
 
   /**
@@ -164,7 +178,10 @@ export class Daemon {
     for (const schedule of this.schedules) schedule.stop();
     this.shutdown.abort();
     this.deps.names?.stop();
-    const inFlight = [...this.running.values(), ...(this.deps.names ? [this.deps.names.idle()] : [])];
+    const inFlight = [
+      ...new Set([...this.running.values()].map((r) => r.run)),
+      ...(this.deps.names ? [this.deps.names.idle()] : []),
+    ];
     if (inFlight.length === 0) return true;
     this.app.logger.info(`waiting up to ${this.app.service.graceMs} ms for ${inFlight.length} running jobs`);
     const graceOver = new AbortController();

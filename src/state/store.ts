@@ -103,7 +103,6 @@ export class StateStore {
   readonly file: string;
   private state: StateFileV1;
   private writing: Promise<void> | undefined;
-  private definitions: ReadonlyMap<string, QueryDefinition> = new Map();
   private lostReason: string | undefined;
   private queued: Promise<void> | undefined;
 
@@ -164,23 +163,22 @@ export class StateStore {
     return this.state.queries[id];
   }
 
-  /**
-   * The definitions of the queries this process runs: every state saved for one of them records it.
-   * Returns the queries whose saved definition differs (none are changed here).
-   */
-  expectDefinitions(
+  /** The queries whose saved definition differs from the one given (nothing is changed here). */
+  changedDefinitions(
     definitions: ReadonlyMap<string, QueryDefinition>,
   ): { id: string; saved: QueryDefinition; current: QueryDefinition }[] {
-    this.definitions = definitions;
     return [...definitions].flatMap(([id, current]) => {
       const saved = this.state.queries[id]?.definition;
       return saved && canonical(saved) !== canonical(current) ? [{ id, saved, current }] : [];
     });
   }
 
-  setQuery(id: string, state: QueryState): Promise<void> {
-    const definition = this.definitions.get(id) ?? state.definition;
-    this.state.queries[id] = { ...state, ...(definition ? { definition } : {}) };
+  /**
+   * Saves a query's checkpoints together with the definition they belong to: the one its run started
+   * with, whatever a reload did meanwhile (a reload never changes what a running query asked).
+   */
+  setQuery(id: string, state: QueryState, definition: QueryDefinition): Promise<void> {
+    this.state.queries[id] = { ...state, definition };
     return this.save();
   }
 
@@ -395,7 +393,7 @@ function isMapping(value: unknown): value is Record<string, unknown> {
 }
 
 /** A definition as text with its keys in a fixed order, for comparing. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(

@@ -11,6 +11,7 @@ import {
   planBackfill,
 } from '../../../src/pipeline/backfill.js';
 import { StateStore } from '../../../src/state/store.js';
+import { definitionOf } from '../../../src/pipeline/definition.js';
 
 const W = 7 * 86_400_000;
 const query = (id: string) =>
@@ -20,7 +21,7 @@ const store = () => StateStore.open(mkdtempSync(join(tmpdir(), 'bf-')));
 describe('planBackfill', () => {
   test('one window per grid window, skipping the final range unless --refetch', async () => {
     const s = store();
-    await s.setQuery('a', { finalFromMs: 2 * W, checkpointMs: 4 * W });
+    await s.setQuery('a', { finalFromMs: 2 * W, checkpointMs: 4 * W }, definitionOf(query('a')));
     const plan = planBackfill([query('a'), query('b')], 0, 6 * W, s, false);
     expect(plan.items[0]!.windows.map((w) => w.startMs / W)).toEqual([0, 1, 4, 5]);
     expect(plan.items[1]!.windows).toHaveLength(6);
@@ -82,13 +83,13 @@ describe('advanceCursor', () => {
 describe('mergeFinalRange', () => {
   test('starts a range, unites touching ones, ignores a disjoint one', async () => {
     const s = store();
-    await mergeFinalRange(s, 'a', 2 * W, 4 * W);
-    expect(s.query('a')).toEqual({ finalFromMs: 2 * W, checkpointMs: 4 * W });
-    await mergeFinalRange(s, 'a', 0, 2 * W);
-    expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 4 * W });
-    await mergeFinalRange(s, 'a', 3 * W, 6 * W);
-    expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 6 * W });
-    await mergeFinalRange(s, 'a', 8 * W, 9 * W);
-    expect(s.query('a')).toEqual({ finalFromMs: 0, checkpointMs: 6 * W });
+    await mergeFinalRange(s, query('a'), 2 * W, 4 * W);
+    expect(s.query('a')).toMatchObject({ finalFromMs: 2 * W, checkpointMs: 4 * W });
+    await mergeFinalRange(s, query('a'), 0, 2 * W);
+    expect(s.query('a')).toMatchObject({ finalFromMs: 0, checkpointMs: 4 * W });
+    await mergeFinalRange(s, query('a'), 3 * W, 6 * W);
+    expect(s.query('a')).toMatchObject({ finalFromMs: 0, checkpointMs: 6 * W });
+    await mergeFinalRange(s, query('a'), 8 * W, 9 * W);
+    expect(s.query('a')).toMatchObject({ finalFromMs: 0, checkpointMs: 6 * W });
   });
 });

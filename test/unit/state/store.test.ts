@@ -3,14 +3,20 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { StateError, StateStore } from '../../../src/state/store.js';
+import type { QueryDefinition } from '../../../src/model/query.js';
 
+const DEFINITION: QueryDefinition = {
+  series: [{ name: 'a', filters: {} }],
+  normalization: 'PERCENTAGE',
+  limitPerGroup: null,
+};
 const fresh = () => mkdtempSync(join(tmpdir(), 'state-'));
 
 describe('StateStore', () => {
   test('keeps checkpoints and backfill cursors across reopening, leaving no temp files', async () => {
     const dir = fresh();
     const store = StateStore.open(dir);
-    await store.setQuery('a/AS/1h', { finalFromMs: 0, checkpointMs: 100 });
+    await store.setQuery('a/AS/1h', { finalFromMs: 0, checkpointMs: 100 }, DEFINITION);
     await store.setBackfillCursor('a/AS/1h', { fromMs: 0, nextMs: 50, finalUntilMs: 0, refetch: false });
     const again = StateStore.open(dir);
     expect(again.query('a/AS/1h')).toEqual({ finalFromMs: 0, checkpointMs: 100 });
@@ -29,9 +35,9 @@ describe('StateStore', () => {
   test('a read-only store (--dry-run) reads but never writes', async () => {
     const dir = fresh();
     const writer = StateStore.open(dir);
-    await writer.setQuery('q', { finalFromMs: 1, checkpointMs: 2 });
+    await writer.setQuery('q', { finalFromMs: 1, checkpointMs: 2 }, DEFINITION);
     const readOnly = StateStore.openReadOnly(dir);
-    await readOnly.setQuery('q', { finalFromMs: 5, checkpointMs: 6 });
+    await readOnly.setQuery('q', { finalFromMs: 5, checkpointMs: 6 }, DEFINITION);
     expect(StateStore.open(dir).query('q')).toEqual({ finalFromMs: 1, checkpointMs: 2 });
     expect(() => StateStore.openReadOnly(join(dir, 'missing'))).not.toThrow();
   });
@@ -40,7 +46,7 @@ describe('StateStore', () => {
     const dir = fresh();
     const store = StateStore.open(dir);
     const saves = Array.from({ length: 20 }, (_, i) =>
-      store.setQuery(`q${i}`, { finalFromMs: 0, checkpointMs: i }),
+      store.setQuery(`q${i}`, { finalFromMs: 0, checkpointMs: i }, DEFINITION),
     );
     expect(new Set(saves).size).toBeLessThanOrEqual(2);
     await Promise.all(saves);
