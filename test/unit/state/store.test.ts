@@ -19,7 +19,7 @@ describe('StateStore', () => {
     await store.setQuery('a/AS/1h', { finalFromMs: 0, checkpointMs: 100 }, DEFINITION);
     await store.setBackfillCursor('a/AS/1h', { fromMs: 0, nextMs: 50, finalUntilMs: 0, refetch: false });
     const again = StateStore.open(dir);
-    expect(again.query('a/AS/1h')).toEqual({ finalFromMs: 0, checkpointMs: 100 });
+    expect(again.query('a/AS/1h')).toEqual({ finalFromMs: 0, checkpointMs: 100, definition: DEFINITION });
     expect(again.backfillCursor('a/AS/1h')).toEqual({
       fromMs: 0,
       nextMs: 50,
@@ -38,7 +38,11 @@ describe('StateStore', () => {
     await writer.setQuery('q', { finalFromMs: 1, checkpointMs: 2 }, DEFINITION);
     const readOnly = StateStore.openReadOnly(dir);
     await readOnly.setQuery('q', { finalFromMs: 5, checkpointMs: 6 }, DEFINITION);
-    expect(StateStore.open(dir).query('q')).toEqual({ finalFromMs: 1, checkpointMs: 2 });
+    expect(StateStore.open(dir).query('q')).toEqual({
+      finalFromMs: 1,
+      checkpointMs: 2,
+      definition: DEFINITION,
+    });
     expect(() => StateStore.openReadOnly(join(dir, 'missing'))).not.toThrow();
   });
 
@@ -50,7 +54,11 @@ describe('StateStore', () => {
     );
     expect(new Set(saves).size).toBeLessThanOrEqual(2);
     await Promise.all(saves);
-    expect(StateStore.openReadOnly(dir).query('q19')).toEqual({ finalFromMs: 0, checkpointMs: 19 });
+    expect(StateStore.openReadOnly(dir).query('q19')).toEqual({
+      finalFromMs: 0,
+      checkpointMs: 19,
+      definition: DEFINITION,
+    });
   });
 
   test('refuses a state file it cannot read, with what to do', () => {
