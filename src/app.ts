@@ -12,7 +12,7 @@ import { RateLimiter } from './radar/limiter.js';
 import { checkInflux } from './sink/influx/connect.js';
 import { influxStateFiles, openInfluxSink } from './sink/influx/open.js';
 import { inspectSpool, type SpoolContents } from './sink/influx/spool.js';
-import { readDeadLetters, summarizeDeadLetters } from './sink/influx/deadLetters.js';
+import { summarizeDeadLetters } from './sink/influx/deadLetters.js';
 import { replayDeadLetters, type ReplayReport } from './sink/influx/replay.js';
 import { FileSink } from './sink/file/fileSink.js';
 import type { PointSink } from './sink/sink.js';
@@ -270,7 +270,7 @@ export function sinkFiles(app: App): {
     spoolDir,
     spool: inspectSpool(spoolDir),
     deadLetterFile,
-    deadLetters: summarizeDeadLetters(readDeadLetters(deadLetterFile)),
+    deadLetters: summarizeDeadLetters(deadLetterFile),
   };
 }
 

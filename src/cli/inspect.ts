@@ -135,7 +135,8 @@ export async function deadLettersCommand(cli: CommandLine, io: Io): Promise<numb
       io.stdout.write(
         `replayed ${report.replayed} points (removed from the dead letters); ${report.refusedAgain} refused again (kept, with the new reason); ` +
           `${report.deferred} not taken now: InfluxDB could not be reached (kept); ${report.notReplayable} cannot be replayed (kept); ${report.untouched} of other reasons untouched` +
-          `${report.superseded > 0 ? `; ${report.superseded} of groups their window's newer answer no longer names: dropped, not written` : ''}\n`,
+          `${report.superseded > 0 ? `; ${report.superseded} of groups their window's newer answer no longer names: dropped, not written` : ''}` +
+          `${report.damaged > 0 ? `; ${report.damaged} damaged records (cut short by a crash) kept as they are` : ''}\n`,
       );
     return report.refusedAgain > 0 || report.deferred > 0 ? EXIT.failed : EXIT.ok;
   } finally {

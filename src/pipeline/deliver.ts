@@ -38,7 +38,9 @@ export async function writeWindow(
   };
   // Saved before the write: a write cut short (kill -9) leaves the window marked for the next fetch to mend.
   const change = await deps.answers?.beforeWrite(query, window, groupsOf(query, traffic.groups));
-  const written = await deps.sink.write({ groups, points: [] }, context);
+  const written = deps.answers
+    ? await deps.answers.writing(query, () => deps.sink.write({ groups, points: [] }, context))
+    : await deps.sink.write({ groups, points: [] }, context);
   const final = isWindowFinal(
     { window, lastUpdatedMs: response.meta.lastUpdatedMs, missingBuckets },
     deps.clock.nowMs(),

@@ -36,6 +36,7 @@ export function groupsOf(query: Query, groups: readonly TrafficGroup[]): SeriesG
 export class WindowAnswers {
   private unsupportedSaid = false;
   private failureSaid = false;
+  private readonly locks = new Map<string, SharedOrAlone>();
 
   constructor(
     private readonly store: StateStore,
@@ -67,6 +68,21 @@ export class WindowAnswers {
         ...(staleGroups > 0 ? { staleGroups } : {}),
       });
     return { added, removed: sameWindow ? removed : 0 };
+  }
+
+  /**
+   * Runs a write of the query's points. Writes of one query run side by side, but never beside one of
+   * its removals: InfluxDB 1.x drops a series from its index when a delete leaves it no points, and a
+   * point of that series written meanwhile (another window of the query) was then seen lost.
+   */
+  writing<T>(query: Query, write: () => Promise<T>): Promise<T> {
+    return this.lockOf(query).shared(write);
+  }
+
+  private lockOf(query: Query): SharedOrAlone {
+    let lock = this.locks.get(query.id);
+    if (!lock) this.locks.set(query.id, (lock = new SharedOrAlone()));
+    return lock;
   }
 
   /** Called once the answer is delivered: removes the stale groups if it may, and forgets a settled final window. */
@@ -122,7 +138,10 @@ export class WindowAnswers {
       window: `${isoSeconds(startMs)}/${isoSeconds(answer.endMs)}`,
     };
     try {
-      const outcome = this.sink.removeGroups ? await this.sink.removeGroups(removals) : 'unsupported';
+      const removeGroups = this.sink.removeGroups?.bind(this.sink);
+      const outcome = removeGroups
+        ? await this.lockOf(query).alone(() => removeGroups(removals))
+        : 'unsupported';
       if (outcome === 'deferred') {
         this.logger.debug('stale groups: removal waits for the spool to be written first', context);
         return 'kept';
@@ -187,4 +206,34 @@ function difference(before: SeriesGroups, after: SeriesGroups): { added: number;
     for (const key of old) if (!now.has(key)) removed++;
   }
   return { added, removed };
+}
+
+/** A lock that many hold together (writes) or one holds alone (a removal), each waiting its turn. */
+class SharedOrAlone {
+  private holders = 0;
+  private aloneTurn: Promise<void> | undefined;
+  private whenFree: (() => void)[] = [];
+
+  async shared<T>(work: () => Promise<T>): Promise<T> {
+    while (this.aloneTurn) await this.aloneTurn;
+    this.holders++;
+    try {
+      return await work();
+    } finally {
+      if (--this.holders === 0) for (const go of this.whenFree.splice(0)) go();
+    }
+  }
+
+  async alone<T>(work: () => Promise<T>): Promise<T> {
+    while (this.aloneTurn) await this.aloneTurn;
+    let release!: () => void;
+    this.aloneTurn = new Promise((resolve) => (release = resolve));
+    try {
+      if (this.holders > 0) await new Promise<void>((resolve) => this.whenFree.push(resolve));
+      return await work();
+    } finally {
+      this.aloneTurn = undefined;
+      release();
+    }
+  }
 }

@@ -80,13 +80,20 @@ export function appendDurably(file: string, text: string): void {
 
 /**
  * appendDurably off the event loop, with the same promise: resolved only once every byte is on disk
- * (fsynced); on failure the file is cut back to its old length and the error thrown.
+ * (fsynced); on failure the file is cut back to its old length and the error thrown. `freshLine`:
+ * the text starts on a line of its own even when the file's last line was cut short.
  */
-export async function appendDurablyAsync(file: string, bytes: Buffer): Promise<void> {
-  const handle = await open(file, 'a', 0o600);
+export async function appendDurablyAsync(file: string, bytes: Buffer, freshLine = false): Promise<void> {
+  const handle = await open(file, freshLine ? 'a+' : 'a', 0o600);
   let oldLength = 0;
   try {
     oldLength = (await handle.stat()).size;
+    if (freshLine && oldLength > 0) {
+      // A last line without its newline (a crash cut it short) is ended first.
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, oldLength - 1);
+      if (last[0] !== 0x0a) bytes = Buffer.concat([Buffer.from('\n'), bytes]);
+    }
     for (let offset = 0; offset < bytes.length;) {
       const { bytesWritten } = await handle.write(bytes, offset, bytes.length - offset);
       if (bytesWritten <= 0) throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });

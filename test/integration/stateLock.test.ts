@@ -85,7 +85,8 @@ describe('one process per state directory', () => {
       'a first run',
       () => existsSync(join(stack.stateDir, 'state.json')) && sim.served.length >= 1,
     );
-    rmSync(stack.stateDir, { recursive: true, force: true });
+    // The service may be adding a file as it goes (ENOTEMPTY): rm tries again, as an operator would.
+    rmSync(stack.stateDir, { recursive: true, force: true, maxRetries: 10 });
     const once = await runCli(['once', '--config', configFile], stack.env());
     expect(once.code).toBe(0);
     const writtenByOnce = readFileSync(join(stack.stateDir, 'state.json'), 'utf8');

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import { dirname } from 'node:path';
 import { StorageError } from '../../errors.js';
 import { isoSeconds, type Clock } from '../../util/time.js';
@@ -39,12 +40,16 @@ export class DeadLetters {
     const time = isoSeconds(this.clock.nowMs());
     const text = records.map((record) => JSON.stringify({ time, reason, ...record })).join('\n') + '\n';
     try {
-      await appendDurablyAsync(this.file, Buffer.from(text));
+      // On a fresh line: a record a crash cut short never swallows the next one.
+      await appendDurablyAsync(this.file, Buffer.from(text), true);
     } catch (error) {
       throw new StorageError(`cannot keep ${records.length} refused points in ${this.file}`, error);
     }
   }
 }
+
+/** How `status` and `dead-letters` list the lines of the file that cannot be read (kept as they are). */
+export const DAMAGED_REASON = 'damaged records (cut short by a crash; kept as they are, not replayable)';
 
 /** A dead letter as kept: the refused line, or the point no line protocol could carry. */
 export interface DeadLetter {
@@ -54,22 +59,57 @@ export interface DeadLetter {
   point?: unknown;
 }
 
-/** The dead letters of a file, in order (none when there is no file); a damaged line is skipped. */
-export function readDeadLetters(file: string): DeadLetter[] {
-  let text: string;
+/**
+ * One line of the dead-letter file read back: its letters, and what could not be read (kept as it is).
+ * A line that a kill -9 or a power cut cut short, to which an earlier release then appended the next
+ * letter, holds the torn start and that whole letter: the letter is recovered, the torn start kept.
+ */
+export function readLetterLine(line: string): { letters: DeadLetter[]; damaged?: string } {
+  if (line.trim() === '') return { letters: [] };
+  const letter = parseLetter(line);
+  if (letter) return { letters: [letter] };
+  const glued = line.lastIndexOf('{"time":');
+  const recovered = glued > 0 ? parseLetter(line.slice(glued)) : undefined;
+  return recovered ? { letters: [recovered], damaged: line.slice(0, glued) } : { letters: [], damaged: line };
+}
+
+function parseLetter(text: string): DeadLetter | undefined {
   try {
-    text = readFileSync(file, 'utf8');
+    const parsed = JSON.parse(text) as Partial<DeadLetter>;
+    return typeof parsed === 'object' && parsed !== null && typeof parsed.reason === 'string'
+      ? (parsed as DeadLetter)
+      : undefined;
   } catch {
-    return [];
+    return undefined;
   }
-  return text.split('\n').flatMap((line) => {
-    try {
-      const parsed = JSON.parse(line) as Partial<DeadLetter>;
-      return typeof parsed.reason === 'string' ? [parsed as DeadLetter] : [];
-    } catch {
-      return [];
+}
+
+/**
+ * Calls `onLine` for every line of a file, read 1 MiB at a time: a dead-letter file may hold millions
+ * of letters, more than one string can (V8's limit is about 512 MB). Nothing when there is no file.
+ */
+export function forEachLineSync(file: string, onLine: (line: string) => void): void {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    const decoder = new StringDecoder('utf8');
+    let rest = '';
+    for (let read; (read = readSync(fd, chunk, 0, chunk.length, null)) > 0;) {
+      const lines = (rest + decoder.write(chunk.subarray(0, read))).split('\n');
+      rest = lines.pop()!;
+      for (const line of lines) onLine(line);
     }
-  });
+    rest += decoder.end();
+    if (rest !== '') onLine(rest);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
@@ -77,10 +117,10 @@ export function readDeadLetters(file: string): DeadLetter[] {
  * several batches is one reason (the batch's `dropped=N` is left out).
  */
 export function summarizeDeadLetters(
-  letters: readonly DeadLetter[],
+  file: string,
 ): { reason: string; points: number; first: string; last: string; replayable: boolean }[] {
   const byReason = new Map<string, { points: number; first: string; last: string; replayable: boolean }>();
-  for (const letter of letters) {
+  const add = (letter: DeadLetter): void => {
     const reason = letter.reason.replace(/ dropped=\d+/, '');
     const entry = byReason.get(reason);
     if (entry) {
@@ -93,6 +133,15 @@ export function summarizeDeadLetters(
         last: letter.time,
         replayable: letter.line !== undefined,
       });
-  }
-  return [...byReason].map(([reason, entry]) => ({ reason, ...entry }));
+  };
+  let damaged = 0;
+  forEachLineSync(file, (line) => {
+    const read = readLetterLine(line);
+    read.letters.forEach(add);
+    if (read.damaged !== undefined) damaged++;
+  });
+  const summary = [...byReason].map(([reason, entry]) => ({ reason, ...entry }));
+  if (damaged > 0)
+    summary.push({ reason: DAMAGED_REASON, points: damaged, first: '-', last: '-', replayable: false });
+  return summary;
 }
