@@ -1,5 +1,5 @@
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
 import { ServiceError } from '../errors.js';
 
@@ -143,11 +143,17 @@ function readOwner(file: string): LockOwner | undefined {
   }
 }
 
+const BOOT_MARGIN_MS = 5000;
+
 export function isStale(owner: LockOwner): boolean {
   if (owner.host !== hostname()) return false; // cannot tell: another machine sharing the directory
   if (owner.pid === process.pid) return true;
   const bootId = currentBootId();
   if (owner.bootId !== undefined && bootId !== undefined && owner.bootId !== bootId) return true;
+  // A lock without a boot id (an earlier release's) taken before this boot: its holder is gone,
+  // whatever process has its pid now. (Boot time from the uptime; a few seconds' margin for rounding.)
+  if (owner.bootId === undefined && owner.sinceMs < Date.now() - uptime() * 1000 - BOOT_MARGIN_MS)
+    return true;
   try {
     process.kill(owner.pid, 0);
   } catch (error) {

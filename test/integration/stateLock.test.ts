@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { useStack } from '../harness/stack.js';
@@ -59,6 +59,11 @@ describe('one process per state directory', () => {
   test.each([
     ['a pid now used by another process', { startTicks: 1 }],
     ['a pid from before a reboot', { bootId: '00000000-0000-0000-0000-000000000000' }],
+    // An earlier release's lock has neither: its time, before this boot, says it is stale.
+    [
+      'an earlier release’s lock taken before this boot',
+      { bootId: undefined, sinceMs: Date.now() - uptime() * 1000 - 3_600_000 },
+    ],
   ])('a lock whose holder is gone is taken over: %s', async (_, stamp) => {
     const configFile = stack.writeConfig(CONFIG);
     // A live process holds the pid now: only the boot id and the start time tell it is another one.
