@@ -376,7 +376,8 @@ export class StateStore {
       await this.writing?.catch(() => undefined);
       this.queued = undefined;
       this.writing = writeFileAtomicAsync(this.file, this.text()).catch((error: unknown) => {
-        throw new StateError(`cannot save state to ${this.file}: ${describeFsError(error)}`, error);
+        // A failing disk (full, out of inodes) is exit 1, worth retrying; anything else a setting (2).
+        throw unusable(`cannot save state to ${this.file}`, error);
       });
       await this.writing;
     })();

@@ -61,7 +61,9 @@ describe('storage faults: a full disk loses no point', () => {
     stack.seedState(); // InfluxDB down is an outage to spool through, not a first run's wrong URL
     await influx.stop();
     const full = await runCli(['once', '--config', configFile], stack.env());
-    expect([1, 2]).toContain(full.code);
+    // A full disk is a failure a restart may mend (1), never a mistake to fix (2: systemd's
+    // RestartPreventExitStatus would keep the service down once the disk is freed).
+    expect(full.code).toBe(1);
     expect(full.stderr).toMatch(/ENOSPC/);
     expect(full.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
     expect(readdirSync(stack.stateDir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
@@ -145,6 +147,28 @@ describe('a state directory that lies: clear errors, the right exit codes, priva
     expect(result.stderr).toMatch(/ENOSPC \(no space left on device\)/);
     expect(result.code).toBe(1);
   });
+
+  test.each([4, 5, 6])(
+    'out of inodes while the spool and the state are written (%i inodes): exit 1, never 2',
+    async (inodes) => {
+      volume = new SmallVolume(stack.stateDir);
+      const refused = volume.mount(4096, inodes);
+      if (refused) {
+        console.warn(`skipped: ${refused}`);
+        return;
+      }
+      stack.seedState(); // InfluxDB down is an outage to spool through
+      await stack.influx.stop();
+      try {
+        const result = await once();
+        expect(result.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+        expect(result.stderr).toMatch(/ENOSPC/);
+        expect(result.code).toBe(1);
+      } finally {
+        await stack.influx.start();
+      }
+    },
+  );
 
   test.each([
     [
