@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, type Document } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { z } from 'zod';
 import { ServiceError } from '../errors.js';
 import { DIMENSIONS_WITHOUT_LIMIT } from '../model/vocabulary.js';
@@ -7,6 +7,7 @@ import { DEFAULT_SCHEDULE } from './plan.js';
 import { interpolateEnv } from './interpolate.js';
 import { formatPath, positionOf, type ConfigPath } from './positions.js';
 import { configSchema, type RawConfig } from './schema.js';
+import { quoteValue } from '../util/text.js';
 
 /** One problem in jobs.yaml, with where it is. */
 export interface ConfigProblem {
@@ -28,12 +29,33 @@ export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}:${p.col}: ${p.message}`;
 }
 
+/**
+ * The largest jobs.yaml read: a real one is a few KiB (every dimension and interval of the example is
+ * 6 KiB); a larger one is a mistake or an attack, and validating 10 MB took 42 s and 1.6 GB, inside
+ * `run`'s SIGHUP. At this size validation takes well under a second.
+ */
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+/** How many aliases a jobs.yaml may expand: an alias bomb (a billion laughs) stops at this many. */
+const MAX_ALIASES = 100;
+
 /** Reads, interpolates and validates jobs.yaml; throws ConfigError listing every problem found. */
 export function loadConfigFile(file: string, env: NodeJS.ProcessEnv): RawConfig {
   let text: string;
   try {
+    const bytes = statSync(file).size;
+    if (bytes > MAX_CONFIG_BYTES)
+      throw new ConfigError([
+        {
+          file,
+          line: 1,
+          col: 1,
+          message: `the config is ${bytes} bytes; a jobs.yaml may be at most ${MAX_CONFIG_BYTES} bytes (is this the right file?)`,
+        },
+      ]);
     text = readFileSync(file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const reason =
       (error as NodeJS.ErrnoException).code === 'ENOENT'
         ? 'file not found (radar-netflows init writes the example jobs.yaml there; or give --config FILE)'
@@ -72,7 +94,20 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     ...positionOf(doc, lines, path, keyName),
     message,
   });
-  const parsed = configSchema.safeParse(doc.toJS() ?? {});
+  let plain: unknown;
+  try {
+    plain = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (error) {
+    // yaml's ReferenceError "Excessive alias count indicates a resource exhaustion attack".
+    const alias = firstAliasOffset(doc);
+    throw new ConfigError([
+      problemAt(
+        alias ?? 0,
+        `invalid YAML: its aliases (*name) expand to too much (${(error as Error).message.split('\n')[0]}); write the values out`,
+      ),
+    ]);
+  }
+  const parsed = configSchema.safeParse(plain ?? {});
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.flatMap((issue) => describeIssue(doc, issue, at)));
   }
@@ -83,24 +118,32 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
 
 type At = (path: ConfigPath, message: string, keyName?: string) => ConfigProblem;
 
+/** Where the document's first alias is (its offset), if it has one. */
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_key, node) {
+      offset = node.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
 function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigProblem[] {
   const where = formatPath(issue.path);
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) =>
       at(
         issue.path,
-        `${formatPath([...issue.path, key])}: unknown key "${key}"${allowedKeysHint(issue.path)}`,
+        `${formatPath([...issue.path, key])}: unknown key ${quoteValue(key)}${allowedKeysHint(issue.path)}`,
         key,
       ),
     );
   }
   const secret = isSecretPath(issue.path);
   const value = secret ? undefined : doc.getIn(issue.path as unknown[]);
-  const shown = secret
-    ? ' (value not shown: a secret)'
-    : value === undefined
-      ? ''
-      : ` ${JSON.stringify(value)}`;
+  const shown = secret ? ' (value not shown: a secret)' : value === undefined ? '' : ` ${quoteValue(value)}`;
   if (issue.code === 'invalid_value') {
     const allowed = issue.values.map(String).join(', ');
     return [at(issue.path, `${where}:${shown} is not allowed; expected one of ${allowed}`)];
@@ -110,7 +153,7 @@ function describeIssue(doc: Document, issue: z.core.$ZodIssue, at: At): ConfigPr
       ? `a ${typeof doc.getIn(issue.path as unknown[])} (value not shown: a secret)`
       : value === undefined
         ? 'nothing'
-        : JSON.stringify(value);
+        : quoteValue(value);
     const expected =
       issue.expected === 'object'
         ? 'a mapping'

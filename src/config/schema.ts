@@ -1,3 +1,4 @@
+import { quoteValue } from '../util/text.js';
 import { z } from 'zod';
 import cronLibrary, { validate as isValidCron } from 'node-cron';
 import { checkFilterItem } from '../radar/vocabulary.js';
@@ -32,7 +33,7 @@ const storableName = z
     if (problem)
       ctx.addIssue({
         code: 'custom',
-        message: `${JSON.stringify(name)} ${problem}: it is written as a tag of every point`,
+        message: `${quoteValue(name)} ${problem}: it is written as a tag of every point`,
         params: { quotesValue: true },
       });
   });

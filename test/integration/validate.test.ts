@@ -122,6 +122,40 @@ describe('validate', () => {
     expect(result.stdout).toContain('valid (1 jobs, 2 queries)');
   });
 
+  test('hostile files: an alias bomb, a huge name, a huge file; each exit 2 at file:line:col, short, no stack', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hostile-'));
+    const write = (name: string, text: string) => {
+      writeFileSync(join(dir, name), text);
+      return join(dir, name);
+    };
+    const nine = (x: string) => `[${Array(9).fill(x).join(',')}]`;
+    const bomb = write(
+      'bomb.yaml',
+      `a: &a ${nine('"x"')}\nb: &b ${nine('*a')}\nc: &c ${nine('*b')}\nd: &d ${nine('*c')}\njobs: [*d]\n`,
+    );
+    const cases: [string, RegExp][] = [
+      [bomb, /bomb\.yaml:2:8: invalid YAML: its aliases \(\*name\) expand to too much/],
+      [
+        write(
+          'name.yaml',
+          `jobs:\n  - { name: ${'x'.repeat(200_000)}, dimensions: [AS], intervals: [1h] }\n`,
+        ),
+        /name\.yaml:2:13: jobs\[0\]\.name: "x{59}… \(200000 characters\) must be at most 200 characters/,
+      ],
+      [
+        write('huge.yaml', `# ${'x'.repeat(10 * 1024 * 1024)}\njobs: []\n`),
+        /huge\.yaml:1:1: the config is 10485772 bytes; a jobs\.yaml may be at most 262144 bytes/,
+      ],
+    ];
+    for (const [file, expected] of cases) {
+      const result = await runCli(['validate', '--config', file], {});
+      expect(result.stderr).toMatch(expected);
+      expect(result.stderr.length).toBeLessThan(600);
+      expect(result.stderr).not.toMatch(/internal error|at .*\.js:\d+/);
+      expect(result.code).toBe(2);
+    }
+  });
+
   test("Radar's region codes and a product list pass", async () => {
     const file = join(dir, 'regions.yaml');
     writeFileSync(file, GOOD + '    filters: { location: [AP, EU], product: [HTTP, ALL] }\n');
