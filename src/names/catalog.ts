@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { z } from 'zod';
 import { writeFileAtomicAsync } from '../state/durableFile.js';
 import { DAY_MS, WEEK_MS } from '../util/time.js';
 
@@ -35,6 +36,23 @@ interface CatalogFile {
   firstSeen?: Record<string, number>;
 }
 
+/** The file's shape, checked on reading: a wrong one (`"names": []`) is set aside, never used as it is. */
+const groupNameSchema = z.object({
+  name: z.string(),
+  label: z.string(),
+  country: z.string().optional(),
+  countryName: z.string().optional(),
+  latitude: z.number().optional(),
+  longitude: z.number().optional(),
+  fetchedMs: z.number(),
+});
+const catalogFileSchema = z.object({
+  version: z.literal(1),
+  names: z.record(z.string(), groupNameSchema),
+  misses: z.record(z.string(), z.number()),
+  firstSeen: z.record(z.string(), z.number()).optional(),
+});
+
 const entryKey = (dimension: string, groupKey: string): string => `${dimension}|${groupKey}`;
 
 /**
@@ -56,10 +74,13 @@ export class NameCatalog {
     const file = join(stateDir, 'names.json');
     if (!existsSync(file)) return { catalog: new NameCatalog(file, empty()) };
     try {
-      const data = JSON.parse(readFileSync(file, 'utf8')) as CatalogFile;
-      if (data?.version !== 1 || typeof data.names !== 'object' || typeof data.misses !== 'object')
-        throw new Error('not a names catalog of version 1');
-      return { catalog: new NameCatalog(file, data) };
+      const parsed = catalogFileSchema.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        const where = issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : '';
+        throw new Error(`not a names catalog of version 1: ${where}${issue.message}`);
+      }
+      return { catalog: new NameCatalog(file, parsed.data as CatalogFile) };
     } catch (error) {
       return {
         catalog: new NameCatalog(file, empty()),

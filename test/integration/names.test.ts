@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from '@jest/globals';
 import { provisionedGroups } from '../../src/grafana/alertProvisioning.js';
@@ -86,6 +86,21 @@ describe('names of the group keys', () => {
     expect((await runCli(['once', '--config', stack.writeConfig(CONFIG)], stack.env())).code).toBe(0);
     expect(sim.entityServed).toEqual([]);
     expect(await labels()).toEqual(names);
+  });
+
+  test('a names.json of another shape ("names": []) is set aside once, said, and the names kept from then on', async () => {
+    mkdirSync(stack.stateDir, { recursive: true });
+    writeFileSync(join(stack.stateDir, 'names.json'), '{"version":1,"names":[],"misses":{}}');
+    const config = stack.writeConfig(CONFIG);
+    const first = await runCli(['once', '--config', config], stack.env());
+    expect(first.code).toBe(0);
+    expect(first.stderr).toMatch(
+      /names\.json cannot be read \(not a names catalog of version 1: names: .*\); the names are fetched again/,
+    );
+    sim.entityServed.length = 0;
+    const second = await runCli(['once', '--config', config], stack.env());
+    expect(second.stderr).not.toMatch(/names\.json cannot be read/);
+    expect(sim.entityServed).toEqual([]);
   });
 
   test('AS keys answered as AS13335 get their names too, fetched by number', async () => {
