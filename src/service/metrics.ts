@@ -17,6 +17,7 @@ export interface Totals {
   replayed_points_total: number;
   dead_letter_points_total: number;
   skipped_ticks_total: number;
+  background_points_dropped_total: number;
 }
 
 export interface QueryStatus {
@@ -47,6 +48,7 @@ export class Metrics {
     replayed_points_total: 0,
     dead_letter_points_total: 0,
     skipped_ticks_total: 0,
+    background_points_dropped_total: 0,
   };
   /** The most recent successful query run (monotonic), for /readyz. */
   lastSuccessMonoMs: number | undefined;
@@ -90,6 +92,11 @@ export class Metrics {
   private readonly deadLetters = this.counter(
     'dead_letter_points_total',
     'Points kept in the dead-letter file: refused by InfluxDB for good, or not writable as line protocol',
+  );
+  private readonly backgroundDropped = this.counter(
+    'background_points_dropped_total',
+    'Points of background writes (records of failed requests) given up because too many waited, by what',
+    ['what'],
   );
   private readonly lastSuccess = new Gauge({
     name: 'radar_netflows_last_success_timestamp_seconds',
@@ -139,6 +146,11 @@ export class Metrics {
     this.count(this.points, 'points_written_total', outcome.acknowledged);
     this.count(this.replayed_, 'replayed_points_total', outcome.acknowledged);
     this.count(this.deadLetters, 'dead_letter_points_total', refusedPoints(outcome));
+  }
+
+  /** Points a background writer gave up (BackgroundWriter: more waited than it keeps). */
+  droppedInBackground(what: string, points: number): void {
+    this.count(this.backgroundDropped, 'background_points_dropped_total', points, { what });
   }
 
   windowIncomplete(): void {
