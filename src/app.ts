@@ -8,7 +8,8 @@ import { requireRadarAuth, resolveSettings } from './config/settings.js';
 import type { Settings } from './model/settings.js';
 import { createLogger, parseLogLevel, type Logger } from './log.js';
 import { RadarClient, secretsOf } from './radar/client.js';
-import { RateLimiter } from './radar/limiter.js';
+import { RATE_SPAN_MARGIN, RATE_WINDOW_MS, RateLimiter } from './radar/limiter.js';
+import { RequestJournal } from './state/requestJournal.js';
 import { checkInflux } from './sink/influx/connect.js';
 import { influxStateFiles, openInfluxSink } from './sink/influx/open.js';
 import { inspectSpool, type SpoolContents } from './sink/influx/spool.js';
@@ -147,10 +148,20 @@ export async function openPipeline(
   const cancel = new AbortController();
   // Every request, retry wait and limiter queue slot listens to this one signal: many at once is normal.
   setMaxListeners(0, cancel.signal);
+  // The requests of the last minutes, this process's and those of the one before it (a restart).
+  const journal = RequestJournal.open(
+    app.settings.stateDir,
+    app.clock.nowMs(),
+    RATE_WINDOW_MS * (1 + RATE_SPAN_MARGIN),
+    app.settings.radar.rateLimitPer5Min,
+    options.dryRun,
+  );
   const limiter = new RateLimiter(
     app.settings.radar.rateLimitPer5Min,
     app.settings.radar.concurrency,
     app.clock,
+    RATE_WINDOW_MS,
+    journal,
   );
   metrics?.watchLimiter(limiter);
   const client = new RadarClient({

@@ -7,7 +7,7 @@ import { RADAR_CREDENTIALS_REFUSED, RadarApiError } from './apiError.js';
 import { classifyRadarAnswer, type FailureOutcome } from '../failures/classify.js';
 import { describeTransportError } from '../failures/transportError.js';
 import { systemClock, type Clock } from '../util/time.js';
-import type { RateLimiter } from './limiter.js';
+import { parseRatelimitHeader, type RateLimiter } from './limiter.js';
 import { checkAnswer } from './answerCheck.js';
 import { queryString, requestPath, validateRadarRequest, type RadarRequest } from './request.js';
 import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
@@ -206,7 +206,10 @@ export class RadarClient {
         tooLarge = true;
         pending.cancel();
       });
-      return await pending;
+      const answer = await pending;
+      // Radar's own count of the user's quota, which other clients spend too: the limiter follows it.
+      this.options.limiter.observeQuota(parseRatelimitHeader(answer.headers.ratelimit));
+      return answer;
     } catch (error) {
       if (this.options.signal?.aborted) throw new CancelledError('Radar request cancelled by shutdown');
       if (tooLarge)

@@ -4,7 +4,7 @@ import type { RadarSettings } from '../model/settings.js';
 import { redact } from '../errors.js';
 import { describeTransportError } from '../failures/transportError.js';
 import { authHeaders, firstApiError, secretsOf } from './client.js';
-import type { RateLimiter } from './limiter.js';
+import { parseRatelimitHeader, type RateLimiter } from './limiter.js';
 import { isRecord } from './response.js';
 import { entityLists } from './entityAnswers.js';
 
@@ -57,6 +57,7 @@ export async function fetchEntityList<L extends EntityList>(
       if (transferred > MAX_ENTITY_BYTES) pending.cancel();
     });
     const response = await pending;
+    limiter.observeQuota(parseRatelimitHeader(response.headers.ratelimit));
     text = response.body;
     status = response.statusCode;
   } catch (error) {

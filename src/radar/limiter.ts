@@ -12,6 +12,26 @@ export const RATE_WINDOW_MS = 5 * 60_000;
  */
 export const RATE_SPAN_MARGIN = 1 / 30;
 
+/** The requests of earlier processes, and where this one's go (state/requestJournal.ts). */
+export interface LimiterJournal {
+  readonly startsMs: readonly number[];
+  readonly pausedUntilMs: number;
+  recordStart(wallMs: number): void;
+  recordPause(untilWallMs: number): void;
+}
+
+/** `Ratelimit: "default";r=<remaining>;t=<seconds to reset>` (radar-api.md), or undefined. */
+export function parseRatelimitHeader(
+  value: string | string[] | undefined,
+): { remaining: number; resetMs: number } | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (!text) return undefined;
+  const remaining = /(?:^|;)\s*r=(\d+)/.exec(text)?.[1];
+  const reset = /(?:^|;)\s*t=(\d+)/.exec(text)?.[1];
+  if (remaining === undefined || reset === undefined) return undefined;
+  return { remaining: Number(remaining), resetMs: Number(reset) * 1000 };
+}
+
 /** Why requests wait, and until when (wall time, for people). */
 export interface LimiterWait {
   reason: 'throttled' | 'rate limit';
@@ -36,13 +56,39 @@ export class RateLimiter {
   private readonly countedMs: number;
   requestsStarted = 0;
 
+  /** Radar's own count (its `Ratelimit` header): starts allowed until `untilMs` (monotonic), counted from `fromStarted`. */
+  private quota: { remaining: number; fromStarted: number; untilMs: number } | undefined;
+
   constructor(
     private readonly limit: number,
     private readonly concurrency: number,
     private readonly clock: Clock = systemClock,
     spanMs = RATE_WINDOW_MS,
+    /** Where the requests of earlier processes are kept, and this one's go (state/requestJournal.ts). */
+    private readonly journal?: LimiterJournal,
   ) {
     this.countedMs = Math.round(spanMs * (1 + RATE_SPAN_MARGIN));
+    if (journal) {
+      // The wall times of an earlier process, as monotonic times of this one.
+      const offset = clock.monotonicMs() - clock.nowMs();
+      this.starts.push(...journal.startsMs.map((ms) => ms + offset));
+      if (journal.pausedUntilMs > 0) this.pausedUntilMs = journal.pausedUntilMs + offset;
+    }
+  }
+
+  /**
+   * What Radar says of the user's quota (`Ratelimit: "default";r=<remaining>;t=<seconds>`), which
+   * other clients of the same user spend too: when it leaves fewer requests than our own count, no
+   * more than that many start until it resets.
+   */
+  observeQuota(quota: { remaining: number; resetMs: number } | undefined): void {
+    if (!quota) return;
+    this.quota = {
+      remaining: quota.remaining,
+      fromStarted: this.requestsStarted,
+      untilMs: this.clock.monotonicMs() + quota.resetMs,
+    };
+    this.pump();
   }
 
   /** Resolves when a request may start (call release() when it ends); rejects if `signal` aborts first. */
@@ -75,6 +121,7 @@ export class RateLimiter {
   /** Holds every request for `ms` from now (later pauses extend, earlier ones never shorten). */
   pauseFor(ms: number): void {
     this.pausedUntilMs = Math.max(this.pausedUntilMs, this.clock.monotonicMs() + ms);
+    this.journal?.recordPause(this.clock.nowMs() + ms);
     this.pump();
   }
 
@@ -106,6 +153,7 @@ export class RateLimiter {
         this.inFlight++;
         this.requestsStarted++;
         this.starts.push(now);
+        this.journal?.recordStart(this.clock.nowMs());
         this.waiters.shift()!.start();
         continue;
       }
@@ -120,6 +168,9 @@ export class RateLimiter {
     if (now < this.pausedUntilMs) return this.pausedUntilMs - now;
     // The oldest start stops counting once it is more than countedMs old: 1 ms past that.
     if (this.starts.length >= this.limit) return this.starts[0]! + this.countedMs - now + 1;
+    const quota = this.quota;
+    if (quota && now < quota.untilMs && this.requestsStarted - quota.fromStarted >= quota.remaining)
+      return quota.untilMs - now;
     if (this.inFlight >= this.concurrency) return Infinity;
     return 0;
   }

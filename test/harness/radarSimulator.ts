@@ -147,6 +147,8 @@ export class RadarSimulator {
    * AS key has been seen in public: both forms must work).
    */
   asKeyPrefix = '';
+  /** The user's quota as Cloudflare's `Ratelimit` header tells it; undefined: no header. */
+  quota: { remaining: number; resetSec: number } | undefined = undefined;
 
   constructor(options: { cacheResponses?: boolean } = {}) {
     this.cache = options.cacheResponses ? new Map() : undefined;
@@ -215,6 +217,11 @@ export class RadarSimulator {
       status: 0,
     };
     this.served.push(record);
+    if (this.quota) {
+      // Cloudflare's header since 2025-09 (radar-api.md): the user's remaining quota after this request.
+      this.quota.remaining = Math.max(0, this.quota.remaining - 1);
+      res.setHeader('ratelimit', `"default";r=${this.quota.remaining};t=${this.quota.resetSec}`);
+    }
     const send = (status: number, body: unknown, headers: Record<string, string> = {}): void => {
       record.status = status;
       const text = JSON.stringify(body);

@@ -148,6 +148,7 @@ export function useStack(
     sim.entityFault = undefined;
     sim.nameGeneration = 0;
     sim.asKeyPrefix = '';
+    sim.quota = undefined;
     sim.rangeRefusal = 'names-the-range';
     Object.assign(sim.maxRangeMs, ranges);
     sim.entityServed.length = 0;
