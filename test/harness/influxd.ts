@@ -156,6 +156,11 @@ ${Object.entries(this.options.data ?? {})
   }
 }
 
+export async function writeLines(influx: Influxd, db: string, lines: string): Promise<void> {
+  const res = await fetch(`${influx.url}/write?db=${db}&precision=ms`, { method: 'POST', body: lines });
+  if (res.status !== 204) throw new Error(`InfluxDB write failed: HTTP ${res.status}: ${await res.text()}`);
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { runCli } from '../harness/cli.js';
 import { actualTraffic, compare, expectedFromServed, type PointKey } from '../harness/groundTruth.js';
 import { SlowProxy } from '../harness/slowProxy.js';
+import { writeLines } from '../harness/influxd.js';
 import { useStack, type Stack } from '../harness/stack.js';
 
 const DAY = 86_400_000;
@@ -91,6 +92,34 @@ describe('refusals are settled in a few requests, counted as refused, and kept',
     const traffic = deadLetters(stack).filter((l) => l.line?.startsWith('radar_netflows,'));
     expect(traffic).toHaveLength(points);
     expect(traffic.every((l) => /beyond retention policy/.test(l.reason))).toBe(true);
+  });
+
+  test('a field type conflict in one shard: what InfluxDB kept is counted written, what it dropped refused, exactly', async () => {
+    // One string `value` three days back: its shard (a week) takes no float `value` any more.
+    const window = closedWindow();
+    const conflictMs = Date.parse(window[1]!) - 3 * DAY;
+    await influx.query(`CREATE DATABASE ${stack.db}`);
+    await writeLines(influx, stack.db, `radar_netflows,job=other value="text" ${conflictMs}`);
+    proxy.writeRequests = 0;
+    const result = await runCli(['backfill', '--config', stack.writeConfig(config()), ...window], env());
+    expect(result.code).toBe(1);
+    const written = Number(/1 windows, (\d+) points written, (\d+) refused/.exec(result.stderr)?.[1]);
+    const refused = Number(/1 windows, (\d+) points written, (\d+) refused/.exec(result.stderr)?.[2]);
+    expect(written + refused).toBe(7 * 24 * 20);
+    // InfluxDB holds exactly the points counted as written; the dead letters exactly those refused.
+    const held = await influx.query(
+      `SELECT count("value") FROM radar_netflows WHERE job = 'refused'`,
+      stack.db,
+    );
+    expect(held[0]?.count).toBe(written);
+    expect(written).toBeGreaterThan(0);
+    const letters = deadLetters(stack).filter((l) => l.line?.startsWith('radar_netflows,'));
+    expect(letters).toHaveLength(refused);
+    expect(letters.every((l) => /field type conflict/.test(l.reason))).toBe(true);
+    const record = await influx.query('SELECT points, refused FROM radar_fetches', stack.db);
+    expect(record).toEqual([{ time: expect.any(Number), points: written, refused }]);
+    // Found by halves in time order: a few dozen requests, not one per line.
+    expect(proxy.writeRequests).toBeLessThan(60);
   });
 
   test('max-values-per-tag: the values over the limit are refused, one round each, the others written', async () => {

@@ -26,6 +26,12 @@ import { readLine, unquote } from './lineReader.js';
 export type RefusalReading =
   /** The database wrote every other line; `complete` false: it dropped more than these (write the rest again). */
   | { took: 'rest'; refused: string[]; reason: string; complete: boolean }
+  /**
+   * The database wrote every other line, and `dropped` of these `suspects` (fewer than all): a field
+   * type conflict in one shard (1.x and 2.x write each shard on its own) drops only the lines of that
+   * shard's time range, and the message names the type, not the lines.
+   */
+  | { took: 'some'; suspects: string[]; dropped: number; reason: string }
   /** The database wrote nothing; these lines are to blame, the rest may be written again. */
   | { took: 'none'; refused: string[]; reason: string }
   /** The answer does not say which lines were refused. */
@@ -48,6 +54,8 @@ export function readRefusal(lines: readonly string[], body: string): RefusalRead
   const refused = namedByPartialWrite(lines, reason, dropped);
   if (!refused || refused.length === 0) return unknown;
   if (TAG_LIMIT.test(reason)) return { took: 'none', refused, reason };
+  if (Number.isInteger(dropped) && refused.length > dropped)
+    return { took: 'some', suspects: refused, dropped, reason };
   return { took: 'rest', refused, reason, complete: refused.length === dropped };
 }
 

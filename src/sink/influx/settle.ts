@@ -33,6 +33,8 @@ export async function settle(
 ): Promise<Settled> {
   const settled: Settled = { acknowledged: 0, refused: new Map(), deferred: [], deferredBy: undefined };
   let budget = 4 + 2 * Math.ceil(Math.log2(batch.count + 1));
+  // Suspects of a partial write are bisected by time: at most two shard edges split halves at each level.
+  let suspectBudget = 8 + 4 * Math.ceil(Math.log2(batch.count + 1));
   const refuse = (lines: readonly string[], reason: string): void => {
     const kept = settled.refused.get(reason);
     if (kept) kept.push(...lines);
@@ -58,6 +60,19 @@ export async function settle(
         return halves(lines);
       }
       const reading = readRefusal(lines, error.body || error.message);
+      if (reading.took === 'some') {
+        // Every other line was written; which of the suspects were dropped is found by halves, in time
+        // order (a shard is a span of time), so that written lines are never counted as refused.
+        const suspects = new Set(reading.suspects);
+        settled.acknowledged += lines.length - suspects.size;
+        if (suspectBudget <= 0)
+          return refuse(
+            reading.suspects,
+            `${reading.reason} (InfluxDB dropped ${reading.dropped} of these ${suspects.size} lines without saying which; kept whole)`,
+          );
+        suspectBudget -= 2;
+        return halves(byTime(reading.suspects));
+      }
       if (reading.took !== 'unknown') {
         refuse(reading.refused, reading.reason);
         const refused = new Set(reading.refused);
@@ -85,4 +100,13 @@ export async function settle(
   };
   await visit(batch);
   return settled;
+}
+
+/** Lines in time order (their timestamp, the last field); a line without one goes last. */
+function byTime(lines: readonly string[]): string[] {
+  const timeOf = (line: string) => {
+    const t = Number(line.slice(line.lastIndexOf(' ') + 1));
+    return Number.isFinite(t) ? t : Infinity;
+  };
+  return [...lines].sort((a, b) => timeOf(a) - timeOf(b));
 }
