@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { runCli } from '../harness/cli.js';
+import { runCli, startCli, waitFor } from '../harness/cli.js';
+import { SlowProxy } from '../harness/slowProxy.js';
 import { compare, expectedFromServed } from '../harness/groundTruth.js';
 import { useStack } from '../harness/stack.js';
 import { VictoriaMetrics } from '../harness/victoria.js';
@@ -49,6 +50,37 @@ describe('the InfluxDB 2.x/3.x write path against a real /api/v2/write (Victoria
     expect(result.stderr).not.toMatch(/"level":"(error|warn)"/);
     expect(result.code).toBe(0);
     await expectMatchesServed();
+  });
+
+  test('a hang, then healthy: SIGTERM ends run within the grace period, no socket left open (as on 1.x)', async () => {
+    const proxy = await new SlowProxy(vm.url).start();
+    try {
+      // Writes are never answered (a hung InfluxDB): each times out, its connection left open by the proxy.
+      proxy.inspect = (url) => !url.startsWith('/api/v2/write');
+      const config = stack.writeConfig(`
+radar: { retryDelayMs: 20 }
+influx: { apiVersion: 2, timeoutMs: 500 }
+service: { graceMs: 2000 }
+jobs:
+  - { name: v2, schedule: "*/2 * * * * *", dimensions: [PRODUCT], intervals: [1h], lookback: 2d }
+`);
+      const daemon = startCli(
+        ['run', '--config', config],
+        { ...env(), INFLUX_URL: proxy.url },
+        { timeoutMs: 30_000 },
+      );
+      await waitFor('a write that timed out', () =>
+        daemon.output().stderr.includes('keeping points in the spool'),
+      );
+      proxy.inspect = undefined;
+      await waitFor('the spool replayed', () => daemon.output().stderr.includes('spool replayed'));
+      daemon.child.kill('SIGTERM');
+      const result = await daemon.exited;
+      expect(result.stderr).toMatch(/stopped/);
+      expect(result.code).toBe(0);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test('down: points wait in the spool (exit 3), and the next run replays them first', async () => {
