@@ -10,7 +10,13 @@ import { systemClock, type Clock } from '../util/time.js';
 import { parseRatelimitHeader, type RateLimiter } from './limiter.js';
 import { checkAnswer } from './answerCheck.js';
 import { queryString, requestPath, validateRadarRequest, type RadarRequest } from './request.js';
-import { isRecord, parseRadarResult, RadarResponseError, type RadarResponse } from './response.js';
+import {
+  answerShape,
+  isRecord,
+  parseRadarResult,
+  RadarResponseError,
+  type RadarResponse,
+} from './response.js';
 import { credentialsHint, windowHint, windowRefused } from './hints.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 
@@ -235,7 +241,11 @@ export class RadarClient {
     }
     const success = isRecord(body) && body.success === true;
     if (status >= 200 && status < 300 && success) {
-      return parseRadarResult((body as Record<string, unknown>).result, expectedSeriesKeys(request));
+      const result = (body as Record<string, unknown>).result;
+      // Before the answer becomes groups and points: its size in bytes is bounded, its shape is here.
+      const shape = answerShape(result, request);
+      if (shape) throw new RadarApiError(shape, { outcome: 'fatal' });
+      return parseRadarResult(result, expectedSeriesKeys(request));
     }
     const { apiCode, apiMessage } = firstApiError(body);
     const outcome = classifyRadarAnswer({

@@ -68,6 +68,34 @@ export function parseDecimal(text: string): number {
  * Validates `result` of a successful answer. Unknown extra fields are ignored; `expectedKeys` lists, per
  * requested series, the keys it may have (its name, then `serie_<i>`), in request order.
  */
+/**
+ * The most groups one series of an answer may name, and values (groups × buckets, all series) one
+ * answer may hold: far above what Radar's lists hold (about 250 locations, a few thousand regions,
+ * `limitPerGroup` ASes), and far below what memory takes: a broken or hostile answer of a million groups
+ * × one bucket, 22 MB (under maxResponseBytes), took 3.2 GB as groups and points.
+ */
+export const MAX_GROUPS_PER_SERIES = 20_000;
+export const MAX_VALUES_PER_ANSWER = 5_000_000;
+
+/** Why an answer is too large in its shape to be taken (undefined when it is not), before it is parsed. */
+export function answerShape(result: unknown, request: { limitPerGroup?: number }): string | undefined {
+  if (!isRecord(result)) return undefined;
+  const maxGroups = Math.max(MAX_GROUPS_PER_SERIES, (request.limitPerGroup ?? 0) + 1);
+  let values = 0;
+  for (const [key, series] of Object.entries(result)) {
+    if (key === 'meta' || !isRecord(series)) continue;
+    let groups = 0;
+    for (const group in series) if (group !== 'timestamps') groups++;
+    const buckets = Array.isArray(series.timestamps) ? series.timestamps.length : 0;
+    if (groups > maxGroups)
+      return `Radar's answer names ${groups} groups in series "${key}", more than ${maxGroups} (no Radar list is that long: a broken or hostile answer); the window is not written`;
+    values += groups * buckets;
+  }
+  if (values > MAX_VALUES_PER_ANSWER)
+    return `Radar's answer holds ${values} values (groups × buckets), more than ${MAX_VALUES_PER_ANSWER}; the window is not written (if such windows are expected, make them smaller with windows:)`;
+  return undefined;
+}
+
 export function parseRadarResult(
   result: unknown,
   expectedKeys: readonly (readonly string[])[],

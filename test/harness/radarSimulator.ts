@@ -45,6 +45,8 @@ export type Fault =
   | { kind: 'shift'; byMs: number }
   /** Valid data whose group keys are renamed to these, in order. */
   | { kind: 'hostile-keys'; keys: string[] }
+  /** A broken or hostile answer: `groups` groups of one bucket each (a small body, a huge shape). */
+  | { kind: 'many-groups'; groups: number }
   /** Valid data whose meta says something else (a daily answer to an hourly request, RAW_VALUES …). */
   | { kind: 'meta'; meta: Record<string, unknown> };
 
@@ -397,6 +399,12 @@ export class RadarSimulator {
         groups.forEach((group, i) => (renamed[fault.keys[i] ?? group] = series[group]!));
         body.result[firstSeries] = renamed;
         record.body = body;
+        break;
+      }
+      case 'many-groups': {
+        const wide: Record<string, unknown[]> = { timestamps: series.timestamps!.slice(0, 1) };
+        for (let i = 0; i < fault.groups; i++) wide[`g${i}`] = ['1'];
+        body.result[firstSeries] = wide;
         break;
       }
       case 'meta':

@@ -171,6 +171,19 @@ describe("Radar's answers checked against their window", () => {
     expect(series.map((r) => r.value)).toEqual(['us east']);
   });
 
+  test('an answer of 200,000 groups × 1 bucket (a small body, a huge shape) fails its window clearly, memory bounded', async () => {
+    const configFile = stack.writeConfig(DAILY);
+    sim.inject({ kind: 'many-groups', groups: 200_000 }, 100);
+    const result = await runCli(['once', '--config', configFile], stack.env({ NODE_OPTIONS: PEAK_RSS }));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Radar's answer names 200000 groups in series "serie_0", more than 20000/);
+    // Refused at once, not retried: a hostile answer comes back the same.
+    expect(sim.served.filter((s) => s.fault === 'many-groups')).toHaveLength(1);
+    const peakKb = Number(/peak-rss-kb (\d+)/.exec(result.stderr)?.[1]);
+    expect(peakKb).toBeGreaterThan(0);
+    expect(peakKb).toBeLessThan(300 * 1024);
+  });
+
   test('a 100 MB answer fails while being read, naming the limit, with memory bounded', async () => {
     const configFile = stack.writeConfig(DAILY);
     sim.inject({ kind: 'huge' }, 2);

@@ -33,7 +33,10 @@ export async function settle(
 ): Promise<Settled> {
   const settled: Settled = { acknowledged: 0, refused: new Map(), deferred: [], deferredBy: undefined };
   let budget = 4 + 2 * Math.ceil(Math.log2(batch.count + 1));
+  // (Halving after named refusals may need more: each half with both kinds of line splits again.)
   // Suspects of a partial write are bisected by time: at most two shard edges split halves at each level.
+  // Answers so far that each named some refused lines of what was sent.
+  let named = 0;
   let suspectBudget = 8 + 4 * Math.ceil(Math.log2(batch.count + 1));
   const refuse = (lines: readonly string[], reason: string): void => {
     const kept = settled.refused.get(reason);
@@ -60,6 +63,9 @@ export async function settle(
         return halves(lines);
       }
       const reading = readRefusal(lines, error.body || error.message);
+      // InfluxDB dropped every line of the batch (dropped=N for N lines): settled at once, whatever
+      // the reason names (a max-values-per-tag answer names one value, and each answer one more).
+      if (droppedCount(reading.reason) === lines.length) return refuse(lines, reading.reason);
       if (reading.took === 'some') {
         // Every other line was written; which of the suspects were dropped is found by halves, in time
         // order (a shard is a span of time), so that written lines are never counted as refused.
@@ -78,7 +84,17 @@ export async function settle(
         const refused = new Set(reading.refused);
         const rest = lines.filter((line) => !refused.has(line));
         if (reading.took === 'rest' && reading.complete) settled.acknowledged += rest.length;
-        else await visit(LineBatch.of(rest));
+        // Each answer naming a few more lines (one tag value each, under max-values-per-tag): after
+        // two rounds the rest goes by halves, where a half InfluxDB drops whole is settled at once.
+        else if (named++ >= 2 && rest.length > 1) {
+          if (budget <= 0)
+            return refuse(
+              rest,
+              `${reading.reason} (InfluxDB did not say which lines it refused; these ${rest.length} were not narrowed further and are kept whole)`,
+            );
+          budget -= 2;
+          await halves(rest);
+        } else await visit(LineBatch.of(rest));
         return;
       }
       // The answer names no line but says how many it dropped: all of them settles it at once.
