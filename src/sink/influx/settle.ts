@@ -85,8 +85,8 @@ export async function settle(
         const rest = lines.filter((line) => !refused.has(line));
         if (reading.took === 'rest' && reading.complete) settled.acknowledged += rest.length;
         // Each answer naming a few more lines (one tag value each, under max-values-per-tag): after
-        // two rounds the rest goes by halves, where a half InfluxDB drops whole is settled at once.
-        else if (named++ >= 2 && rest.length > 1) {
+        // log2(n) such rounds the rest goes by halves, where a half InfluxDB drops whole is settled at once.
+        else if (named++ >= Math.max(3, Math.ceil(Math.log2(rest.length + 1))) && rest.length > 1) {
           if (budget <= 0)
             return refuse(
               rest,

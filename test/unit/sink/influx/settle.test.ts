@@ -37,6 +37,6 @@ describe('settle', () => {
     expect(settled.acknowledged).toBe(8);
     expect([...settled.refused.values()].flat()).toHaveLength(4992);
     // Not one request per line (5,000): halves, each dropped whole settled at once.
-    expect(influx.requests).toBeLessThanOrEqual(4 + 2 * Math.ceil(Math.log2(5001)) + 4);
+    expect(influx.requests).toBeLessThanOrEqual(4 + 4 * Math.ceil(Math.log2(5001)));
   });
 });
