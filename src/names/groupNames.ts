@@ -1,3 +1,4 @@
+import { cleanText } from '../sink/storableText.js';
 import type { Logger } from '../log.js';
 import type { Point } from '../model/point.js';
 import type { RadarSettings } from '../model/settings.js';
@@ -240,7 +241,7 @@ export async function namesOfIds(
       names.set(a.asn, {
         name,
         label: `${name} (AS${a.asn})`,
-        ...(a.country ? { country: a.country } : {}),
+        ...(a.country ? { country: displayText(a.country) } : {}),
         ...(a.countryName ? { countryName: displayText(a.countryName) } : {}),
       });
     }
@@ -254,8 +255,8 @@ export async function namesOfIds(
     const country = countryOf(g);
     names.set(g.geoId, {
       name,
-      label: country?.code ? `${name}, ${country.code}` : name,
-      ...(country?.code ? { country: country.code } : {}),
+      label: country?.code ? `${name}, ${displayText(country.code)}` : name,
+      ...(country?.code ? { country: displayText(country.code) } : {}),
       ...(country ? { countryName: displayText(country.name) } : {}),
       ...coordinates(g),
     });
@@ -345,14 +346,5 @@ function coordinates(place: { latitude?: number | null; longitude?: number | nul
   return { latitude, longitude };
 }
 
-/**
- * A name as a display text: control characters become spaces and lone surrogates U+FFFD (a name is
- * for reading, and a line break in it would break a line of line protocol), spaces trimmed.
- */
-export function displayText(text: string | null | undefined): string {
-  return (text ?? '').replace(LONE_SURROGATE, '\uFFFD').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
-}
-
-// eslint-disable-next-line no-control-regex -- replacing control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]+/g;
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** A name as a display text: the one cleaning rule of every string written (sink/storableText.ts). */
+export const displayText = cleanText;

@@ -29,3 +29,18 @@ export function unstorableReason(text: string, kind: 'tag' | 'measurement' = 'ta
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const AMBIGUOUS_IN_TAG = /\\([,= ]|$)/;
 const AMBIGUOUS_IN_MEASUREMENT = /\\([, ]|$)/;
+
+/**
+ * The one cleaning rule for display text (string fields: names, labels, countries, descriptions):
+ * control characters become spaces and lone surrogates U+FFFD, spaces are collapsed and trimmed. A line
+ * break must never reach a line of line protocol: the spool splits its segments at line breaks, and
+ * a record cut in two there became two dead letters, neither of them the name. (Tags are identities,
+ * never cleaned: one that cannot be stored is refused, see unstorableReason.)
+ */
+export function cleanText(text: string | null | undefined): string {
+  return (text ?? '').replace(LONE_SURROGATES, '\uFFFD').replace(CONTROL, ' ').replace(/\s+/g, ' ').trim();
+}
+
+// eslint-disable-next-line no-control-regex -- replacing control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f]+/g;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');

@@ -8,7 +8,7 @@ import {
   type TrafficGroup,
 } from '../../model/point.js';
 import { LineBatch } from './lineBatch.js';
-import { unstorableReason } from '../storableText.js';
+import { cleanText, unstorableReason } from '../storableText.js';
 
 /** A name or tag value that line protocol cannot carry. */
 export class LineProtocolError extends ServiceError {
@@ -31,8 +31,9 @@ export function escapeKey(text: string, what: string, measurement = false): stri
   return text.replace(measurement ? SPECIAL_IN_MEASUREMENT : SPECIAL_IN_TAG, '\\$&');
 }
 
+/** A string field, cleaned by the one rule for display text (no line break ever reaches a line). */
 function escapeStringField(text: string): string {
-  return `"${text.replace(/[\\"]/g, '\\$&')}"`;
+  return `"${cleanText(text).replace(/[\\"]/g, '\\$&')}"`;
 }
 
 function formatField(value: FieldValue, what: string): string {

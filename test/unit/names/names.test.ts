@@ -6,6 +6,7 @@ import { NAME_MISS_RETRY_MS, NAME_REFRESH_MS, NameCatalog } from '../../../src/n
 import { trafficDashboard } from '../../../src/grafana/trafficDashboard.js';
 import { displayText, namePoints, pickerOption } from '../../../src/names/groupNames.js';
 import { entityLists } from '../../../src/radar/entityAnswers.js';
+import { toLine } from '../../../src/sink/influx/lineProtocol.js';
 
 const NOW = Date.parse('2026-12-01T00:00:00Z');
 const name = { name: 'Cloudflare', label: 'Cloudflare (AS13335)', country: 'US', fetchedMs: NOW };
@@ -71,6 +72,18 @@ describe('the names catalog', () => {
     await catalog.save();
     const reopened = NameCatalog.open(dir).catalog;
     expect(namePoints(seen, reopened, NOW + 86_400_000)).toEqual(points);
+  });
+});
+
+describe('names reach line protocol clean', () => {
+  test('a country "U\\nS" (any string field): one line, the line break a space, whatever the catalog holds', () => {
+    const { catalog } = NameCatalog.open(undefined);
+    catalog.set('AS', '64500', { ...name, label: 'X (AS64500)', country: 'U\nS', countryName: 'Uni\r\nted' });
+    const [point] = namePoints(new Map([['AS', new Set(['64500'])]]), catalog, NOW);
+    const line = toLine(point!);
+    expect(line).not.toMatch(/[\n\r]/);
+    expect(line).toContain('country="U S"');
+    expect(line).toContain('country_name="Uni ted"');
   });
 });
 
