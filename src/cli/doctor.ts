@@ -2,7 +2,7 @@ import { loadApp } from '../app.js';
 import { requireRadarAuth } from '../config/settings.js';
 import { createLogger } from '../log.js';
 import { INTERVALS, type AggInterval, type Dimension } from '../model/vocabulary.js';
-import { RadarClient, type RadarProbe } from '../radar/client.js';
+import { parseRetryAfterMs, RadarClient, type RadarProbe } from '../radar/client.js';
 import {
   describeRateLimitHeaders,
   isRangeRefusal,
@@ -17,7 +17,7 @@ import {
 import { RateLimiter } from '../radar/limiter.js';
 import { hasNames } from '../names/groupNames.js';
 import { namesFindings } from '../names/contract.js';
-import { formatDuration } from '../util/time.js';
+import { formatDuration, isoSeconds } from '../util/time.js';
 import type { CommandLine } from './args.js';
 import { EXIT, type Io } from './io.js';
 
@@ -62,68 +62,92 @@ export async function doctorCommand(cli: CommandLine, io: Io): Promise<number> {
   const probe = async (request: Parameters<RadarClient['probe']>[0]): Promise<RadarProbe> => {
     const answer = await client.probe(request);
     Object.assign(rateHeaders, answer.headers);
+    // Radar asks that nothing be sent for a while: every further request would only prolong it.
+    if (answer.status === 429) throw new Throttled(parseRetryAfterMs(answer.headers['retry-after']));
     return answer;
   };
+  try {
+    return await checkEverything();
+  } catch (error) {
+    if (!(error instanceof Throttled)) throw error;
+    const untilMs = app.clock.nowMs() + (error.retryAfterMs ?? settings.radar.throttlePauseMs);
+    report(
+      'throttled',
+      `Radar answered 429${error.retryAfterMs !== undefined ? ` (retry-after ${Math.round(error.retryAfterMs / 1000)} s)` : ''}: ` +
+        `it asks that no request be sent until ${isoSeconds(untilMs)}; doctor stops here rather than judge ` +
+        `assumptions by throttled answers (and lengthen the lock-out): run it again after that`,
+    );
+    return EXIT.failed;
+  }
 
-  for (const [index, [dimension, interval]] of pairs.entries()) {
-    const request = shapeRequest(dimension, interval, nowMs);
-    const answer = await probe(request);
-    if (index === 0) {
-      const refused = refusedCredentials(answer);
-      report('credentials', refused ? `REFUSED: ${refused}` : 'ok');
-      if (refused) {
-        io.stdout.write(`1 assumption broken: fix the credentials, then run doctor again\n`);
-        return EXIT.failed;
+  async function checkEverything(): Promise<number> {
+    for (const [index, [dimension, interval]] of pairs.entries()) {
+      const request = shapeRequest(dimension, interval, nowMs);
+      const answer = await probe(request);
+      if (index === 0) {
+        const refused = refusedCredentials(answer);
+        report('credentials', refused ? `REFUSED: ${refused}` : 'ok');
+        if (refused) {
+          io.stdout.write(`1 assumption broken: fix the credentials, then run doctor again\n`);
+          return EXIT.failed;
+        }
+      }
+      const finding = judgeShape(request, answer, nowMs);
+      report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
+      if (finding.problem) problems.push(`${finding.what}: ${finding.problem}`);
+    }
+
+    for (const { interval, dimension, lengthMs } of windows) {
+      const answer = await probe(windowRequest(dimension, interval, lengthMs, nowMs));
+      const answered = answer.response !== undefined;
+      const largest = cli.windows
+        ? await largestWindow(
+            probe,
+            dimension,
+            interval,
+            answered ? lengthMs : undefined,
+            answered ? undefined : lengthMs,
+            nowMs,
+          )
+        : undefined;
+      const found = largest !== undefined ? `; the largest Radar answers: ${formatDuration(largest)}` : '';
+      if (answered) report(`window ${interval}`, `ok: ${windowText(interval, lengthMs)}${found}`);
+      else {
+        const why = isRangeRefusal(answer)
+          ? 'refused as too large'
+          : `failed: ${answer.error?.message ?? 'unknown error'}`;
+        const fix =
+          largest !== undefined
+            ? `set windows: { ${interval}: ${formatDuration(largest)} } in jobs.yaml`
+            : isRangeRefusal(answer)
+              ? `set a smaller windows: entry for ${interval} (doctor --windows finds the largest Radar answers)`
+              : 'see the error';
+        report(`window ${interval}`, `PROBLEM: ${windowText(interval, lengthMs)} ${why}${found}`);
+        problems.push(`${windowText(interval, lengthMs)} ${why}: ${fix}`);
       }
     }
-    const finding = judgeShape(request, answer, nowMs);
-    report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
-    if (finding.problem) problems.push(`${finding.what}: ${finding.problem}`);
-  }
 
-  for (const { interval, dimension, lengthMs } of windows) {
-    const answer = await probe(windowRequest(dimension, interval, lengthMs, nowMs));
-    const answered = answer.response !== undefined;
-    const largest = cli.windows
-      ? await largestWindow(
-          probe,
-          dimension,
-          interval,
-          answered ? lengthMs : undefined,
-          answered ? undefined : lengthMs,
-          nowMs,
-        )
-      : undefined;
-    const found = largest !== undefined ? `; the largest Radar answers: ${formatDuration(largest)}` : '';
-    if (answered) report(`window ${interval}`, `ok: ${windowText(interval, lengthMs)}${found}`);
-    else {
-      const why = isRangeRefusal(answer)
-        ? 'refused as too large'
-        : `failed: ${answer.error?.message ?? 'unknown error'}`;
-      const fix =
-        largest !== undefined
-          ? `set windows: { ${interval}: ${formatDuration(largest)} } in jobs.yaml`
-          : isRangeRefusal(answer)
-            ? `set a smaller windows: entry for ${interval} (doctor --windows finds the largest Radar answers)`
-            : 'see the error';
-      report(`window ${interval}`, `PROBLEM: ${windowText(interval, lengthMs)} ${why}${found}`);
-      problems.push(`${windowText(interval, lengthMs)} ${why}: ${fix}`);
+    for (const finding of await namesFindings(settings.radar, limiter, named)) {
+      report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
+      if (finding.problem) problems.push(`${finding.what}: ${finding.problem}`);
     }
-  }
 
-  for (const finding of await namesFindings(settings.radar, limiter, named)) {
-    report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
-    if (finding.problem) problems.push(`${finding.what}: ${finding.problem}`);
+    report('rate limit', describeRateLimitHeaders(rateHeaders));
+    if (problems.length === 0) {
+      io.stdout.write('every assumption holds\n');
+      return EXIT.ok;
+    }
+    io.stdout.write(`${problems.length} assumption${problems.length === 1 ? '' : 's'} broken:\n`);
+    for (const problem of problems) io.stdout.write(`- ${problem}\n`);
+    return EXIT.failed;
   }
+}
 
-  report('rate limit', describeRateLimitHeaders(rateHeaders));
-  if (problems.length === 0) {
-    io.stdout.write('every assumption holds\n');
-    return EXIT.ok;
+/** Radar answered 429: doctor stops (see probe). */
+class Throttled extends Error {
+  constructor(readonly retryAfterMs: number | undefined) {
+    super('throttled');
   }
-  io.stdout.write(`${problems.length} assumption${problems.length === 1 ? '' : 's'} broken:\n`);
-  for (const problem of problems) io.stdout.write(`- ${problem}\n`);
-  return EXIT.failed;
 }
 
 /**

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { RadarSettings } from '../model/settings.js';
 import { redact } from '../errors.js';
 import { describeTransportError } from '../failures/transportError.js';
-import { authHeaders, firstApiError, secretsOf } from './client.js';
+import { authHeaders, firstApiError, parseRetryAfterMs, secretsOf } from './client.js';
 import { parseRatelimitHeader, type RateLimiter } from './limiter.js';
 import { isRecord } from './response.js';
 import { entityLists } from './entityAnswers.js';
@@ -60,6 +60,9 @@ export async function fetchEntityList<L extends EntityList>(
     limiter.observeQuota(parseRatelimitHeader(response.headers.ratelimit));
     text = response.body;
     status = response.statusCode;
+    // A 429 here locks the user out like one on the data: every Radar request waits (client.ts).
+    if (status === 429)
+      limiter.pauseFor(parseRetryAfterMs(response.headers['retry-after']) ?? settings.throttlePauseMs);
   } catch (error) {
     const { detail } = describeTransportError(error, Math.min(ENTITY_TIMEOUT_MS, settings.timeoutMs));
     throw new EntityRequestError(redact(`${PATHS[list]} could not be read: ${detail}`, secrets));

@@ -99,7 +99,7 @@ class BareInternalError extends Error {}
 
 /** How an entity endpoint (names) misbehaves: an error status, no answer, a body that is not JSON or not the documented shape. */
 export type EntityFault =
-  | { kind: 'status'; status: number; code?: number; message?: string }
+  | { kind: 'status'; status: number; code?: number; message?: string; retryAfterSec?: number }
   | { kind: 'hang' | 'garbage' | 'malformed' | 'ignore-list' };
 
 export interface EntityServed {
@@ -286,9 +286,9 @@ export class RadarSimulator {
   ): void {
     const record: EntityServed = { path, params, status: 0 };
     this.entityServed.push(record);
-    const send = (status: number, text: string): void => {
+    const send = (status: number, text: string, headers: Record<string, string> = {}): void => {
       record.status = status;
-      res.writeHead(status, { 'content-type': 'application/json' }).end(text);
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
     };
     const authError = this.checkAuth(req);
     if (authError)
@@ -309,6 +309,7 @@ export class RadarSimulator {
           messages: [],
           result: null,
         }),
+        fault.retryAfterSec !== undefined ? { 'retry-after': String(fault.retryAfterSec) } : {},
       );
     if (fault?.kind === 'hang') return void (record.status = -1);
     if (fault?.kind === 'garbage') return send(200, '<html>502 Bad Gateway</html>');

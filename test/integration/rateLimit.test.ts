@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { startCli, waitFor, type RunningCli } from '../harness/cli.js';
+import { runCli, startCli, waitFor, type RunningCli } from '../harness/cli.js';
 import { useStack } from '../harness/stack.js';
 
 const CONFIG = `
@@ -43,5 +43,35 @@ describe('the rate limit across processes', () => {
     await waitFor('the quota spent', () => waitingForLimit(cli));
     await kill(cli);
     expect(sim.served).toHaveLength(3);
+  });
+
+  test('a 429 on the names pauses every Radar request, that process’s and the next one’s', async () => {
+    const config = stack.writeConfig(
+      'radar: { retryDelayMs: 20 }\njobs:\n  - { name: n, dimensions: [AS], intervals: [1h], limitPerGroup: 3, lookback: 1d }\n',
+    );
+    sim.entityFault = { kind: 'status', status: 429, code: 971, message: 'Please wait', retryAfterSec: 300 };
+    const first = startCli(['once', '--config', config], stack.env());
+    expect((await first.exited).code).toBe(0); // the data written; the names wait for a later run
+    const data = sim.served.length;
+    const entities = sim.entityServed.length;
+    expect(entities).toBe(1);
+    const second = startCli(['once', '--config', config], stack.env());
+    await waitFor('the pause said', () => /paused until .*Radar throttled/.test(second.output().stderr));
+    await kill(second);
+    expect([sim.served.length, sim.entityServed.length]).toEqual([data, entities]);
+  });
+
+  test('doctor after a 429 stops and says Radar asked it to wait, instead of judging throttled answers', async () => {
+    sim.inject({ kind: 'status', status: 429, code: 971, retryAfterSec: 300 }, 100);
+    const config = stack.writeConfig(
+      'jobs:\n  - { name: d, dimensions: [LOCATION, AS], intervals: [15m, 1h] }\n',
+    );
+    const result = await runCli(['doctor', '--config', config], stack.env());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /throttled +Radar answered 429 \(retry-after 300 s\): it asks that no request be sent until/,
+    );
+    expect(result.stdout).not.toMatch(/assumptions broken/);
+    expect(sim.served).toHaveLength(1);
   });
 });
