@@ -59,12 +59,17 @@ else
 fi
 
 # Grafana reads with its own login, allowed to read this bucket and nothing else (never the admin token).
+# The password goes on standard input, never on a command line (/proc/<pid>/cmdline is readable by
+# every user): without --password, influx reads it as the first line of stdin when stdin is not a
+# terminal (influx-cli pkg/stdio/stdio.go and noninteractive.go, since v2.1.0). printf is a builtin:
+# no process of its own shows it either.
 if [ -n "$(influx v1 auth list --username "$GRAFANA_INFLUX_USER" --hide-headers 2>/dev/null || true)" ]; then
-  influx v1 auth set-password --username "$GRAFANA_INFLUX_USER" --password "$GRAFANA_INFLUX_PASSWORD" >/dev/null
+  printf '%s\n' "$GRAFANA_INFLUX_PASSWORD" |
+    influx v1 auth set-password --username "$GRAFANA_INFLUX_USER" >/dev/null
   echo "influxdb-setup: Grafana's login $GRAFANA_INFLUX_USER exists; its password set to GRAFANA_INFLUX_PASSWORD"
 else
-  influx v1 auth create --username "$GRAFANA_INFLUX_USER" --password "$GRAFANA_INFLUX_PASSWORD" \
-    --read-bucket "$bucket_id" --org "$INFLUX_ORG" >/dev/null
+  printf '%s\n' "$GRAFANA_INFLUX_PASSWORD" |
+    influx v1 auth create --username "$GRAFANA_INFLUX_USER" --read-bucket "$bucket_id" --org "$INFLUX_ORG" >/dev/null
   echo "influxdb-setup: created Grafana's read-only login $GRAFANA_INFLUX_USER for the bucket $INFLUX_BUCKET"
 fi
 

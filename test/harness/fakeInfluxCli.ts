@@ -23,6 +23,9 @@ const state = JSON.parse(fs.readFileSync(file, 'utf8'));
 const args = process.argv.slice(2);
 fs.appendFileSync(file + '.calls', JSON.stringify(args) + '\n');
 const flag = (name) => { const i = args.indexOf('--' + name); return i === -1 ? undefined : args[i + 1]; };
+// Without --password, influx-cli reads it as the first line of stdin when stdin is not a terminal
+// (influx-cli pkg/stdio/stdio.go newTerminalStdio, noninteractive.go GetPassword; since v2.1.0).
+const password = () => flag('password') ?? fs.readFileSync(0, 'utf8').split('\n')[0];
 const fail = (message) => { process.stderr.write('Error: ' + message + '\n'); process.exit(1); };
 if (!process.env.INFLUX_HOST) fail('no host');
 if (process.env.INFLUX_TOKEN !== state.token) fail('unauthorized access');
@@ -44,12 +47,12 @@ if (args[0] === 'bucket' && args[1] === 'list') {
   for (const a of found) console.log('auth0\t' + a.username + '\tread:' + a.readBucket);
 } else if (args[0] === 'v1' && args[1] === 'auth' && args[2] === 'create') {
   if (state.auths.some((a) => a.username === flag('username'))) fail('username already exists');
-  state.auths.push({ username: flag('username'), password: flag('password'), readBucket: flag('read-bucket') }); save();
+  state.auths.push({ username: flag('username'), password: password(), readBucket: flag('read-bucket') }); save();
   console.log('auth0\t' + flag('username'));
 } else if (args[0] === 'v1' && args[1] === 'auth' && args[2] === 'set-password') {
   const a = state.auths.find((a) => a.username === flag('username'));
   if (!a) fail('authorization not found');
-  a.password = flag('password'); save();
+  a.password = password(); save();
   console.log('Successfully updated password');
 } else if (args[0] === 'auth' && (args[1] === 'list' || args[1] === 'create')) {
   // Printed as the CLI's --json does (clients/cli.go PrintJSON: tab-indented; fields in the order of

@@ -210,6 +210,8 @@ describe('the compose set-up script, against a stand-in influx CLI', () => {
       { username: 'grafana', password: 'grafana-secret-2', readBucket: 'b0001' },
     ]);
     for (const out of [first, second]) expect(out.stdout + out.stderr).not.toMatch(/grafana-secret/);
+    // Never on a command line (/proc/<pid>/cmdline is any user's to read): on standard input.
+    expect(cli.calls().flat().join(' ')).not.toMatch(/grafana-secret/);
   });
 
   test("the service's token may write to the bucket only; made once, kept while it exists, written again into a new volume", async () => {
