@@ -19,18 +19,61 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dir="$root/secrets"
 env_file="$root/.env"
 
-# The value of NAME in .env (NAME=value, optionally quoted), empty when it has none.
+# The value of NAME in .env, read as Compose reads it (compose-go dotenv/parser.go, which
+# docker-compose 1.29 agrees with): an optional `export `; spaces around `=` dropped; an unquoted
+# value ends at " #" (an inline comment) and loses its trailing blanks; a quoted one ends at its
+# closing quote, `\"` (or `\'`) inside it being the quote itself, and a double-quoted one turns `\n`,
+# `\t`, `\\` and the like into what they stand for; the last definition wins. A value that Compose
+# would expand (a `$`) or that spans lines is not guessed at: exit 2, saying to write that secret's
+# file by hand. Empty when .env does not define NAME.
 from_env_file() {
   [ -r "$env_file" ] || return 0
-  awk -v name="$1" -v q="'" '
-    index($0, name "=") == 1 {
-      value = substr($0, length(name) + 2)
-      first = substr(value, 1, 1)
-      if (length(value) >= 2 && (first == "\"" || first == q) && substr(value, length(value)) == first)
-        value = substr(value, 2, length(value) - 2)
-      found = value
+  awk -v name="$1" '
+    function fail(why) { printf "make-secrets: %s in .env %s: write secrets/ for it by hand\n", name, why > "/dev/stderr"; failed = 1; exit 2 }
+    {
+      line = $0
+      sub(/\r$/, "", line)
+      sub(/^[ \t]+/, "", line)
+      if (line == "" || substr(line, 1, 1) == "#") next
+      sub(/^export[ \t]+/, "", line)
+      eq = index(line, "=")
+      if (eq == 0) next
+      key = substr(line, 1, eq - 1)
+      sub(/[ \t]+$/, "", key)
+      if (key != name) next
+      value = substr(line, eq + 1)
+      sub(/^[ \t]+/, "", value)
+      q = substr(value, 1, 1)
+      if (q == "\"" || q == "\047") {
+        out = ""; closed = 0
+        for (i = 2; i <= length(value); i++) {
+          c = substr(value, i, 1)
+          if (c == "\\" && i < length(value)) {
+            n = substr(value, i + 1, 1)
+            if (n == q) { out = out q; i++; continue }
+            if (q == "\"") {
+              if (n == "n") { out = out "\n"; i++; continue }
+              if (n == "t") { out = out "\t"; i++; continue }
+              if (n == "r") { out = out "\r"; i++; continue }
+              if (n == "\\") { out = out "\\"; i++; continue }
+            }
+            out = out c; continue
+          }
+          if (c == q) { closed = 1; break }
+          out = out c
+        }
+        if (!closed) fail("has a quote that does not close on its line")
+        if (q == "\"" && index(out, "$") > 0) fail("holds a $, which Compose would expand")
+        found = out
+      } else {
+        cut = index(value, " #")
+        if (cut > 0) value = substr(value, 1, cut - 1)
+        sub(/[ \t]+$/, "", value)
+        if (index(value, "$") > 0) fail("holds a $, which Compose would expand")
+        found = value
+      }
     }
-    END { printf "%s", found }' "$env_file"
+    END { if (!failed) printf "%s", found }' "$env_file"
 }
 
 umask 077
@@ -44,13 +87,20 @@ chmod 0700 "$dir"
 # GENERATE is "yes".
 make_secret() {
   local name=$1 file="$dir/$2" generate=$3 value source
-  if [ -s "$file" ]; then
+  if [ -e "$file" ]; then
+    # A file holding nothing but blanks would be an empty secret (an InfluxDB admin with no password).
+    if [ -z "$(tr -d ' \t\r\n' <"$file")" ]; then
+      echo "make-secrets: secrets/$2 is empty: remove it to have it made again, or write the secret in it" >&2
+      exit 2
+    fi
     echo "make-secrets: secrets/$2 exists; kept"
     return
   fi
   if [ -n "${!name:-}" ]; then
     value=${!name} source="from $name"
-  elif value=$(from_env_file "$name") && [ -n "$value" ]; then
+  elif ! value=$(from_env_file "$name"); then
+    exit 2
+  elif [ -n "$value" ]; then
     source="from $name in .env"
   elif [ "$generate" = yes ]; then
     value=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') source="generated"

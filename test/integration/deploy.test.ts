@@ -26,6 +26,7 @@ import { BIN, ROOT } from '../harness/cli.js';
 import { resolvedCompose, type ComposeService } from '../harness/compose.js';
 import { fakeInfluxCli, type InfluxState } from '../harness/fakeInfluxCli.js';
 import { useStack } from '../harness/stack.js';
+import { parse } from 'yaml';
 
 const run = promisify(execFile);
 const UNIT = join(ROOT, 'deploy', 'radar-netflows.service');
@@ -166,6 +167,73 @@ describe('deploy/make-secrets.sh', () => {
     await expect(make(none)).rejects.toMatchObject({
       code: 2,
       stderr: expect.stringContaining('CLOUDFLARE_API_TOKEN=<token> bash deploy/make-secrets.sh'),
+    });
+  });
+});
+
+describe('deploy/make-secrets.sh reads .env as docker-compose does', () => {
+  const VARS: Record<string, string> = {
+    CLOUDFLARE_API_TOKEN: 'cloudflare_api_token',
+    INFLUX_TOKEN: 'influx_admin_token',
+    INFLUX_ADMIN_PASSWORD: 'influx_admin_password',
+    GRAFANA_INFLUX_PASSWORD: 'grafana_influx_password',
+    GRAFANA_ADMIN_PASSWORD: 'grafana_admin_password',
+  };
+  /** What docker-compose (the real one, `config`) makes of each variable of the .env in `root`. */
+  const composeReads = (root: string): Record<string, string> => {
+    const file = join(root, 'probe.yml');
+    writeFileSync(
+      file,
+      `version: "3.8"\nservices:\n  probe:\n    image: busybox\n    environment:\n` +
+        Object.keys(VARS)
+          .map((v) => `      ${v}: "\${${v}}"\n`)
+          .join(''),
+    );
+    const text = execFileSync('docker-compose', ['--project-directory', root, '-f', file, 'config'], {
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+    });
+    return (parse(text) as { services: { probe: { environment: Record<string, string> } } }).services.probe
+      .environment;
+  };
+
+  test('an inline comment, trailing blanks, escaped and single quotes, export: each secret is what compose reads', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'dotenv-'));
+    mkdirSync(join(root, 'deploy'));
+    copyFileSync(MAKE_SECRETS, join(root, 'deploy', 'make-secrets.sh'));
+    writeFileSync(
+      join(root, '.env'),
+      [
+        'CLOUDFLARE_API_TOKEN=cf-tok # the Radar token',
+        'INFLUX_TOKEN=admin-tok   ',
+        'INFLUX_ADMIN_PASSWORD="with \\"quote\\" inside"',
+        "export GRAFANA_INFLUX_PASSWORD='single # not a comment'",
+        'GRAFANA_ADMIN_PASSWORD = plain#nocomment',
+        '',
+      ].join('\n'),
+    );
+    await run('bash', [join(root, 'deploy', 'make-secrets.sh')], { env: { PATH: process.env.PATH } });
+    const compose = composeReads(root);
+    for (const [variable, file] of Object.entries(VARS))
+      expect([variable, readFileSync(join(root, 'secrets', file), 'utf8')]).toEqual([
+        variable,
+        `${compose[variable]}\n`,
+      ]);
+  });
+
+  test('a secrets file holding only a newline is refused (exit 2), not kept as an empty secret', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'dotenv-'));
+    mkdirSync(join(root, 'deploy'));
+    mkdirSync(join(root, 'secrets'));
+    copyFileSync(MAKE_SECRETS, join(root, 'deploy', 'make-secrets.sh'));
+    writeFileSync(join(root, 'secrets', 'influx_admin_password'), '\n');
+    await expect(
+      run('bash', [join(root, 'deploy', 'make-secrets.sh')], {
+        env: { PATH: process.env.PATH, CLOUDFLARE_API_TOKEN: 'cf' },
+      }),
+    ).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('secrets/influx_admin_password is empty'),
     });
   });
 });
