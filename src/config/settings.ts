@@ -28,11 +28,11 @@ export const DEFAULT_RATE_LIMIT = 600;
  * stop_grace_period and the unit's TimeoutStopSec leave more than this before they kill.
  */
 export const DEFAULT_GRACE_MS = 30_000;
-/** Cloudflare's global limit (radar-api.md): more blocks every call for the next 5 minutes. */
+/** Cloudflare's global limit (docs/radar-api.md): more blocks every call for the next 5 minutes. */
 export const CLOUDFLARE_LIMIT_PER_5_MIN = 1200;
 
 /**
- * Connection settings: jobs.yaml first, then the environment, which wins (design.md, "What users
+ * Connection settings: jobs.yaml first, then the environment, which wins (docs/design.md, "What users
  * type"). Empty environment variables count as unset.
  */
 export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Settings {

@@ -13,7 +13,7 @@ export type Answer =
   | { kind: 'timeout' }
   | { kind: 'http'; status: number; apiCode?: number };
 
-/** Radar's codes (radar-api.md): 1015 too many requests, 2000 internal error. */
+/** Radar's codes (docs/radar-api.md): 1015 too many requests, 2000 internal error. */
 const RADAR_THROTTLE_CODES = new Set([1015, 10429]);
 const RADAR_RETRY_CODES = new Set([2000, 500]);
 

@@ -5,7 +5,7 @@ import type { Window } from '../model/window.js';
 import { IntField, type Point, type TrafficGroup } from '../model/point.js';
 import { INTERVAL_MS } from '../model/vocabulary.js';
 
-/** Measurement names of the data model (design.md); dashboards and users rely on them. */
+/** Measurement names of the data model (docs/design.md); dashboards and users rely on them. */
 export const MEASUREMENT = {
   traffic: 'radar_netflows',
   annotations: 'radar_annotations',

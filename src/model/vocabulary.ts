@@ -1,5 +1,5 @@
 /**
- * The words of the Radar NetFlows API that every layer speaks (see shared/radar-api.md); how each
+ * The words of the Radar NetFlows API that every layer speaks (see docs/radar-api.md); how each
  * filter item is checked lives with the Radar client (radar/vocabulary.ts).
  */
 export const DIMENSIONS = ['ADM1', 'AS', 'LOCATION', 'PRODUCT'] as const;

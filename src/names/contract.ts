@@ -10,7 +10,7 @@ export interface NamesFinding {
   note?: string;
 }
 
-/** Two well-known ids per dimension: whether a list of them comes back as asked (radar-api.md: inferred). */
+/** Two well-known ids per dimension: whether a list of them comes back as asked (docs/radar-api.md: inferred). */
 const PROBES: Record<string, string[]> = { AS: ['13335', '15169'], ADM1: ['5332921', '2267056'] };
 
 /**

@@ -15,7 +15,7 @@ import { INTERVAL_MS } from '../model/vocabulary.js';
  *
  * The range's end: Radar documents `dateEnd` as inclusive ("End of the date range (inclusive)",
  * cloudflare-typescript `src/resources/radar/netflows/netflows.ts`) and Cloudflare's published answers
- * hold the bucket that starts at `dateEnd` (radar-api.md); our simulator's old idea, and maybe Radar
+ * hold the bucket that starts at `dateEnd` (docs/radar-api.md); our simulator's old idea, and maybe Radar
  * for some intervals, is `[dateStart, dateEnd)`. Both are accepted, answer by answer: a bucket that
  * starts exactly at `dateEnd` is allowed (and not held to `lastUpdated`, which may not reach it yet),
  * and flatten leaves it to the window that owns it. Anything later is refused.

@@ -7,7 +7,7 @@ import { RADAR_WINDOW_REFUSED, RadarApiError } from './apiError.js';
 
 /**
  * What `doctor` asks Radar, and what it concludes: the assumptions the service makes about the live
- * API (radar-api.md), each checked against a real answer. Pure: the requests are built here, sent by
+ * API (docs/radar-api.md), each checked against a real answer. Pure: the requests are built here, sent by
  * the command, and the answers judged here.
  */
 

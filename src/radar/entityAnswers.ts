@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * What Radar's entity endpoints answer, as the names need it (radar-api.md, from cloudflare-typescript
+ * What Radar's entity endpoints answer, as the names need it (docs/radar-api.md, from cloudflare-typescript
  * `src/resources/radar/entities/asns.ts`, `entities/locations.ts`, `geolocations.ts`). Only the fields
  * the names use are required; anything else may come or go. Coordinates come as numeric strings in
  * the spec and are accepted as numbers too.

@@ -1,6 +1,6 @@
 import { systemClock, type Clock } from '../util/time.js';
 
-/** The span Cloudflare counts its limit over (radar-api.md: 1200 requests per 5 minutes). */
+/** The span Cloudflare counts its limit over (docs/radar-api.md: 1200 requests per 5 minutes). */
 export const RATE_WINDOW_MS = 5 * 60_000;
 
 /**
@@ -20,7 +20,7 @@ export interface LimiterJournal {
   recordPause(untilWallMs: number): void;
 }
 
-/** `Ratelimit: "default";r=<remaining>;t=<seconds to reset>` (radar-api.md), or undefined. */
+/** `Ratelimit: "default";r=<remaining>;t=<seconds to reset>` (docs/radar-api.md), or undefined. */
 export function parseRatelimitHeader(
   value: string | string[] | undefined,
 ): { remaining: number; resetMs: number } | undefined {

@@ -42,7 +42,7 @@ export class RadarRequestError extends ServiceError {
 
 const DATE_RANGE = /^([1-9]\d*)([dw])(control)?$/i;
 
-/** Checks a request against the API's rules (radar-api.md) so that Radar never has to say 400. */
+/** Checks a request against the API's rules (docs/radar-api.md) so that Radar never has to say 400. */
 export function validateRadarRequest(request: RadarRequest): void {
   const fail = (message: string): never => {
     throw new RadarRequestError(message);

@@ -1,5 +1,5 @@
 /**
- * A Radar NetFlows API on loopback (design.md, "Tests"): auth, validation errors, windows, groups,
+ * A Radar NetFlows API on loopback (docs/design.md, "Tests"): auth, validation errors, windows, groups,
  * `other`, several series, and faults on demand. Every request is recorded with what was answered,
  * so that tests can compare InfluxDB with exactly what the API served.
  */
@@ -82,7 +82,7 @@ const KNOWN_PARAMS = new Set([
   'normalization',
   'format',
 ]);
-/** The longest range each interval is answered for (radar-api.md, observed: 7 days at 15m, ~31 at 1h). */
+/** The longest range each interval is answered for (docs/radar-api.md, observed: 7 days at 15m, ~31 at 1h). */
 const MAX_RANGE_MS: Record<string, number> = {
   '15m': 7 * 86_400_000,
   '1h': 31 * 86_400_000,
@@ -116,7 +116,7 @@ export class RadarSimulator {
   private server: http.Server | undefined;
   /**
    * Whether an answer holds the bucket that starts at `dateEnd`: true, as the API reference says
-   * ("End of the date range (inclusive)") and Cloudflare's published outputs show (radar-api.md);
+   * ("End of the date range (inclusive)") and Cloudflare's published outputs show (docs/radar-api.md);
    * false plays the `[dateStart, dateEnd)` answers the product must keep handling too.
    */
   dateEndInclusive = true;
@@ -220,7 +220,7 @@ export class RadarSimulator {
     };
     this.served.push(record);
     if (this.quota) {
-      // Cloudflare's header since 2025-09 (radar-api.md): the user's remaining quota after this request.
+      // Cloudflare's header since 2025-09 (docs/radar-api.md): the user's remaining quota after this request.
       this.quota.remaining = Math.max(0, this.quota.remaining - 1);
       res.setHeader('ratelimit', `"default";r=${this.quota.remaining};t=${this.quota.resetSec}`);
     }
@@ -277,7 +277,7 @@ export class RadarSimulator {
     send(200, body);
   }
 
-  /** GET /radar/entities/asns, /radar/entities/locations, /radar/geolocations (radar-api.md), with `entityFault`. */
+  /** GET /radar/entities/asns, /radar/entities/locations, /radar/geolocations (docs/radar-api.md), with `entityFault`. */
   private answerEntities(
     req: http.IncomingMessage,
     res: http.ServerResponse,
@@ -445,7 +445,7 @@ export class RadarSimulator {
     return { status: 403, code: 10000, message: 'Authentication error' };
   }
 
-  /** Validates like Radar (radar-api.md), then builds the result. */
+  /** Validates like Radar (docs/radar-api.md), then builds the result. */
   private answer(dimension: string, params: Record<string, string[]>): Record<string, unknown> {
     for (const key of Object.keys(params))
       if (!KNOWN_PARAMS.has(key)) throw new BadRequest(`Unknown parameter ${key}`);

@@ -112,7 +112,7 @@ export interface Built {
 /**
  * Buckets of [startMs, endMs) on the interval's epoch grid, up to the data horizon; with `endInclusive`,
  * of [startMs, endMs]: the bucket that starts at `endMs` too, as Cloudflare's own published answers
- * hold it (radar-api.md: the docs' Tonga example, 02:00 → 05:00 at 1h gives 4 buckets).
+ * hold it (docs/radar-api.md: the docs' Tonga example, 02:00 → 05:00 at 1h gives 4 buckets).
  */
 const WEEK_MS = 7 * 86_400_000;
 const MONDAY_MS = 4 * 86_400_000;

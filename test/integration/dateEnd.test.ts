@@ -26,7 +26,7 @@ jobs:
 const jobOf = (s: Served): string => (s.params.normalization?.[0] === 'MIN0_MAX' ? 'm' : 'p');
 
 /**
- * Radar's `dateEnd` (radar-api.md): the API reference calls it inclusive and Cloudflare's published
+ * Radar's `dateEnd` (docs/radar-api.md): the API reference calls it inclusive and Cloudflare's published
  * answers hold the bucket that starts at it; an answer may as well hold `[dateStart, dateEnd)`. Under
  * either, each window lands exactly what Radar served inside it: no failure, no gap, no stray point, and
  * a MIN0_MAX bucket on a window's edge keeps the value of its own window's answer.

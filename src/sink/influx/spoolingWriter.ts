@@ -42,7 +42,7 @@ interface RoomWaiter {
 }
 
 /**
- * The one retry layer for writes (design.md, "Sink"), around the writer of one InfluxDB API. write()
+ * The one retry layer for writes (docs/design.md, "Sink"), around the writer of one InfluxDB API. write()
  * resolves, with what became of the lines, once each is in InfluxDB, or safely in the disk spool when
  * InfluxDB cannot take it now (unreachable, slow, 5xx, 429), or in the dead-letter file when InfluxDB
  * refuses it for good (settle.ts: settled in a bounded number of requests). It rejects when lines are
