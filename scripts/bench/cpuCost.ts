@@ -82,7 +82,7 @@ export async function measureCpu(
 
 export interface ProfileNode {
   id: number;
-  hitCount?: number;
+  hitCount?: number | undefined;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 

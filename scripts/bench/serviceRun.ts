@@ -33,7 +33,8 @@ const clock = { nowMs: () => simulatedNowMs ?? Date.now(), monotonicMs: () => pe
 const app = loadApp(args.config, { ...process.env, LOG_LEVEL: 'error' }, clock);
 const store = StateStore.open(app.settings.stateDir);
 const opened = await openPipeline(app, { dryRun: false, stdout: process.stdout, oneShot: false });
-const deps = args.before ? { ...opened, delivered: undefined } : opened;
+// The release before DeliveredBuckets: every window written in full.
+const deps: typeof opened = args.before ? withoutDelivered(opened) : opened;
 const gc = (globalThis as { gc?: () => void }).gc;
 const rssMB = (): number => {
   gc?.();
@@ -139,4 +140,9 @@ function plateauFigures(sampled: { run: number; rssMB: number }[], runs: number)
     rssMinMB: Math.min(...sampled.map((s) => s.rssMB)),
     rssMaxMB: Math.max(...sampled.map((s) => s.rssMB)),
   };
+}
+
+function withoutDelivered<T extends { delivered?: unknown }>(pipeline: T): T {
+  const { delivered: _, ...rest } = pipeline;
+  return rest as T;
 }

@@ -31,9 +31,9 @@ export function planQueries(config: RawConfig, settings: Settings): Query[] {
 
 function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[] {
   const defaults = config.defaults ?? {};
-  const baseFilters: Filters = { ...defaults.filters, ...job.filters };
+  const baseFilters = mergeFilters(defaults.filters, job.filters);
   const series: SeriesSpec[] = job.series
-    ? job.series.map((s) => ({ name: s.name, filters: { ...baseFilters, ...s.filters } }))
+    ? job.series.map((s) => ({ name: s.name, filters: mergeFilters(baseFilters, s.filters) }))
     : [{ name: job.name, filters: baseFilters }];
   const limit = job.limitPerGroup ?? defaults.limitPerGroup;
   const lookbackMs = job.lookback ?? defaults.lookback ?? DEFAULT_LOOKBACK_MS;
@@ -54,4 +54,13 @@ function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[]
       settleMs: settings.settleMs,
     })),
   );
+}
+
+/** Filters of the later parts over the earlier, a filter left out where a part does not give it. */
+function mergeFilters(...parts: (Readonly<Record<string, string[] | undefined>> | undefined)[]): Filters {
+  const merged: Filters = {};
+  for (const part of parts)
+    for (const [name, values] of Object.entries(part ?? {}))
+      if (values !== undefined) merged[name as keyof Filters] = values;
+  return merged;
 }

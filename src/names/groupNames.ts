@@ -336,7 +336,10 @@ function countryOf(g: Geolocation): Geolocation | undefined {
   return undefined;
 }
 
-function coordinates(place: { latitude?: number | null; longitude?: number | null }): {
+function coordinates(place: {
+  latitude?: number | null | undefined;
+  longitude?: number | null | undefined;
+}): {
   latitude?: number;
   longitude?: number;
 } {

@@ -281,7 +281,11 @@ export function drawnPanels(
   for (const panel of dashboard.panels as (Panel & { repeat?: string; panels?: Panel[] })[]) {
     if (panel.type === 'row') {
       flush();
-      row = { title: panel.title, repeat: panel.repeat, panels: [...(panel.panels ?? [])] };
+      row = {
+        title: panel.title,
+        ...(panel.repeat !== undefined ? { repeat: panel.repeat } : {}),
+        panels: [...(panel.panels ?? [])],
+      };
     } else if (row) row.panels.push(panel);
     else out.push({ panel, selection });
   }

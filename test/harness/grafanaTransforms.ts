@@ -40,7 +40,9 @@ export function applyTransformations(
   transformations: readonly Transformation[],
   refIds: readonly string[] = [],
 ): Frame[] {
-  let out: Frame[] = frames.map((rows, i) => frameOf(rows, { refId: refIds[i] }));
+  let out: Frame[] = frames.map((rows, i) =>
+    frameOf(rows, refIds[i] !== undefined ? { refId: refIds[i] } : {}),
+  );
   for (const transformation of transformations) {
     if (!transformation.filter) {
       out = applyOne(out, transformation);

@@ -54,9 +54,9 @@ describe('the truth at once: settings checked before the first request', () => {
           written.push(...body.split('\n').filter(Boolean));
           res.writeHead(204).end();
         });
-        return;
+        return undefined;
       }
-      res.writeHead(404).end();
+      return res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => core.listen(0, '127.0.0.1', resolve));
     try {
