@@ -21,8 +21,6 @@ export interface Totals {
 }
 
 export interface QueryStatus {
-  /** Wall time of the last success, for people and /metrics. */
-  lastSuccessMs?: number;
   /** Monotonic time of the last success: what ages are measured from. */
   lastSuccessMonoMs?: number;
   /** Scheduled runs that failed since the last success (or since the start). */
@@ -166,7 +164,7 @@ export class Metrics {
     const atMonoMs = this.clock.monotonicMs();
     this.lastSuccess.set({ query: query.id }, atMs / 1000);
     this.lastSuccessMonoMs = atMonoMs;
-    this.queries.set(query.id, { lastSuccessMs: atMs, lastSuccessMonoMs: atMonoMs, failedRunsInARow: 0 });
+    this.queries.set(query.id, { lastSuccessMonoMs: atMonoMs, failedRunsInARow: 0 });
   }
 
   /** A scheduled run of the query failed (not one cut short by a shutdown). */

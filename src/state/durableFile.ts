@@ -1,15 +1,4 @@
-import {
-  closeSync,
-  mkdirSync,
-  statSync,
-  fstatSync,
-  fsyncSync,
-  ftruncateSync,
-  openSync,
-  renameSync,
-  rmSync,
-  writeSync,
-} from 'node:fs';
+import { closeSync, mkdirSync, statSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 
@@ -55,32 +44,10 @@ export async function writeFileAtomicAsync(file: string, text: string): Promise<
 }
 
 /**
- * Appends `text` to `file` (creating it) and returns only once all of it is on disk: one open, every
- * byte written (a write on a nearly full disk can be short), one fsync. When any of that fails
- * (ENOSPC, EIO, EDQUOT) the file is cut back to its old length, so no torn line is left behind, and
- * the error is thrown: the caller must treat the text as not kept.
- */
-export function appendDurably(file: string, text: string): void {
-  const fd = openSync(file, 'a', 0o600);
-  const oldLength = fstatSync(fd).size;
-  try {
-    writeFully(fd, Buffer.from(text));
-    fsyncSync(fd);
-  } catch (error) {
-    try {
-      ftruncateSync(fd, oldLength);
-    } catch {
-      // Nothing more can be done here; a reader drops a torn tail on open (see DiskSpool).
-    }
-    throw error;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * appendDurably off the event loop, with the same promise: resolved only once every byte is on disk
- * (fsynced); on failure the file is cut back to its old length and the error thrown. `freshLine`:
+ * Appends `bytes` to `file` (creating it), off the event loop, and resolves only once every byte is on
+ * disk: one open, every byte written (a write on a nearly full disk can be short), one fsync. When any
+ * of that fails (ENOSPC, EIO, EDQUOT) the file is cut back to its old length, so no torn line is left
+ * behind, and the error is thrown: the caller must treat the text as not kept. `freshLine`:
  * the text starts on a line of its own even when the file's last line was cut short.
  */
 export async function appendDurablyAsync(file: string, bytes: Buffer, freshLine = false): Promise<void> {
