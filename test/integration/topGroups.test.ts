@@ -79,15 +79,23 @@ describe('a window holds its newest answer only (top N per range)', () => {
     expect(records.some((r) => r.groups_removed === 1 && r.groups_added === 1)).toBe(true);
   });
 
-  test('kill -9 between a window’s write and its removal: the next run removes what the newest answer no longer names', async () => {
+  /**
+   * FR in the top 3 of a window fetched on day 1, the horizon now on day 3 (FR out of it); InfluxDB
+   * reached directly, or through the proxy returned (which the test stops).
+   */
+  async function fetchedOnDay1ThenDay3Due(): Promise<{ proxy: SlowProxy; config: string; window: number }> {
     swapRanks(stack);
     const proxy = await new SlowProxy(influx.url).start();
+    const config = stack.writeConfig(CONFIG);
+    sim.dataUntilMs = () => horizonAt(1);
+    expect((await runCli(['once', '--config', config], env())).code).toBe(0);
+    sim.dataUntilMs = () => horizonAt(3);
+    return { proxy, config, window: horizonAt(0) };
+  }
+
+  test('kill -9 between a window’s write and its removal: the next run removes what the newest answer no longer names', async () => {
+    const { proxy, config, window } = await fetchedOnDay1ThenDay3Due();
     try {
-      const config = stack.writeConfig(CONFIG);
-      const window = horizonAt(0);
-      sim.dataUntilMs = () => horizonAt(1);
-      expect((await runCli(['once', '--config', config], env())).code).toBe(0);
-      sim.dataUntilMs = () => horizonAt(3);
       // The removal is the first DELETE: the process dies as it asks, its write done.
       let deletes = 0;
       const once = startCli(['once', '--config', config], env({ INFLUX_URL: proxy.url }));
@@ -110,14 +118,8 @@ describe('a window holds its newest answer only (top N per range)', () => {
   });
 
   test('with InfluxDB down when the ranks change, the spool is written first and the removal after it', async () => {
-    swapRanks(stack);
-    const proxy = await new SlowProxy(influx.url).start();
+    const { proxy, config, window } = await fetchedOnDay1ThenDay3Due();
     try {
-      const config = stack.writeConfig(CONFIG);
-      const window = horizonAt(0);
-      sim.dataUntilMs = () => horizonAt(1);
-      expect((await runCli(['once', '--config', config], env())).code).toBe(0);
-      sim.dataUntilMs = () => horizonAt(3);
       proxy.answerAll = 503;
       const down = await runCli(['once', '--config', config], env({ INFLUX_URL: proxy.url }));
       expect(down.code).toBe(3); // points safe in the spool

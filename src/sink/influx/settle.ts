@@ -86,28 +86,25 @@ export async function settle(
         if (reading.took === 'rest' && reading.complete) settled.acknowledged += rest.length;
         // Each answer naming a few more lines (one tag value each, under max-values-per-tag): after
         // log2(n) such rounds the rest goes by halves, where a half InfluxDB drops whole is settled at once.
-        else if (named++ >= Math.max(3, Math.ceil(Math.log2(rest.length + 1))) && rest.length > 1) {
-          if (budget <= 0)
-            return refuse(
-              rest,
-              `${reading.reason} (InfluxDB did not say which lines it refused; these ${rest.length} were not narrowed further and are kept whole)`,
-            );
-          budget -= 2;
-          await halves(rest);
-        } else await visit(LineBatch.of(rest));
+        else if (named++ >= Math.max(3, Math.ceil(Math.log2(rest.length + 1))) && rest.length > 1)
+          await narrow(rest, reading.reason);
+        else await visit(LineBatch.of(rest));
         return;
       }
-      // The answer names no line but says how many it dropped: all of them settles it at once.
-      if (lines.length === 1 || droppedCount(reading.reason) === lines.length)
-        return refuse(lines, reading.reason);
-      if (budget <= 0)
-        return refuse(
-          lines,
-          `${reading.reason} (InfluxDB did not say which lines it refused; these ${lines.length} were not narrowed further and are kept whole)`,
-        );
-      budget -= 2;
-      await halves(lines);
+      // The answer names no line (a single one is settled at once).
+      if (lines.length === 1) return refuse(lines, reading.reason);
+      await narrow(lines, reading.reason);
     }
+  };
+  /** Lines InfluxDB refused some of without saying which: by halves, within the budget, then kept whole. */
+  const narrow = async (lines: readonly string[], reason: string): Promise<void> => {
+    if (budget <= 0)
+      return refuse(
+        lines,
+        `${reason} (InfluxDB did not say which lines it refused; these ${lines.length} were not narrowed further and are kept whole)`,
+      );
+    budget -= 2;
+    await halves(lines);
   };
   const halves = async (lines: readonly string[]): Promise<void> => {
     const half = Math.ceil(lines.length / 2);
