@@ -93,9 +93,10 @@ describe('status, dead letters and init: what an operator reaches for', () => {
   test('dead letters after a field type conflict: listed by reason, replayed once fixed, nothing duplicated', async () => {
     // A string `value` in the current shard: every traffic point of the run conflicts with it.
     await influx.query(`CREATE DATABASE ${stack.db}`);
+    const conflictMs = Date.now() - 60_000;
     await fetch(`${influx.url}/write?db=${stack.db}&precision=ms`, {
       method: 'POST',
-      body: `radar_netflows,job=x value="text" ${Date.now() - 60_000}`,
+      body: `radar_netflows,job=x value="text" ${conflictMs}`,
     });
     const refused = await runCli(['once', '--config', config()], stack.env());
     expect(refused.code).toBe(1);
@@ -114,8 +115,17 @@ describe('status, dead letters and init: what an operator reaches for', () => {
     expect(status.queries[0]).toMatchObject({ query: 'look/LOCATION/1h', lastSuccess: expect.any(String) });
     expect(status.deadLetters.byReason[0]!.points).toBeGreaterThan(100);
 
-    // The cause fixed (the conflicting measurement dropped), the dead letters go in; InfluxDB equals Radar.
-    await influx.query('DROP MEASUREMENT radar_netflows', stack.db);
+    // The cause fixed: the shard that holds the string (a field's type is kept per shard, and only
+    // dropping the shard or the measurement resets it; the measurement would take the points InfluxDB
+    // kept in other shards with it). Then the dead letters go in; InfluxDB equals Radar.
+    const shards = await influx.query('SHOW SHARDS');
+    const conflicted = shards.find(
+      (s) =>
+        s.database === stack.db &&
+        Date.parse(String(s.start_time)) <= conflictMs &&
+        conflictMs < Date.parse(String(s.end_time)),
+    );
+    await influx.query(`DROP SHARD ${String(conflicted!.id)}`);
     const replay = await runCli(
       ['dead-letters', '--replay', '--reason', 'field type conflict', '--config', config()],
       stack.env(),
