@@ -1,97 +1,21 @@
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { describeFsError, ServiceError, StorageError } from '../errors.js';
+import { describeFsError, type ServiceError, StorageError } from '../errors.js';
 import { makeDirectory, writeFileAtomic, writeFileAtomicAsync } from './durableFile.js';
 import { LockHeldError, StateLock } from './lock.js';
 import type { QueryDefinition } from '../model/query.js';
+import {
+  emptyStateFile,
+  parseStateFile,
+  StateError,
+  type BackfillCursor,
+  type QueryState,
+  type StateFileV1,
+  type WindowAnswer,
+} from './stateFile.js';
 
-/**
- * Per query, the range of windows known to be final: [finalFromMs, checkpointMs). Scheduled runs start
- * at the checkpoint (the oldest window not yet final); backfill skips what lies inside the range.
- */
-export interface QueryState {
-  finalFromMs: number;
-  checkpointMs: number;
-  lastSuccessMs?: number;
-  /** The last run that failed, and why (for `status`); kept after a later success, its time says which came last. */
-  lastFailure?: { atMs: number; message: string };
-  /** What the query asked when this was saved (absent in state written before definitions were kept). */
-  definition?: QueryDefinition;
-  /**
-   * The window length Radar answers this query in, where it refused a longer one (pipeline/windowSplit.ts):
-   * kept, so that a bucket is always fetched in the same window.
-   */
-  windowMs?: number;
-}
-
-/**
- * Where a query's backfill stands: it has fetched the windows of [fromMs, nextMs), and those of
- * [fromMs, finalUntilMs) are final. One per query; a backfill of another range supersedes it, a
- * finished one removes it.
- */
-export interface BackfillCursor {
-  fromMs: number;
-  nextMs: number;
-  finalUntilMs: number;
-  /** Made by `backfill --refetch` (whose finished windows also count for a plain backfill). */
-  refetch: boolean;
-}
-
-/**
- * What a window of a query holds in InfluxDB, as far as this state knows: the groups its newest answer
- * names, and whether groups of an earlier answer may still be there. Kept while the window may be
- * fetched again (not final), and after that until its stale groups are removed and no dead letter
- * could bring one back (pipeline/windowAnswers.ts).
- */
-export interface WindowAnswer {
-  endMs: number;
-  /** The group keys of the newest answer, by series name. */
-  groups: Record<string, string[]>;
-  /** InfluxDB may hold groups in this window that `groups` does not name: a removal is due. */
-  stale: boolean;
-  /** Of those, how many groups are known (named by an earlier answer); the rest is a window never seen. */
-  staleGroups?: number;
-  /** The window is final: no fetch will change `groups` again. */
-  final?: boolean;
-}
-
-interface StateFileV1 {
-  version: 1;
-  queries: Record<string, QueryState>;
-  /** By query id. */
-  backfills: Record<string, BackfillCursor>;
-  /** By query id, then by the window's start (ms, as text). */
-  answers?: Record<string, Record<string, WindowAnswer>>;
-  /** By query id: groups × windows left in a database that cannot delete points (InfluxDB 3). */
-  unremovable?: Record<string, number>;
-}
-
-export const STATE_VERSION = 1;
-
-/**
- * Backfill cursors as this release keeps them. Earlier releases kept them by a hash of the command
- * line, which never matched again for `--from 365d`: those are dropped (their windows are either final
- * already or fetched again; nothing is lost).
- */
-function currentCursors(raw: unknown): Record<string, BackfillCursor> {
-  const cursors: Record<string, BackfillCursor> = {};
-  if (typeof raw !== 'object' || raw === null) return cursors;
-  for (const [queryId, value] of Object.entries(raw as Record<string, Partial<BackfillCursor>>)) {
-    if (
-      typeof value.fromMs === 'number' &&
-      typeof value.nextMs === 'number' &&
-      typeof value.finalUntilMs === 'number'
-    )
-      cursors[queryId] = { ...(value as BackfillCursor), refetch: value.refetch === true };
-  }
-  return cursors;
-}
-
-export class StateError extends ServiceError {
-  constructor(message: string, cause?: unknown) {
-    super('state_unusable', message, { cause });
-  }
-}
+export { StateError, STATE_VERSION } from './stateFile.js';
+export type { BackfillCursor, QueryState, WindowAnswer } from './stateFile.js';
 
 /**
  * The embedded state directory (STATE_DIR): one versioned JSON file, replaced atomically (temp file,
@@ -272,78 +196,10 @@ export class StateStore {
     try {
       text = readFileSync(this.file, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-        return { version: 1, queries: {}, backfills: {} };
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyStateFile();
       throw new StateError(`cannot read ${this.file}: ${(error as Error).message}`, error);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch (error) {
-      throw new StateError(
-        `${this.file} is not valid JSON; move it away to start over (windows will be fetched again)`,
-        error,
-      );
-    }
-    const version = (parsed as { version?: unknown }).version;
-    if (version !== STATE_VERSION)
-      throw new StateError(
-        `${this.file} has state version ${String(version)}; this release reads version ${STATE_VERSION}`,
-      );
-    const state = parsed as StateFileV1;
-    return {
-      version: 1,
-      queries: this.checkedQueries(state.queries),
-      backfills: currentCursors(state.backfills),
-      ...(state.answers !== undefined ? { answers: this.checkedAnswers(state.answers) } : {}),
-      ...(isMapping(state.unremovable) ? { unremovable: state.unremovable } : {}),
-    };
-  }
-
-  /** The queries' states as read, each a range of numbers; anything else is a damaged file, said so. */
-  private checkedQueries(raw: unknown): Record<string, QueryState> {
-    const damaged = (why: string): never => {
-      throw new StateError(
-        `${this.file} is damaged: ${why}; move it away to start over (windows will be fetched again)`,
-      );
-    };
-    if (raw === undefined) return {};
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-      damaged(`"queries" is ${JSON.stringify(raw)}, not a mapping of query ids`);
-    for (const [id, value] of Object.entries(raw as Record<string, Partial<QueryState>>)) {
-      const { finalFromMs, checkpointMs } = value ?? {};
-      if (!Number.isFinite(finalFromMs) || !Number.isFinite(checkpointMs) || finalFromMs! > checkpointMs!)
-        damaged(`the state of ${id} is not a range of times (finalFromMs ≤ checkpointMs)`);
-    }
-    return raw as Record<string, QueryState>;
-  }
-
-  /** The window answers as read: each window a range with its groups; anything else is a damaged file. */
-  private checkedAnswers(raw: unknown): Record<string, Record<string, WindowAnswer>> {
-    const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
-    const ok =
-      isMapping(raw) &&
-      Object.values(raw).every(
-        (windows) =>
-          isMapping(windows) &&
-          Object.entries(windows).every(([start, w]) => {
-            const answer = w as Partial<WindowAnswer>;
-            return (
-              Number.isFinite(Number(start)) &&
-              isMapping(answer) &&
-              Number.isFinite(answer.endMs) &&
-              typeof answer.stale === 'boolean' &&
-              isMapping(answer.groups) &&
-              Object.values(answer.groups).every(isStrings)
-            );
-          }),
-      );
-    if (!ok)
-      throw new StateError(
-        `${this.file} is damaged: "answers" is not a mapping of query ids to windows and their groups; ` +
-          `move it away to start over (windows will be fetched again)`,
-      );
-    return raw as Record<string, Record<string, WindowAnswer>>;
+    return parseStateFile(text, this.file);
   }
 
   /** The queries whose checkpoint lies after `limitMs`: a damaged file, or a clock far behind. */
@@ -387,10 +243,6 @@ export class StateStore {
   private text(): string {
     return JSON.stringify(this.state, null, 1) + '\n';
   }
-}
-
-function isMapping(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** A definition as text with its keys in a fixed order, for comparing. */
