@@ -2,7 +2,8 @@ import { loadApp } from '../app.js';
 import { requireRadarAuth } from '../config/settings.js';
 import { createLogger } from '../log.js';
 import { INTERVALS, type AggInterval, type Dimension } from '../model/vocabulary.js';
-import { parseRetryAfterMs, RadarClient, type RadarProbe } from '../radar/client.js';
+import { RadarClient, type RadarProbe } from '../radar/client.js';
+import { parseRetryAfterMs } from '../radar/apiHttp.js';
 import {
   describeRateLimitHeaders,
   isRangeRefusal,

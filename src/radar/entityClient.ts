@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { RadarSettings } from '../model/settings.js';
 import { redact } from '../errors.js';
 import { describeTransportError } from '../failures/transportError.js';
-import { authHeaders, firstApiError, parseRetryAfterMs, secretsOf } from './client.js';
+import { authHeaders, firstApiError, parseRetryAfterMs, secretsOf } from './apiHttp.js';
 import { parseRatelimitHeader, type RateLimiter } from './limiter.js';
 import { isRecord } from './response.js';
 import { entityLists } from './entityAnswers.js';

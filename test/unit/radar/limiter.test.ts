@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, jest, test } from '@jest/globals';
 import { RateLimiter, RATE_WINDOW_MS } from '../../../src/radar/limiter.js';
-import { parseRetryAfterMs } from '../../../src/radar/client.js';
+import { parseRetryAfterMs } from '../../../src/radar/apiHttp.js';
 
 describe('RateLimiter', () => {
   beforeEach(() => {
