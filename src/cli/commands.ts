@@ -1,33 +1,8 @@
-import {
-  loadApp,
-  oneShotSpoolWaitMs,
-  closePipeline,
-  openPipeline,
-  openState,
-  selectQueries,
-  type App,
-  type Pipeline,
-} from '../app.js';
-import { SpoolFullError } from '../sink/sink.js';
-import {
-  addOutcomes,
-  describeRefusals,
-  keptPoints,
-  NOTHING_WRITTEN,
-  refusedPoints,
-  type SinkHealth,
-} from '../sink/outcome.js';
-import { ServiceError, UsageError } from '../errors.js';
-import { definitionChanges } from '../pipeline/definition.js';
+import { loadApp, openState, selectQueries } from '../app.js';
+import { UsageError } from '../errors.js';
+import { definitionChanges, describeFilters } from '../pipeline/definition.js';
 import { StateStore } from '../state/store.js';
-import { isoSeconds } from '../util/time.js';
-import { formatDuration } from '../util/time.js';
-import type { Query } from '../model/query.js';
-import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
-import type { WindowObserver } from '../pipeline/deps.js';
-import { Progress } from './progress.js';
-import { onStopSignal } from './signals.js';
-import type { QueryOutcome } from '../pipeline/runQuery.js';
+import { formatDuration, isoSeconds } from '../util/time.js';
 import { namesBudget, scheduleBudget, type Budget } from '../service/budget.js';
 import type { CommandLine } from './args.js';
 import { EXIT, type Io } from './io.js';
@@ -81,7 +56,9 @@ export function planCommand(cli: CommandLine, io: Io): number {
   const queries = selectQueries(app.queries, cli);
   const rows = queries.map((q) => [
     q.id,
-    q.series.map((s) => s.name + describeFilters(s.filters)).join(' + '),
+    q.series
+      .map((s) => (Object.keys(s.filters).length > 0 ? `${s.name} ${describeFilters(s.filters)}` : s.name))
+      .join(' + '),
     q.normalization,
     q.limitPerGroup === undefined ? '-' : String(q.limitPerGroup),
     q.schedule,
@@ -121,11 +98,6 @@ export function budgetWarning(budget: Budget, limit: number): string | undefined
   return undefined;
 }
 
-function describeFilters(filters: Query['series'][number]['filters']): string {
-  const parts = Object.entries(filters).map(([name, items]) => `${name}=${(items ?? []).join(',')}`);
-  return parts.length > 0 ? ` (${parts.join(' ')})` : '';
-}
-
 export function formatTable(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) =>
@@ -134,150 +106,4 @@ export function formatTable(header: string[], rows: string[][]): string {
       .join('  ')
       .trimEnd() + '\n';
   return line(header) + rows.map(line).join('');
-}
-
-/** Every selected query once, from its checkpoint (or its lookback) up to now, then a summary. */
-export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
-  const queries = selectQueries(app.queries, cli);
-  const store = openState(app, cli.dryRun, 'once');
-  const deps = await openPipeline(app, {
-    dryRun: cli.dryRun,
-    stdout: io.stdout,
-    oneShot: true,
-    freshState: store.isFresh,
-    store,
-  });
-  const interrupt = new AbortController();
-  const removeHandlers = onStopSignal((signal) => {
-    io.stderr.write(
-      `\n${signal}: finishing the windows in flight; run once again to carry on from the checkpoints\n`,
-    );
-    interrupt.abort();
-    deps.names?.stop();
-  }, io);
-  const nowMs = app.clock.nowMs();
-  // A long catch-up says how far it is, and what it waits for, as log lines: every half minute at least.
-  const progress = new Progress(
-    'once',
-    queries.reduce((sum, q) => sum + windowsDue(q, store, nowMs).length, 0),
-    io.stderr,
-    app.clock,
-    {
-      windowsPer5Min: app.settings.radar.rateLimitPer5Min,
-      everyMs: Infinity,
-      waiting: () => deps.limiter.waiting,
-      write: (line) => app.logger.info(line),
-    },
-  ).start();
-  const counting = { ...deps, observer: countingObserver(progress) };
-  try {
-    const outcomes = await Promise.all(
-      queries.map((q) => runFromCheckpoint(q, counting, store, interrupt.signal)),
-    );
-    return await finishOneShot(app, deps, outcomes, io, {
-      queries,
-      dryRun: cli.dryRun,
-      interrupted: interrupt.signal.aborted,
-    });
-  } finally {
-    progress.finish();
-    removeHandlers();
-    await closePipeline(deps);
-    await store.close();
-  }
-}
-
-function countingObserver(progress: Progress): WindowObserver {
-  return {
-    windowDone: (result) => progress.tick(keptPoints(result.written)),
-    windowFailed: () => undefined,
-    windowIncomplete: () => undefined,
-  };
-}
-
-/**
- * How a one-shot command (once, backfill) ends, once its queries have run, from their outcomes and
- * the sink's health:
- * - 130 when Ctrl-C stopped it (after the summary of what it did);
- * - 2 when Radar or InfluxDB refused our credentials, or InfluxDB a setting (whatever the spool holds:
- *   that is the news);
- * - 1 when a query failed for any reason but a full spool, or points were refused for good;
- * - 3 when points are left in the spool after giving InfluxDB a moment (safe on disk; the next run
- *   writes them first), or a full spool stopped fetching;
- * - 0 otherwise.
- */
-export async function finishOneShot(
-  app: App,
-  deps: Pipeline,
-  outcomes: readonly QueryOutcome[],
-  io: Io,
-  { queries, dryRun, interrupted }: { queries: readonly Query[]; dryRun: boolean; interrupted: boolean },
-): Promise<number> {
-  if (interrupted) {
-    reportOutcomes(app, outcomes, io, dryRun, deps.sink.health());
-    return EXIT.interrupted;
-  }
-  const refused = deps.client.refusedCredentials;
-  if (refused) {
-    io.stderr.write(`error: ${refused.message}\n`);
-    return EXIT.usage;
-  }
-  // The names of the groups written, once every window is done: they never hold a window up.
-  if (!dryRun) await deps.names?.refresh();
-  const failed = outcomes.filter((o) => !o.ok && !o.aborted);
-  const spoolFull = failed.filter(
-    (o) => o.error instanceof ServiceError && o.error.code === SpoolFullError.CODE,
-  );
-  if (deps.sink.health().backlogBytes > 0 && spoolFull.length === 0)
-    await deps.sink.drain(oneShotSpoolWaitMs(app));
-  // The removals that waited for the spool: due now that it is written (or kept for the next run).
-  for (const query of queries) await deps.answers?.settle(query);
-  const health = deps.sink.health();
-  reportOutcomes(app, outcomes, io, dryRun, health);
-  if (health.fatal) {
-    io.stderr.write(`error: ${health.fatal.message}\n`);
-    return EXIT.usage;
-  }
-  const written = outcomes.reduce((sum, o) => addOutcomes(sum, o.written), NOTHING_WRITTEN);
-  const refusals = describeRefusals(written);
-  if (refusals)
-    io.stderr.write(
-      `error: ${refusals}; kept in the dead letters (radar-netflows dead-letters lists them)\n`,
-    );
-  if (health.refusedOnReplay)
-    io.stderr.write(
-      `error: InfluxDB refused ${health.refusedOnReplay} points waiting in the spool; kept in the dead letters (radar-netflows dead-letters lists them)\n`,
-    );
-  if (health.backlogBytes > 0) {
-    io.stderr.write(
-      `warning: InfluxDB did not take every point${health.lastError ? ` (${health.lastError})` : ''}; ` +
-        `${health.backlogBytes} bytes wait in ${health.backlogDir ?? 'the spool'} and are written first by the next run\n`,
-    );
-  }
-  if (failed.length > spoolFull.length || refusals || health.refusedOnReplay) return EXIT.failed;
-  return health.backlogBytes > 0 ? EXIT.spooled : EXIT.ok;
-}
-
-/** The run's summary, from the outcomes: "written" only for what InfluxDB has, apart from what waits or was refused. */
-export function reportOutcomes(
-  app: App,
-  outcomes: readonly QueryOutcome[],
-  io: Io,
-  dryRun: boolean,
-  health: SinkHealth,
-): void {
-  const failed = outcomes.filter((o) => !o.ok && !o.aborted);
-  const written = outcomes.reduce((sum, o) => addOutcomes(sum, o.written), NOTHING_WRITTEN);
-  const windows = outcomes.reduce((sum, o) => sum + o.done.filter((w) => w.fetched).length, 0);
-  const refused = refusedPoints(written);
-  const what = dryRun
-    ? `${written.acknowledged} points printed (dry run)`
-    : `${keptPoints(written)} points ${health.backlogBytes > 0 ? `fetched, not all written: ${health.backlogBytes} bytes are kept in the spool for InfluxDB` : 'written'}`;
-  app.logger.info(
-    `${outcomes.length} queries: ${outcomes.length - failed.length} ok, ${failed.length} failed; ${windows} windows, ${what}` +
-      (refused > 0 ? `, ${refused} refused` : ''),
-  );
-  for (const outcome of failed)
-    io.stderr.write(`failed: ${outcome.query.id}: ${outcome.error?.message ?? 'unknown error'}\n`);
 }

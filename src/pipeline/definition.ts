@@ -30,7 +30,8 @@ export function describeChange(saved: QueryDefinition, current: QueryDefinition)
   return changes.join('; ') || 'changed';
 }
 
-function describeFilters(filters: QueryDefinition['series'][number]['filters']): string {
+/** "{location US,DE; product HTTP}", or "{none}": how every message and listing spells a series' filters. */
+export function describeFilters(filters: QueryDefinition['series'][number]['filters']): string {
   const parts = Object.entries(filters)
     .filter(([, items]) => (items ?? []).length > 0)
     .sort(([a], [b]) => a.localeCompare(b))

@@ -5,11 +5,9 @@ import {
   readConfig,
   openPipeline,
   openState,
-  selectQueries,
   type App,
   type Pipeline,
 } from '../app.js';
-import { backfillPlanSummary, planBackfill, runBackfill } from '../pipeline/backfill.js';
 import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
 import { Metrics } from '../service/metrics.js';
@@ -22,12 +20,10 @@ import type { StateStore } from '../state/store.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { sleep } from '../util/time.js';
 import { packageVersion } from '../util/packageVersion.js';
-import { keptPoints } from '../sink/outcome.js';
-import { parseTimeArg, type CommandLine } from './args.js';
-import { budgetWarning, finishOneShot } from './commands.js';
+import type { CommandLine } from './args.js';
+import { budgetWarning } from './commands.js';
 import { EXIT, type Io } from './io.js';
 import { scheduleBudget, stalenessLimitMs } from '../service/budget.js';
-import { Progress } from './progress.js';
 import { onStopSignal } from './signals.js';
 
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
@@ -260,57 +256,5 @@ async function listen(
     throw new UsageError(
       `cannot serve /healthz and /metrics on ${address.host}:${address.port} (${code}): set HTTP_LISTEN (or service.listen) to a free address, or off`,
     );
-  }
-}
-
-/** History in grid windows, resumable, with progress on stderr. */
-export async function backfillCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
-  const queries = selectQueries(app.queries, cli);
-  if (cli.from === undefined)
-    throw new UsageError('backfill needs --from (e.g. --from 2025-01-01 or --from 365d)');
-  const nowMs = app.clock.nowMs();
-  const fromMs = parseTimeArg('--from', cli.from, nowMs);
-  const toMs = Math.min(cli.to === undefined ? nowMs : parseTimeArg('--to', cli.to, nowMs), nowMs);
-  if (fromMs >= toMs) throw new UsageError(`--from must be before --to (and before now)`);
-  const store = openState(app, cli.dryRun, 'backfill');
-  const plan = planBackfill(queries, fromMs, toMs, store, cli.refetch);
-  io.stderr.write(`${backfillPlanSummary(plan, fromMs, toMs, app.settings.radar.rateLimitPer5Min)}\n`);
-  const deps = await openPipeline(app, {
-    dryRun: cli.dryRun,
-    stdout: io.stdout,
-    oneShot: true,
-    freshState: store.isFresh,
-    store,
-  });
-  const progress = new Progress('backfill', plan.totalWindows, io.stderr, app.clock, {
-    windowsPer5Min: app.settings.radar.rateLimitPer5Min,
-    waiting: () => deps.limiter.waiting,
-  }).start();
-  const interrupt = new AbortController();
-  const removeHandlers = onStopSignal((signal) => {
-    io.stderr.write(`\n${signal}: finishing the windows in flight; run the same command again to resume\n`);
-    interrupt.abort();
-    deps.names?.stop();
-  }, io);
-  try {
-    const outcomes = await runBackfill(
-      plan,
-      deps,
-      store,
-      (result) => progress.tick(keptPoints(result.written)),
-      interrupt.signal,
-    );
-    progress.finish();
-    return await finishOneShot(app, deps, outcomes, io, {
-      queries,
-      dryRun: cli.dryRun,
-      interrupted: interrupt.signal.aborted,
-    });
-  } finally {
-    progress.finish();
-    removeHandlers();
-    await closePipeline(deps);
-    await store.close();
   }
 }
