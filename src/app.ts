@@ -11,11 +11,16 @@ import { RadarClient } from './radar/client.js';
 import { secretsOf } from './radar/apiHttp.js';
 import { RATE_SPAN_MARGIN, RATE_WINDOW_MS, RateLimiter } from './radar/limiter.js';
 import { RequestJournal } from './state/requestJournal.js';
-import { checkInflux } from './sink/influx/connect.js';
-import { influxStateFiles, openInfluxSink } from './sink/influx/open.js';
-import { inspectSpool, type SpoolContents } from './sink/influx/spool.js';
-import { summarizeDeadLetters } from './sink/influx/deadLetters.js';
-import { replayDeadLetters, type ReplayReport } from './sink/influx/replay.js';
+import {
+  checkInflux,
+  influxStateFiles,
+  inspectSpool,
+  openInfluxSink,
+  replayDeadLetters,
+  summarizeDeadLetters,
+  type ReplayReport,
+  type SpoolContents,
+} from './sink/influx/index.js';
 import { FileSink } from './sink/file/fileSink.js';
 import type { PointSink } from './sink/sink.js';
 import { BackgroundWriter } from './sink/background.js';

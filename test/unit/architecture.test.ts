@@ -73,6 +73,17 @@ describe('architecture', () => {
     expect(reaching).toEqual([]);
   });
 
+  test('sink/influx/ has one door: from outside it, only its index is imported', () => {
+    const reaching = [...graph]
+      .filter(([from]) => !from.startsWith('sink/influx/'))
+      .flatMap(([from, targets]) =>
+        targets
+          .filter((to) => to.startsWith('sink/influx/') && to !== 'sink/influx/index')
+          .map((to) => `${from} -> ${to}`),
+      );
+    expect(reaching).toEqual([]);
+  });
+
   test('the import graph has no cycle', () => {
     const state = new Map<string, 'visiting' | 'done'>();
     const cycles: string[] = [];

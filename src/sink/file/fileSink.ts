@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import type { Logger } from '../../log.js';
 import type { PointBatch } from '../../model/point.js';
-import { encodeBody } from '../influx/lineProtocol.js';
+import { encodeBody } from '../influx/index.js';
 import { NOTHING_WRITTEN, type SinkHealth, type WriteOutcome } from '../outcome.js';
 import type { PointSink } from '../sink.js';
 
