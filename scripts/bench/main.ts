@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { loadApp } from '../../src/app.js';
+import { loadApp } from '../../src/app/config.js';
 import type { Query } from '../../src/model/query.js';
 import { planBackfill } from '../../src/pipeline/backfill.js';
 import { DEFAULT_RATE_LIMIT } from '../../src/config/settings.js';

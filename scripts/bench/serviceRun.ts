@@ -10,7 +10,8 @@
  *             `before: true` runs without the memory of delivered buckets (the code before it).
  */
 import v8 from 'node:v8';
-import { closePipeline, loadApp, openPipeline } from '../../src/app.js';
+import { closePipeline, openPipeline } from '../../src/app/pipeline.js';
+import { loadApp } from '../../src/app/config.js';
 import { keptPoints } from '../../src/sink/outcome.js';
 import { planBackfill, runBackfill } from '../../src/pipeline/backfill.js';
 import { runFromCheckpoint } from '../../src/pipeline/scheduledRun.js';

@@ -1,4 +1,6 @@
-import { loadApp, openState, selectQueries } from '../app.js';
+import { loadApp } from '../app/config.js';
+import { openState } from '../app/state.js';
+import { selectQueries } from './select.js';
 import { UsageError } from '../errors.js';
 import { backfillPlanSummary, planBackfill, runBackfill } from '../pipeline/backfill.js';
 import { parseTimeArg, type CommandLine } from './args.js';

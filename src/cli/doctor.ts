@@ -1,4 +1,4 @@
-import { loadApp } from '../app.js';
+import { loadApp } from '../app/config.js';
 import { requireRadarAuth } from '../config/settings.js';
 import { createLogger } from '../log.js';
 import { INTERVALS, type AggInterval, type Dimension } from '../model/vocabulary.js';

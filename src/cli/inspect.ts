@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync } from 'node:fs';
-import { loadApp, openState, replayDeadLettersOf, sinkFiles } from '../app.js';
+import { loadApp } from '../app/config.js';
+import { openState, replayDeadLettersOf, sinkFiles } from '../app/state.js';
 import { UsageError } from '../errors.js';
 import { windowsDue } from '../pipeline/scheduledRun.js';
 import { lockHolder } from '../state/lock.js';

@@ -1,4 +1,6 @@
-import { loadApp, openState, selectQueries } from '../app.js';
+import { loadApp } from '../app/config.js';
+import { openState } from '../app/state.js';
+import { selectQueries } from './select.js';
 import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
 import type { CommandLine } from './args.js';
 import type { Io } from './io.js';

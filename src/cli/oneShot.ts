@@ -1,4 +1,5 @@
-import { closePipeline, oneShotSpoolWaitMs, openPipeline, type App, type Pipeline } from '../app.js';
+import { closePipeline, oneShotSpoolWaitMs, openPipeline, type Pipeline } from '../app/pipeline.js';
+import { type App } from '../app/config.js';
 import { ServiceError } from '../errors.js';
 import type { Query } from '../model/query.js';
 import type { WindowResult } from '../pipeline/deps.js';

@@ -1,13 +1,7 @@
 import type { Server } from 'node:http';
-import {
-  closePipeline,
-  loadApp,
-  readConfig,
-  openPipeline,
-  openState,
-  type App,
-  type Pipeline,
-} from '../app.js';
+import { closePipeline, openPipeline, type Pipeline } from '../app/pipeline.js';
+import { loadApp, readConfig, type App } from '../app/config.js';
+import { openState } from '../app/state.js';
 import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
 import { Metrics } from '../service/metrics.js';

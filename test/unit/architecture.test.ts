@@ -13,7 +13,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['radar', 'flatten', 'sink', 'state'],
   ['config', 'pipeline', 'names'],
   ['service'],
-  ['app.ts'],
+  ['app'],
   ['cli', 'grafana'],
 ];
 
