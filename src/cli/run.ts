@@ -22,113 +22,177 @@ import { onStopSignal } from './signals.js';
 
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
-  const metrics = new Metrics(app.clock, { version: packageVersion() });
-  // Worked out before /healthz is served: node-cron's runs of every schedule take ~20 ms.
-  const budget = budgetWarning(scheduleBudget(app.queries), app.settings.radar.rateLimitPer5Min);
-  // The stop signals are handled from here on, for the whole life of the process: a SIGTERM while the
-  // service starts (waiting for the state lock, checking InfluxDB, opening the spool) ends it as
-  // cleanly as one after (exit 0, the lock released), never by the signal's default action.
-  const starting = new AbortController();
-  let onStop = (signal: string): void => {
-    app.logger.info(`${signal}: stopping before the schedules start`);
-    starting.abort();
-  };
-  let onHangup = (signal: string): void => {
-    app.logger.info(`${signal} while starting: jobs.yaml was read just now, nothing to reload`);
-  };
-  const removeHandlers = onStopSignal(
-    (signal) => onStop(signal),
-    io,
-    (signal) => onHangup(signal),
-  );
-  if (budget) app.logger.warn(budget.replace(/^(warning|note): /, ''));
-  // Served from the start: a supervisor's health check passes while run waits for the state lock
-  // (a backfill can hold it for hours), and /readyz says what it waits for.
-  let readiness = async (): Promise<Readiness> => ({ ready: false, checks: { state: 'opening' } });
-  let server: Server | undefined;
-  let store: StateStore | undefined;
-  let deps: Pipeline | undefined;
-  try {
-    server = await listen(app, metrics, () => readiness());
-    store = await openStateWaiting(app, starting.signal, (holder) => {
-      readiness = async () => ({
-        ready: false,
-        checks: { state: `waiting for the state lock held by ${holder}` },
-      });
-    });
-    if (store && !starting.signal.aborted) {
-      // Between the steps of the start, each several ms of work, /healthz is answered (see yieldToEventLoop).
-      await yieldToEventLoop();
-      deps = await openPipeline(app, { dryRun: false, stdout: io.stdout, metrics, oneShot: false, store });
-      await yieldToEventLoop();
+  return new Service(cli, io).run();
+}
+
+/** What the service has opened so far, by phase: each phase owns what a stop, a SIGHUP and /readyz do. */
+type Phase =
+  | { name: 'starting'; readiness: () => Promise<Readiness> }
+  | {
+      name: 'running';
+      store: StateStore;
+      daemon: Daemon;
+      stats: StatsReporter;
+      readiness: () => Promise<Readiness>;
     }
-  } catch (error) {
-    await closeStarted(app, server, store, deps);
-    removeHandlers();
-    throw error;
+  | { name: 'stopping' };
+
+/**
+ * `run` as a small state machine: starting (serving /healthz, waiting for the state lock, opening the
+ * pipeline), running (the schedules), stopping. The stop signals are handled from the first moment
+ * for the whole life of the process: a SIGTERM while the service starts ends it as cleanly as one
+ * after (exit 0, the lock released), never by the signal's default action.
+ */
+class Service {
+  private readonly app: App;
+  private readonly metrics: Metrics;
+  private readonly starting = new AbortController();
+  private phase: Phase = {
+    name: 'starting',
+    readiness: async () => ({ ready: false, checks: { state: 'opening' } }),
+  };
+  private server: Server | undefined;
+  private store: StateStore | undefined;
+  private pipeline: Pipeline | undefined;
+  private stopped: ((exitCode: number) => void) | undefined;
+  private readonly removeHandlers: () => void;
+
+  constructor(
+    private readonly cli: CommandLine,
+    private readonly io: Io,
+  ) {
+    this.app = loadApp(cli.config, io.env);
+    this.metrics = new Metrics(this.app.clock, { version: packageVersion() });
+    this.removeHandlers = onStopSignal(
+      (signal) => this.onStop(signal),
+      io,
+      (signal) => this.onHangup(signal),
+    );
   }
-  if (!store || !deps || starting.signal.aborted) {
-    await closeStarted(app, server, store, deps);
-    removeHandlers();
-    app.logger.info('stopped');
-    return EXIT.ok;
-  }
-  // Named once narrowed: TypeScript does not carry the narrowing of a `let` into the closures below.
-  const openStore = store;
-  const pipeline = deps;
-  readiness = readinessCheck(app, pipeline, metrics);
-  const daemon = new Daemon({ ...app, service: app.settings.service }, pipeline, openStore, metrics);
-  const stats = new StatsReporter(
-    metrics,
-    pipeline.sink,
-    app.clock,
-    app.logger,
-    app.queries,
-    app.settings.service.staleAfterMs,
-  );
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = async (exitCode: number): Promise<void> => {
-      if (stopping) return;
-      stopping = true;
-      const finished = await daemon.stop();
-      if (!finished)
-        app.logger.warn('grace period over: windows still in flight will be fetched again at the next start');
-      await stats.stop();
-      await closeStarted(app, server, openStore, pipeline);
-      removeHandlers();
+
+  async run(): Promise<number> {
+    const { app } = this;
+    // Worked out before /healthz is served: node-cron's runs of every schedule take ~20 ms.
+    const budget = budgetWarning(scheduleBudget(app.queries), app.settings.radar.rateLimitPer5Min);
+    if (budget) app.logger.warn(budget.replace(/^(warning|note): /, ''));
+    try {
+      await this.open();
+    } catch (error) {
+      await this.close();
+      throw error;
+    }
+    if (!this.store || !this.pipeline || this.starting.signal.aborted) {
+      await this.close();
       app.logger.info('stopped');
-      resolve(exitCode);
-    };
-    onStop = (signal) => {
-      app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
-      void stop(EXIT.ok);
-    };
-    onHangup = () => reloadJobs(cli.config, io, app, openStore, daemon, stats);
+      return EXIT.ok;
+    }
+    return this.runSchedules(this.store, this.pipeline);
+  }
+
+  /**
+   * The start: /healthz served first (a supervisor's health check passes while run waits for the
+   * state lock, which a backfill can hold for hours, and /readyz says what it waits for), then the
+   * state, then the pipeline; /healthz is answered between the steps (see yieldToEventLoop).
+   */
+  private async open(): Promise<void> {
+    const { app } = this;
+    this.server = await listen(app, this.metrics, () => this.readiness());
+    this.store = await openStateWaiting(app, this.starting.signal, (holder) => {
+      this.phase = {
+        name: 'starting',
+        readiness: async () => ({
+          ready: false,
+          checks: { state: `waiting for the state lock held by ${holder}` },
+        }),
+      };
+    });
+    if (!this.store || this.starting.signal.aborted) return;
+    await yieldToEventLoop();
+    this.pipeline = await openPipeline(app, {
+      dryRun: false,
+      stdout: this.io.stdout,
+      metrics: this.metrics,
+      oneShot: false,
+      store: this.store,
+    });
+    await yieldToEventLoop();
+  }
+
+  private runSchedules(store: StateStore, pipeline: Pipeline): Promise<number> {
+    const { app } = this;
+    const daemon = new Daemon({ ...app, service: app.settings.service }, pipeline, store, this.metrics);
+    const stats = new StatsReporter(
+      this.metrics,
+      pipeline.sink,
+      app.clock,
+      app.logger,
+      app.queries,
+      app.settings.service.staleAfterMs,
+    );
+    const readiness = readinessCheck(app, pipeline, this.metrics);
+    this.phase = { name: 'running', store, daemon, stats, readiness };
     // No later run can succeed with credentials refused: a supervisor must not restart on this (exit 2).
     // A state directory lost under us is mended by a restart (exit 1), which locks it again.
     daemon.onFatal = (error, kind) => {
       app.logger.error(`stopping: ${error.message}`);
-      io.stderr.write(`error: ${error.message}\n`);
-      void stop(kind === 'settings' ? EXIT.usage : EXIT.failed);
+      this.io.stderr.write(`error: ${error.message}\n`);
+      void this.stop(kind === 'settings' ? EXIT.usage : EXIT.failed);
     };
-    daemon.start();
-    stats.start(app.settings.service.statsEveryMs);
-  });
-}
+    return new Promise((resolve) => {
+      this.stopped = resolve;
+      daemon.start();
+      stats.start(app.settings.service.statsEveryMs);
+    });
+  }
 
-/** Closes what the start opened: the state (its lock), the sink (after its last write), the server. */
-async function closeStarted(
-  app: App,
-  server: Server | undefined,
-  store: StateStore | undefined,
-  deps: Pipeline | undefined,
-): Promise<void> {
-  await store?.close().catch((error: Error) => app.logger.error(error.message));
-  if (deps) await closePipeline(deps);
-  server?.close();
-  server?.closeAllConnections();
+  private onStop(signal: string): void {
+    const { phase } = this;
+    if (phase.name === 'starting') {
+      this.app.logger.info(`${signal}: stopping before the schedules start`);
+      this.starting.abort();
+    } else if (phase.name === 'running') {
+      this.app.logger.info(`${signal}: stopping the schedules, letting windows in flight finish`);
+      void this.stop(EXIT.ok);
+    }
+  }
+
+  private onHangup(signal: string): void {
+    const { phase } = this;
+    if (phase.name === 'starting')
+      this.app.logger.info(`${signal} while starting: jobs.yaml was read just now, nothing to reload`);
+    else if (phase.name === 'running')
+      reloadJobs(this.cli.config, this.io, this.app, phase.store, phase.daemon, phase.stats);
+  }
+
+  private readiness(): Promise<Readiness> {
+    const { phase } = this;
+    if (phase.name !== 'stopping') return phase.readiness();
+    return Promise.resolve({ ready: false, checks: { service: 'stopping' } });
+  }
+
+  private async stop(exitCode: number): Promise<void> {
+    const { phase } = this;
+    if (phase.name !== 'running') return;
+    this.phase = { name: 'stopping' };
+    const finished = await phase.daemon.stop();
+    if (!finished)
+      this.app.logger.warn(
+        'grace period over: windows still in flight will be fetched again at the next start',
+      );
+    await phase.stats.stop();
+    await this.close();
+    this.app.logger.info('stopped');
+    this.stopped?.(exitCode);
+  }
+
+  /** Closes what the start opened: the state (its lock), the sink (after its last write), the server. */
+  private async close(): Promise<void> {
+    await this.store?.close().catch((error: Error) => this.app.logger.error(error.message));
+    if (this.pipeline) await closePipeline(this.pipeline);
+    this.server?.close();
+    this.server?.closeAllConnections();
+    this.removeHandlers();
+  }
 }
 
 /**
