@@ -1,6 +1,7 @@
-import { loadApp } from '../app/config.js';
+import { loadApp, type App } from '../app/config.js';
 import { requireRadarAuth } from '../config/settings.js';
 import { createLogger } from '../log.js';
+import type { RadarRequest } from '../radar/request.js';
 import { INTERVALS, type AggInterval, type Dimension } from '../model/vocabulary.js';
 import { RadarClient, type RadarProbe } from '../radar/client.js';
 import { parseRetryAfterMs } from '../radar/apiHttp.js';
@@ -33,46 +34,87 @@ import { EXIT, type Io } from './io.js';
 export async function doctorCommand(cli: CommandLine, io: Io): Promise<number> {
   const app = loadApp(cli.config, io.env);
   requireRadarAuth(app.settings.radar);
-  const { settings } = app;
-  const limiter = new RateLimiter(settings.radar.rateLimitPer5Min, settings.radar.concurrency, app.clock);
-  const client = new RadarClient({
-    settings: settings.radar,
-    limiter,
-    logger: createLogger({ silent: true }),
-    clock: app.clock,
-  });
-  const nowMs = app.clock.nowMs();
-  const pairs = unique(app.queries.map((q) => [q.dimension, q.interval] as const));
-  // One window check per interval, with the first dimension the config asks it for.
-  const windows = INTERVALS.flatMap((interval) => {
-    const query = app.queries.find((q) => q.interval === interval);
-    return query ? [{ interval, dimension: query.dimension, lengthMs: settings.windowMs[interval] }] : [];
-  });
-  const named = [...new Set(app.queries.map((q) => q.dimension))].filter(hasNames).sort();
-  const searches = cli.windows ? windows.reduce((n, w) => n + searchSteps(w.interval), 0) : 0;
-  io.stdout.write(
-    `doctor: up to ${pairs.length + windows.length + searches + named.length} requests to ${settings.radar.baseUrl} ` +
-      `(${pairs.length} for the shape of the answers, ${windows.length} for the window sizes` +
-      `${searches > 0 ? `, up to ${searches} to find the largest windows` : ''}` +
-      `${named.length > 0 ? `, ${named.length} for the names of the groups` : ''}), ` +
-      `within radar.rateLimit (${settings.radar.rateLimitPer5Min} per 5 minutes)\n`,
-  );
-  const problems: string[] = [];
-  const rateHeaders: Record<string, string> = {};
-  const report = (what: string, text: string): void => void io.stdout.write(`  ${what.padEnd(14)} ${text}\n`);
-  const probe = async (request: Parameters<RadarClient['probe']>[0]): Promise<RadarProbe> => {
-    const answer = await client.probe(request);
-    Object.assign(rateHeaders, answer.headers);
-    // Radar asks that nothing be sent for a while: every further request would only prolong it.
-    if (answer.status === 429) throw new Throttled(parseRetryAfterMs(answer.headers['retry-after']));
-    return answer;
-  };
+  const doctor = new Doctor(app, io, cli.windows);
+  doctor.announce();
   try {
-    return await checkEverything();
+    return await doctor.checkEverything();
   } catch (error) {
     if (!(error instanceof Throttled)) throw error;
-    const untilMs = app.clock.nowMs() + (error.retryAfterMs ?? settings.radar.throttlePauseMs);
-    report(
+    return doctor.throttled(error);
+  }
+}
+
+/** The checks of one `doctor` run: what it asks, what it found, how it says so. */
+class Doctor {
+  private readonly limiter: RateLimiter;
+  private readonly client: RadarClient;
+  private readonly nowMs: number;
+  private readonly pairs: (readonly [Dimension, AggInterval])[];
+  /** One window check per interval, with the first dimension the config asks it for. */
+  private readonly windows: { interval: AggInterval; dimension: Dimension; lengthMs: number }[];
+  private readonly named: Dimension[];
+  private readonly problems: string[] = [];
+  private readonly rateHeaders: Record<string, string> = {};
+
+  constructor(
+    private readonly app: App,
+    private readonly io: Io,
+    private readonly searchWindows: boolean,
+  ) {
+    const { settings } = app;
+    this.limiter = new RateLimiter(settings.radar.rateLimitPer5Min, settings.radar.concurrency, app.clock);
+    this.client = new RadarClient({
+      settings: settings.radar,
+      limiter: this.limiter,
+      logger: createLogger({ silent: true }),
+      clock: app.clock,
+    });
+    this.nowMs = app.clock.nowMs();
+    this.pairs = unique(app.queries.map((q) => [q.dimension, q.interval] as const));
+    this.windows = INTERVALS.flatMap((interval) => {
+      const query = app.queries.find((q) => q.interval === interval);
+      return query ? [{ interval, dimension: query.dimension, lengthMs: settings.windowMs[interval] }] : [];
+    });
+    this.named = [...new Set(app.queries.map((q) => q.dimension))].filter(hasNames).sort();
+  }
+
+  /** The requests it may send, said before any is sent. */
+  announce(): void {
+    const { pairs, windows, named } = this;
+    const { radar } = this.app.settings;
+    const searches = this.searchWindows ? windows.reduce((n, w) => n + searchSteps(w.interval), 0) : 0;
+    this.io.stdout.write(
+      `doctor: up to ${pairs.length + windows.length + searches + named.length} requests to ${radar.baseUrl} ` +
+        `(${pairs.length} for the shape of the answers, ${windows.length} for the window sizes` +
+        `${searches > 0 ? `, up to ${searches} to find the largest windows` : ''}` +
+        `${named.length > 0 ? `, ${named.length} for the names of the groups` : ''}), ` +
+        `within radar.rateLimit (${radar.rateLimitPer5Min} per 5 minutes)\n`,
+    );
+  }
+
+  async checkEverything(): Promise<number> {
+    if (!(await this.checkShapes())) {
+      this.io.stdout.write(`1 assumption broken: fix the credentials, then run doctor again\n`);
+      return EXIT.failed;
+    }
+    for (const window of this.windows) await this.checkWindow(window);
+    for (const finding of await namesFindings(this.app.settings.radar, this.limiter, this.named))
+      this.found(finding);
+    this.report('rate limit', describeRateLimitHeaders(this.rateHeaders));
+    if (this.problems.length === 0) {
+      this.io.stdout.write('every assumption holds\n');
+      return EXIT.ok;
+    }
+    const n = this.problems.length;
+    this.io.stdout.write(`${n} assumption${n === 1 ? '' : 's'} broken:\n`);
+    for (const problem of this.problems) this.io.stdout.write(`- ${problem}\n`);
+    return EXIT.failed;
+  }
+
+  /** Radar asked it to wait: it stops, saying until when. */
+  throttled(error: Throttled): number {
+    const untilMs = this.app.clock.nowMs() + (error.retryAfterMs ?? this.app.settings.radar.throttlePauseMs);
+    this.report(
       'throttled',
       `Radar answered 429${error.retryAfterMs !== undefined ? ` (retry-after ${Math.round(error.retryAfterMs / 1000)} s)` : ''}: ` +
         `it asks that no request be sent until ${isoSeconds(untilMs)}; doctor stops here rather than judge ` +
@@ -81,66 +123,73 @@ export async function doctorCommand(cli: CommandLine, io: Io): Promise<number> {
     return EXIT.failed;
   }
 
-  async function checkEverything(): Promise<number> {
-    for (const [index, [dimension, interval]] of pairs.entries()) {
-      const request = shapeRequest(dimension, interval, nowMs);
-      const answer = await probe(request);
+  /** The shape of each dimension × interval; false when the first answer refused the credentials. */
+  private async checkShapes(): Promise<boolean> {
+    for (const [index, [dimension, interval]] of this.pairs.entries()) {
+      const request = shapeRequest(dimension, interval, this.nowMs);
+      const answer = await this.probe(request);
       if (index === 0) {
         const refused = refusedCredentials(answer);
-        report('credentials', refused ? `REFUSED: ${refused}` : 'ok');
-        if (refused) {
-          io.stdout.write(`1 assumption broken: fix the credentials, then run doctor again\n`);
-          return EXIT.failed;
-        }
+        this.report('credentials', refused ? `REFUSED: ${refused}` : 'ok');
+        if (refused) return false;
       }
-      const finding = judgeShape(request, answer, nowMs);
-      report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
-      if (finding.problem) problems.push(`${finding.what}: ${finding.problem}`);
+      this.found(judgeShape(request, answer, this.nowMs));
     }
+    return true;
+  }
 
-    for (const { interval, dimension, lengthMs } of windows) {
-      const answer = await probe(windowRequest(dimension, interval, lengthMs, nowMs));
-      const answered = answer.response !== undefined;
-      const largest = cli.windows
-        ? await largestWindow(
-            probe,
-            dimension,
-            interval,
-            answered ? lengthMs : undefined,
-            answered ? undefined : lengthMs,
-            nowMs,
-          )
-        : undefined;
-      const found = largest !== undefined ? `; the largest Radar answers: ${formatDuration(largest)}` : '';
-      if (answered) report(`window ${interval}`, `ok: ${windowText(interval, lengthMs)}${found}`);
-      else {
-        const why = isRangeRefusal(answer)
-          ? 'refused as too large'
-          : `failed: ${answer.error?.message ?? 'unknown error'}`;
-        const fix =
-          largest !== undefined
-            ? `set windows: { ${interval}: ${formatDuration(largest)} } in jobs.yaml`
-            : isRangeRefusal(answer)
-              ? `set a smaller windows: entry for ${interval} (doctor --windows finds the largest Radar answers)`
-              : 'see the error';
-        report(`window ${interval}`, `PROBLEM: ${windowText(interval, lengthMs)} ${why}${found}`);
-        problems.push(`${windowText(interval, lengthMs)} ${why}: ${fix}`);
-      }
-    }
+  /** Whether the configured window is answered (and with --windows, the largest that is). */
+  private async checkWindow({
+    interval,
+    dimension,
+    lengthMs,
+  }: {
+    interval: AggInterval;
+    dimension: Dimension;
+    lengthMs: number;
+  }): Promise<void> {
+    const probe = (request: RadarRequest) => this.probe(request);
+    const answer = await this.probe(windowRequest(dimension, interval, lengthMs, this.nowMs));
+    const answered = answer.response !== undefined;
+    const largest = this.searchWindows
+      ? await largestWindow(
+          probe,
+          dimension,
+          interval,
+          answered ? lengthMs : undefined,
+          answered ? undefined : lengthMs,
+          this.nowMs,
+        )
+      : undefined;
+    const found = largest !== undefined ? `; the largest Radar answers: ${formatDuration(largest)}` : '';
+    if (answered) return this.report(`window ${interval}`, `ok: ${windowText(interval, lengthMs)}${found}`);
+    const refused = isRangeRefusal(answer);
+    const why = refused ? 'refused as too large' : `failed: ${answer.error?.message ?? 'unknown error'}`;
+    const fix =
+      largest !== undefined
+        ? `set windows: { ${interval}: ${formatDuration(largest)} } in jobs.yaml`
+        : refused
+          ? `set a smaller windows: entry for ${interval} (doctor --windows finds the largest Radar answers)`
+          : 'see the error';
+    this.report(`window ${interval}`, `PROBLEM: ${windowText(interval, lengthMs)} ${why}${found}`);
+    this.problems.push(`${windowText(interval, lengthMs)} ${why}: ${fix}`);
+  }
 
-    for (const finding of await namesFindings(settings.radar, limiter, named)) {
-      report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
-      if (finding.problem) problems.push(`${finding.what}: ${finding.problem}`);
-    }
+  private async probe(request: RadarRequest): Promise<RadarProbe> {
+    const answer = await this.client.probe(request);
+    Object.assign(this.rateHeaders, answer.headers);
+    // Radar asks that nothing be sent for a while: every further request would only prolong it.
+    if (answer.status === 429) throw new Throttled(parseRetryAfterMs(answer.headers['retry-after']));
+    return answer;
+  }
 
-    report('rate limit', describeRateLimitHeaders(rateHeaders));
-    if (problems.length === 0) {
-      io.stdout.write('every assumption holds\n');
-      return EXIT.ok;
-    }
-    io.stdout.write(`${problems.length} assumption${problems.length === 1 ? '' : 's'} broken:\n`);
-    for (const problem of problems) io.stdout.write(`- ${problem}\n`);
-    return EXIT.failed;
+  private found(finding: { what: string; problem?: string; note?: string }): void {
+    this.report(finding.what, finding.problem ? `PROBLEM: ${finding.problem}` : `ok: ${finding.note}`);
+    if (finding.problem) this.problems.push(`${finding.what}: ${finding.problem}`);
+  }
+
+  private report(what: string, text: string): void {
+    this.io.stdout.write(`  ${what.padEnd(14)} ${text}\n`);
   }
 }
 

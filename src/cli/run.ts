@@ -1,14 +1,13 @@
 import type { Server } from 'node:http';
 import { closePipeline, openPipeline, type Pipeline } from '../app/pipeline.js';
-import { loadApp, readConfig, type App } from '../app/config.js';
+import { loadApp, type App } from '../app/config.js';
 import { openState } from '../app/state.js';
 import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
 import { Metrics } from '../service/metrics.js';
 import { StatsReporter } from '../service/statsReporter.js';
 import { UsageError } from '../errors.js';
-import { definitionChanges } from '../pipeline/definition.js';
-import type { Settings } from '../model/settings.js';
+
 import { LockHeldError } from '../state/lock.js';
 import type { StateStore } from '../state/store.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
@@ -19,6 +18,7 @@ import { budgetWarning } from './commands.js';
 import { EXIT, type Io } from './io.js';
 import { scheduleBudget, stalenessLimitMs } from '../service/budget.js';
 import { onStopSignal } from './signals.js';
+import { reloadJobs } from './reload.js';
 
 /** The service: schedules, health endpoint, graceful shutdown. Resolves with the exit code. */
 export async function runCommand(cli: CommandLine, io: Io): Promise<number> {
@@ -193,45 +193,6 @@ class Service {
     this.server?.closeAllConnections();
     this.removeHandlers();
   }
-}
-
-/**
- * SIGHUP: jobs.yaml read again, validated first; the jobs it now holds run from then on. A file with a
- * mistake, or a job whose definition changed since its checkpoints were saved, keeps the running
- * config, saying why. Connection and service settings are read at start only: a change to them is
- * named, to be applied by a restart.
- */
-function reloadJobs(
-  configFile: string,
-  io: Io,
-  app: App,
-  store: StateStore,
-  daemon: Daemon,
-  stats: StatsReporter,
-): void {
-  let next: ReturnType<typeof readConfig>;
-  try {
-    next = readConfig(configFile, io.env);
-  } catch (error) {
-    app.logger.error(
-      `SIGHUP: ${configFile} not reloaded, the running jobs go on: ${(error as Error).message}`,
-    );
-    return;
-  }
-  // A query still running under its old definition counts as saved with it: its run saves that one.
-  const changes = definitionChanges(store, next.queries, daemon.runningQueries);
-  if (changes) {
-    app.logger.error(`SIGHUP: ${configFile} not reloaded, the running jobs go on: ${changes}`);
-    return;
-  }
-  const fixed = (settings: Settings) =>
-    JSON.stringify({ ...settings, windowMs: undefined, settleMs: undefined });
-  if (fixed(next.settings) !== fixed(app.settings))
-    app.logger.warn('SIGHUP: connection, state or service settings changed: they apply at the next start');
-  daemon.reload(next.queries);
-  stats.setQueries(next.queries);
-  app.queries = next.queries;
-  app.logger.info(`SIGHUP: ${configFile} reloaded: ${next.queries.length} queries`);
 }
 
 /** How often `run` looks again at a state directory another process holds. */
