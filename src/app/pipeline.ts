@@ -35,55 +35,30 @@ export function oneShotSpoolWaitMs(app: App): number {
   return Math.max(3 * app.settings.influx.timeoutMs, 2000);
 }
 
-export async function openPipeline(
-  app: App,
-  options: {
-    dryRun: boolean;
-    stdout: NodeJS.WritableStream;
-    metrics?: Metrics;
-    /** The state directory the run keeps: what each window holds is kept there (not for --dry-run). */
-    store?: StateStore;
-    /** once and backfill must end: a spool that stays full fails their writes after a bounded wait. */
-    oneShot: boolean;
-    /**
-     * Whether the state directory has never written anything: then an INFLUX_URL where nothing answers
-     * is a setting to fix for a one-shot command, not an outage to wait out.
-     */
-    freshState?: boolean;
-  },
-): Promise<Pipeline> {
+/** How a command opens its pipeline. */
+export interface PipelineOptions {
+  dryRun: boolean;
+  stdout: NodeJS.WritableStream;
+  metrics?: Metrics;
+  /** The state directory the run keeps: what each window holds is kept there (not for --dry-run). */
+  store?: StateStore;
+  /** once and backfill must end: a spool that stays full fails their writes after a bounded wait. */
+  oneShot: boolean;
+  /**
+   * Whether the state directory has never written anything: then an INFLUX_URL where nothing answers
+   * is a setting to fix for a one-shot command, not an outage to wait out.
+   */
+  freshState?: boolean;
+}
+
+export async function openPipeline(app: App, options: PipelineOptions): Promise<Pipeline> {
   requireRadarAuth(app.settings.radar);
-  let influxVersion: string | undefined;
-  if (!options.dryRun) {
-    const checked = await checkInflux(app.settings.influx, (reason) => {
-      if (options.oneShot && options.freshState) return `${reason}, or start InfluxDB first`;
-      app.logger.warn(`${reason}; points will wait in the spool until it answers`);
-      return undefined;
-    });
-    if (checked.problems.length > 0) throw new UsageError(checked.problems.join('\n'));
-    influxVersion = checked.version;
-    // The service answers /healthz meanwhile: the check and the sink's opening are each several ms.
-    await yieldToEventLoop();
-  }
+  const influxVersion = options.dryRun ? undefined : await checkInfluxFirst(app, options);
   const { metrics } = options;
   const cancel = new AbortController();
   // Every request, retry wait and limiter queue slot listens to this one signal: many at once is normal.
   setMaxListeners(0, cancel.signal);
-  // The requests of the last minutes, this process's and those of the one before it (a restart).
-  const journal = RequestJournal.open(
-    app.settings.stateDir,
-    app.clock.nowMs(),
-    RATE_WINDOW_MS * (1 + RATE_SPAN_MARGIN),
-    app.settings.radar.rateLimitPer5Min,
-    options.dryRun,
-  );
-  const limiter = new RateLimiter(
-    app.settings.radar.rateLimitPer5Min,
-    app.settings.radar.concurrency,
-    app.clock,
-    RATE_WINDOW_MS,
-    journal,
-  );
+  const limiter = openLimiter(app, options.dryRun);
   metrics?.watchLimiter(limiter);
   const client = new RadarClient({
     settings: app.settings.radar,
@@ -93,19 +68,7 @@ export async function openPipeline(
     signal: cancel.signal,
     ...(metrics ? { onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry) } : {}),
   });
-  // Where sinks are chosen: InfluxDB behind the spool, or line protocol to stdout for --dry-run.
-  const sink: PointSink = options.dryRun
-    ? new FileSink(options.stdout, app.logger)
-    : openInfluxSink(app.settings.influx, {
-        stateDir: app.settings.stateDir,
-        clock: app.clock,
-        logger: app.logger,
-        maxSpoolBytes: app.settings.spoolMaxBytes,
-        signal: cancel.signal,
-        ...(influxVersion !== undefined ? { knownVersion: influxVersion } : {}),
-        ...(options.oneShot ? { fullSpoolWaitMs: oneShotSpoolWaitMs(app) } : {}),
-        ...(metrics ? { onReplay: (outcome) => metrics.replayed(outcome) } : {}),
-      });
+  const sink = openSink(app, options, cancel.signal, influxVersion);
   const counted = metrics ? countedSink(sink, metrics) : sink;
   metrics?.watchSink(counted);
   app.logger.info(`writing to ${sink.description}`);
@@ -132,6 +95,58 @@ export async function openPipeline(
     ...(options.store && !options.dryRun ? { answers: windowAnswersOf(app, options.store, counted) } : {}),
     ...(metrics ? { observer: metrics } : {}),
   };
+}
+
+/** What can be known of InfluxDB before the first write (a mistake is a UsageError); its version if it said. */
+async function checkInfluxFirst(app: App, options: PipelineOptions): Promise<string | undefined> {
+  const checked = await checkInflux(app.settings.influx, (reason) => {
+    if (options.oneShot && options.freshState) return `${reason}, or start InfluxDB first`;
+    app.logger.warn(`${reason}; points will wait in the spool until it answers`);
+    return undefined;
+  });
+  if (checked.problems.length > 0) throw new UsageError(checked.problems.join('\n'));
+  // The service answers /healthz meanwhile: the check and the sink's opening are each several ms.
+  await yieldToEventLoop();
+  return checked.version;
+}
+
+/** The one rate limiter of all Radar requests, counting those of the process before it (a restart). */
+function openLimiter(app: App, dryRun: boolean): RateLimiter {
+  const journal = RequestJournal.open(
+    app.settings.stateDir,
+    app.clock.nowMs(),
+    RATE_WINDOW_MS * (1 + RATE_SPAN_MARGIN),
+    app.settings.radar.rateLimitPer5Min,
+    dryRun,
+  );
+  return new RateLimiter(
+    app.settings.radar.rateLimitPer5Min,
+    app.settings.radar.concurrency,
+    app.clock,
+    RATE_WINDOW_MS,
+    journal,
+  );
+}
+
+/** Where sinks are chosen: InfluxDB behind the spool, or line protocol to stdout for --dry-run. */
+function openSink(
+  app: App,
+  options: PipelineOptions,
+  signal: AbortSignal,
+  influxVersion: string | undefined,
+): PointSink {
+  if (options.dryRun) return new FileSink(options.stdout, app.logger);
+  const { metrics } = options;
+  return openInfluxSink(app.settings.influx, {
+    stateDir: app.settings.stateDir,
+    clock: app.clock,
+    logger: app.logger,
+    maxSpoolBytes: app.settings.spoolMaxBytes,
+    signal,
+    ...(influxVersion !== undefined ? { knownVersion: influxVersion } : {}),
+    ...(options.oneShot ? { fullSpoolWaitMs: oneShotSpoolWaitMs(app) } : {}),
+    ...(metrics ? { onReplay: (outcome) => metrics.replayed(outcome) } : {}),
+  });
 }
 
 /** What each window holds, kept in the state; a final window's record is kept while dead letters wait. */
