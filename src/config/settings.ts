@@ -31,104 +31,126 @@ export const DEFAULT_GRACE_MS = 30_000;
 /** Cloudflare's global limit (docs/radar-api.md): more blocks every call for the next 5 minutes. */
 export const CLOUDFLARE_LIMIT_PER_5_MIN = 1200;
 
+/** The environment's variables, an empty one counting as unset. */
+type Env = (name: string) => string | undefined;
+
+/** Every mistake in the environment reported at once, one line each, not the first one only. */
+class Problems {
+  readonly lines: string[] = [];
+  /** `read()`, or `fallback` with its UsageError kept. */
+  checked<T>(read: () => T, fallback: T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      this.lines.push(error.message);
+      return fallback;
+    }
+  }
+}
+
+const NO_URL = { url: DEFAULT_RADAR_URL, username: undefined, password: undefined };
+
 /**
  * Connection settings: jobs.yaml first, then the environment, which wins (docs/design.md, "What users
  * type"). Empty environment variables count as unset.
  */
 export function resolveSettings(config: RawConfig, env: NodeJS.ProcessEnv): Settings {
-  const e = (name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
-  const radar = config.radar ?? {};
-  const influx = config.influx ?? {};
-  const token = e('CLOUDFLARE_API_TOKEN') ?? radar.token;
-  const email = e('CLOUDFLARE_API_EMAIL') ?? radar.email;
-  const key = e('CLOUDFLARE_API_KEY') ?? radar.key;
+  const e: Env = (name) => (env[name] === '' ? undefined : env[name]);
+  const problems = new Problems();
+  const radar = radarSettings(config, e, problems);
+  const influx = influxSettings(config, e, problems);
+  const service = serviceSettings(config, e, problems);
+  if (problems.lines.length > 0) throw new UsageError(problems.lines.join('\n'));
   const windowMs = { ...DEFAULT_WINDOW_MS };
   for (const interval of INTERVALS) {
     const lengthMs = config.windows?.[interval];
     if (lengthMs !== undefined) windowMs[interval] = lengthMs;
   }
-  const service = config.service ?? {};
-  // Every mistake in the environment is reported at once, one line each, not the first one only.
-  const problems: string[] = [];
-  const checked = <T>(read: () => T, fallback: T): T => {
-    try {
-      return read();
-    } catch (error) {
-      if (!(error instanceof UsageError)) throw error;
-      problems.push(error.message);
-      return fallback;
-    }
+  return {
+    service,
+    radar,
+    influx,
+    stateDir: e('STATE_DIR') ?? config.state?.dir ?? './data',
+    spoolMaxBytes: (config.state?.spoolMaxMB ?? 1024) * 1024 * 1024,
+    windowMs,
+    settleMs: config.windows?.settle ?? HOUR_MS,
   };
-  const noUrl = { url: DEFAULT_RADAR_URL, username: undefined, password: undefined };
-  const radarUrl = checked(
+}
+
+function radarSettings(config: RawConfig, e: Env, problems: Problems): RadarSettings {
+  const radar = config.radar ?? {};
+  const token = e('CLOUDFLARE_API_TOKEN') ?? radar.token;
+  const email = e('CLOUDFLARE_API_EMAIL') ?? radar.email;
+  const key = e('CLOUDFLARE_API_KEY') ?? radar.key;
+  const radarUrl = problems.checked(
     () =>
       splitCredentials(
         e('RADAR_API_URL') ? 'RADAR_API_URL' : 'radar.url',
         e('RADAR_API_URL') ?? radar.url ?? DEFAULT_RADAR_URL,
       ),
-    noUrl,
+    NO_URL,
   );
   if (radarUrl.username !== undefined)
-    problems.push(
+    problems.lines.push(
       'RADAR_API_URL / radar.url must not hold credentials: set CLOUDFLARE_API_TOKEN (or CLOUDFLARE_API_EMAIL and CLOUDFLARE_API_KEY)',
     );
   const baseUrl = radarUrl.url;
-  const influxUrl = checked(
+  const rateLimitPer5Min = radar.rateLimit ?? DEFAULT_RATE_LIMIT;
+  if (rateLimitPer5Min > CLOUDFLARE_LIMIT_PER_5_MIN && new URL(baseUrl).hostname.endsWith('cloudflare.com'))
+    problems.lines.push(
+      `radar.rateLimit ${rateLimitPer5Min} is above Cloudflare's ${CLOUDFLARE_LIMIT_PER_5_MIN} requests per 5 minutes: Cloudflare would block every call for 5 minutes`,
+    );
+  return {
+    baseUrl,
+    auth: token ? { kind: 'token', token } : email && key ? { kind: 'key', email, key } : undefined,
+    timeoutMs: radar.timeoutMs ?? 30_000,
+    retries: radar.retries ?? 6,
+    retryDelayMs: radar.retryDelayMs ?? 1000,
+    throttlePauseMs: radar.throttlePauseMs ?? 5 * 60_000,
+    rateLimitPer5Min,
+    concurrency: radar.concurrency ?? 4,
+    maxResponseBytes: radar.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
+  };
+}
+
+function influxSettings(config: RawConfig, e: Env, problems: Problems): Settings['influx'] {
+  const influx = config.influx ?? {};
+  const influxUrl = problems.checked(
     () =>
       splitCredentials(
         e('INFLUX_URL') ? 'INFLUX_URL' : 'influx.url',
         e('INFLUX_URL') ?? influx.url ?? 'http://localhost:8086',
       ),
-    noUrl,
+    NO_URL,
   );
-  const rateLimitPer5Min = radar.rateLimit ?? DEFAULT_RATE_LIMIT;
-  if (rateLimitPer5Min > CLOUDFLARE_LIMIT_PER_5_MIN && new URL(baseUrl).hostname.endsWith('cloudflare.com')) {
-    problems.push(
-      `radar.rateLimit ${rateLimitPer5Min} is above Cloudflare's ${CLOUDFLARE_LIMIT_PER_5_MIN} requests per 5 minutes: Cloudflare would block every call for 5 minutes`,
-    );
-  }
-  const listen = checked(
-    () => parseListen(e('HTTP_LISTEN') ?? service.listen ?? '127.0.0.1:9464'),
-    undefined,
-  );
-  if (problems.length > 0) throw new UsageError(problems.join('\n'));
   return {
-    service: {
-      listen,
-      runOnStart: service.runOnStart ?? true,
-      jitterMs: service.jitterMs ?? 0,
-      graceMs: service.graceMs ?? DEFAULT_GRACE_MS,
-      staleAfterMs: service.staleAfter ?? HOUR_MS,
-      statsEveryMs: service.statsEveryMs ?? 60_000,
-    },
-    radar: {
-      baseUrl,
-      auth: token ? { kind: 'token', token } : email && key ? { kind: 'key', email, key } : undefined,
-      timeoutMs: radar.timeoutMs ?? 30_000,
-      retries: radar.retries ?? 6,
-      retryDelayMs: radar.retryDelayMs ?? 1000,
-      throttlePauseMs: radar.throttlePauseMs ?? 5 * 60_000,
-      rateLimitPer5Min,
-      concurrency: radar.concurrency ?? 4,
-      maxResponseBytes: radar.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
-    },
-    influx: {
-      url: influxUrl.url,
-      apiVersion: influx.apiVersion ?? 'auto',
-      database: e('INFLUX_DATABASE') ?? influx.database ?? 'radar',
-      retentionPolicy: influx.retentionPolicy,
-      username: e('INFLUX_USERNAME') ?? influx.username ?? influxUrl.username,
-      password: e('INFLUX_PASSWORD') ?? influx.password ?? influxUrl.password,
-      org: e('INFLUX_ORG') ?? influx.org,
-      bucket: e('INFLUX_BUCKET') ?? influx.bucket,
-      token: e('INFLUX_TOKEN') ?? influx.token,
-      batchSize: influx.batchSize ?? 5000,
-      timeoutMs: influx.timeoutMs ?? 10_000,
-    },
-    stateDir: e('STATE_DIR') ?? config.state?.dir ?? './data',
-    spoolMaxBytes: (config.state?.spoolMaxMB ?? 1024) * 1024 * 1024,
-    windowMs,
-    settleMs: config.windows?.settle ?? HOUR_MS,
+    url: influxUrl.url,
+    apiVersion: influx.apiVersion ?? 'auto',
+    database: e('INFLUX_DATABASE') ?? influx.database ?? 'radar',
+    retentionPolicy: influx.retentionPolicy,
+    username: e('INFLUX_USERNAME') ?? influx.username ?? influxUrl.username,
+    password: e('INFLUX_PASSWORD') ?? influx.password ?? influxUrl.password,
+    org: e('INFLUX_ORG') ?? influx.org,
+    bucket: e('INFLUX_BUCKET') ?? influx.bucket,
+    token: e('INFLUX_TOKEN') ?? influx.token,
+    batchSize: influx.batchSize ?? 5000,
+    timeoutMs: influx.timeoutMs ?? 10_000,
+  };
+}
+
+function serviceSettings(config: RawConfig, e: Env, problems: Problems): Settings['service'] {
+  const service = config.service ?? {};
+  return {
+    listen: problems.checked(
+      () => parseListen(e('HTTP_LISTEN') ?? service.listen ?? '127.0.0.1:9464'),
+      undefined,
+    ),
+    runOnStart: service.runOnStart ?? true,
+    jitterMs: service.jitterMs ?? 0,
+    graceMs: service.graceMs ?? DEFAULT_GRACE_MS,
+    staleAfterMs: service.staleAfter ?? HOUR_MS,
+    statsEveryMs: service.statsEveryMs ?? 60_000,
   };
 }
 
