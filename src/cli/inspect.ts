@@ -1,5 +1,5 @@
 import { copyFileSync, existsSync } from 'node:fs';
-import { loadApp } from '../app/config.js';
+import { loadApp, type App } from '../app/config.js';
 import { openState, replayDeadLettersOf, sinkFiles } from '../app/state.js';
 import { UsageError } from '../errors.js';
 import { windowsDue } from '../pipeline/scheduledRun.js';
@@ -17,6 +17,16 @@ import { EXIT, type Io } from './io.js';
  */
 export function statusCommand(cli: CommandLine, io: Io): number {
   const app = loadApp(cli.config, io.env);
+  const status = readStatus(app);
+  if (cli.json) io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  else writeStatus(io, status, app.clock.nowMs());
+  return EXIT.ok;
+}
+
+type Status = ReturnType<typeof readStatus>;
+
+/** Everything `status` tells, read without the lock. */
+function readStatus(app: App) {
   const store = StateStore.openReadOnly(app.settings.stateDir);
   const nowMs = app.clock.nowMs();
   const holder = lockHolder(app.settings.stateDir);
@@ -42,7 +52,7 @@ export function statusCommand(cli: CommandLine, io: Io): number {
       unremovableGroups: store.unremovable(query.id),
     };
   });
-  const status = {
+  return {
     stateDir: store.dir,
     heldBy: holder
       ? { command: holder.command, pid: holder.pid, host: holder.host, since: isoSeconds(holder.sinceMs) }
@@ -57,12 +67,13 @@ export function statusCommand(cli: CommandLine, io: Io): number {
     },
     deadLetters: { file: files.deadLetterFile, byReason: files.deadLetters },
   };
-  if (cli.json) {
-    io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-    return EXIT.ok;
-  }
+}
+
+/** `status` for people: the queries as a table, then what needs a word. */
+function writeStatus(io: Io, status: Status, nowMs: number): void {
+  const { heldBy, queries, spool } = status;
   io.stdout.write(
-    `state directory ${status.stateDir}: ${holder ? `in use by "${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${isoSeconds(holder.sinceMs)})` : 'not in use'}\n\n`,
+    `state directory ${status.stateDir}: ${heldBy ? `in use by "${heldBy.command}" (pid ${heldBy.pid} on ${heldBy.host}, since ${heldBy.since})` : 'not in use'}\n\n`,
   );
   io.stdout.write(
     formatTable(
@@ -91,16 +102,14 @@ export function statusCommand(cli: CommandLine, io: Io): number {
       `stale groups kept: ${q.query}: ${q.unremovableGroups} groups stay in windows whose newest answer no longer ` +
         `names them, because this InfluxDB cannot delete points (InfluxDB 3): shares there may add up to more than 100 %\n`,
     );
-  const { spool } = files;
   io.stdout.write(
-    `\nspool ${files.spoolDir}: ` +
-      (spool.bytes === 0
+    `\nspool ${spool.dir}: ` +
+      (spool.bytes === 0 || spool.oldestWritten === null
         ? 'empty (InfluxDB is up to date)'
-        : `${spool.bytes} bytes in ${spool.segments} segments wait for InfluxDB, the oldest written ${isoSeconds(spool.oldestWrittenMs!)} (${formatSpan(nowMs - spool.oldestWrittenMs!)} ago)`) +
+        : `${spool.bytes} bytes in ${spool.segments} segments wait for InfluxDB, the oldest written ${spool.oldestWritten} (${formatSpan(nowMs - Date.parse(spool.oldestWritten))} ago)`) +
       '\n',
   );
-  writeDeadLetters(io, files.deadLetterFile, files.deadLetters);
-  return EXIT.ok;
+  writeDeadLetters(io, status.deadLetters.file, status.deadLetters.byReason);
 }
 
 function writeDeadLetters(io: Io, file: string, byReason: ReturnType<typeof sinkFiles>['deadLetters']): void {
