@@ -1,5 +1,5 @@
-import { createReadStream } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { createReadStream, type ReadStream } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { InfluxSettings } from '../../model/settings.js';
@@ -50,7 +50,29 @@ export async function replayDeadLetters(
   superseded: Superseded = () => false,
 ): Promise<ReplayReport> {
   const { deadLetterFile } = influxStateFiles(stateDir);
-  const report: ReplayReport = {
+  const input = await openIfThere(deadLetterFile);
+  const temp = `${deadLetterFile}.${process.pid}.tmp`;
+  const replay =
+    input && new DeadLetterReplay(settings, await open(temp, 'w', 0o600), reason, nowIso, superseded);
+  if (!input || !replay) return emptyReport();
+  try {
+    for await (const line of createInterface({ input, crlfDelay: Infinity })) await replay.take(line);
+    await replay.finish();
+    await rename(temp, deadLetterFile);
+    const dir = await open(dirname(deadLetterFile), 'r');
+    await dir.sync().finally(() => dir.close());
+  } catch (error) {
+    await replay.abandon();
+    await rm(temp, { force: true });
+    throw error;
+  } finally {
+    input.destroy();
+  }
+  return replay.report;
+}
+
+function emptyReport(): ReplayReport {
+  return {
     replayed: 0,
     refusedAgain: 0,
     deferred: 0,
@@ -59,75 +81,92 @@ export async function replayDeadLetters(
     superseded: 0,
     damaged: 0,
   };
-  const input = createReadStream(deadLetterFile);
+}
+
+/** A stream of the file, or undefined when there is none. */
+async function openIfThere(file: string): Promise<ReadStream | undefined> {
+  const input = createReadStream(file);
   const opened = await new Promise<boolean>((resolve, reject) => {
     input.once('open', () => resolve(true));
     input.once('error', (error: NodeJS.ErrnoException) =>
       error.code === 'ENOENT' ? resolve(false) : reject(error),
     );
   });
-  if (!opened) return report;
-  const temp = `${deadLetterFile}.${process.pid}.tmp`;
-  const out = await open(temp, 'w', 0o600);
-  const writer = new LazyWriter(settings);
-  const keep = (text: string) => out.write(text + '\n');
-  const chosen = (letter: DeadLetter) => reason === undefined || letter.reason.includes(reason);
-  let batch: DeadLetter[] = [];
-  const flush = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    const letters = batch;
-    batch = [];
-    const settled = await settle(writer, LineBatch.of(letters.map((l) => l.line!)), false);
+  return opened ? input : undefined;
+}
+
+/** One replay: the letters taken a line at a time, written a batch at a time, what stays written to `out`. */
+class DeadLetterReplay {
+  readonly report = emptyReport();
+  private readonly writer: LazyWriter;
+  private batch: DeadLetter[] = [];
+
+  constructor(
+    private readonly settings: InfluxSettings,
+    private readonly out: FileHandle,
+    private readonly reason: string | undefined,
+    private readonly nowIso: string,
+    private readonly superseded: Superseded,
+  ) {
+    this.writer = new LazyWriter(settings);
+  }
+
+  async take(line: string): Promise<void> {
+    const read = readLetterLine(line);
+    if (read.damaged !== undefined) {
+      this.report.damaged++;
+      await this.keep(read.damaged);
+    }
+    for (const letter of read.letters) {
+      if (this.reason !== undefined && !letter.reason.includes(this.reason)) {
+        this.report.untouched++;
+        await this.keep(JSON.stringify(letter));
+      } else if (letter.line === undefined) {
+        this.report.notReplayable++;
+        await this.keep(JSON.stringify(letter));
+      } else if (isSuperseded(letter.line, this.superseded)) this.report.superseded++;
+      else {
+        this.batch.push(letter);
+        if (this.batch.length >= this.settings.batchSize) await this.flush();
+      }
+    }
+  }
+
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.out.sync();
+    await this.out.close();
+    await this.writer.close();
+  }
+
+  async abandon(): Promise<void> {
+    await this.out.close().catch(() => undefined);
+    await this.writer.close();
+  }
+
+  private async flush(): Promise<void> {
+    if (this.batch.length === 0) return;
+    const letters = this.batch;
+    this.batch = [];
+    const settled = await settle(this.writer, LineBatch.of(letters.map((l) => l.line!)), false);
     const refused = new Map<string, string>();
     for (const [why, lines] of settled.refused) for (const line of lines) refused.set(line, why);
     const notNow = new Set(settled.deferred.flatMap((d) => d.lines));
     for (const letter of letters) {
       const why = refused.get(letter.line!);
       if (why !== undefined) {
-        report.refusedAgain++;
-        await keep(JSON.stringify({ ...letter, time: nowIso, reason: why }));
+        this.report.refusedAgain++;
+        await this.keep(JSON.stringify({ ...letter, time: this.nowIso, reason: why }));
       } else if (notNow.has(letter.line!)) {
-        report.deferred++;
-        await keep(JSON.stringify(letter));
-      } else report.replayed++;
+        this.report.deferred++;
+        await this.keep(JSON.stringify(letter));
+      } else this.report.replayed++;
     }
-  };
-  try {
-    for await (const line of createInterface({ input, crlfDelay: Infinity })) {
-      const read = readLetterLine(line);
-      if (read.damaged !== undefined) {
-        report.damaged++;
-        await keep(read.damaged);
-      }
-      for (const letter of read.letters) {
-        if (!chosen(letter)) {
-          report.untouched++;
-          await keep(JSON.stringify(letter));
-        } else if (letter.line === undefined) {
-          report.notReplayable++;
-          await keep(JSON.stringify(letter));
-        } else if (isSuperseded(letter.line, superseded)) report.superseded++;
-        else {
-          batch.push(letter);
-          if (batch.length >= settings.batchSize) await flush();
-        }
-      }
-    }
-    await flush();
-    await out.sync();
-    await out.close();
-    await rename(temp, deadLetterFile);
-    const dir = await open(dirname(deadLetterFile), 'r');
-    await dir.sync().finally(() => dir.close());
-  } catch (error) {
-    await out.close().catch(() => undefined);
-    await rm(temp, { force: true });
-    throw error;
-  } finally {
-    input.destroy();
-    await writer.close();
   }
-  return report;
+
+  private async keep(text: string): Promise<void> {
+    await this.out.write(text + '\n');
+  }
 }
 
 function isSuperseded(line: string, superseded: Superseded): boolean {
