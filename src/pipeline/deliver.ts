@@ -5,7 +5,8 @@ import { expectedBuckets } from '../radar/answerCheck.js';
 import type { FetchResult } from '../radar/client.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { formatDuration } from '../util/time.js';
-import { keptPoints, NOTHING_WRITTEN, refusedPoints } from '../sink/outcome.js';
+import { keptPoints, NOTHING_WRITTEN, refusedPoints, type WriteOutcome } from '../sink/outcome.js';
+import type { TrafficGroup } from '../model/point.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
 import type { FetchedWindow } from './fetch.js';
 import { INCOMPLETE_RETRY_MS, isWindowFinal } from './finality.js';
@@ -36,18 +37,12 @@ export async function writeWindow(
     groups: traffic.groups,
     unchanged: 0,
   };
-  // Saved before the write: a write cut short (kill -9) leaves the window marked for the next fetch to mend.
-  const change = await deps.answers?.beforeWrite(query, window, groupsOf(query, traffic.groups));
-  const written = deps.answers
-    ? await deps.answers.writing(query, () => deps.sink.write({ groups, points: [] }, context))
-    : await deps.sink.write({ groups, points: [] }, context);
-  const final = isWindowFinal(
-    { window, lastUpdatedMs: response.meta.lastUpdatedMs, missingBuckets },
-    deps.clock.nowMs(),
-    query.settleMs,
-  );
-  // The newest answer is delivered: the groups only an earlier answer named go (windowAnswers.ts).
-  await deps.answers?.afterWrite(query, window, final);
+  const { written, change, final } = await writeTraffic(query, window, groups, traffic.groups, {
+    deps,
+    context,
+    lastUpdatedMs: response.meta.lastUpdatedMs,
+    missingBuckets,
+  });
   if (deps.names) for (const group of traffic.groups) deps.names.saw(query.dimension, group.tags.group_key!);
   const record = fetchPoint({
     query,
@@ -68,18 +63,8 @@ export async function writeWindow(
     { groups: [], points: [...flattenAnnotations(response.meta.annotations), record] },
     context,
   );
-  deps.logger.debug(
-    `wrote ${keptPoints(written)} points${unchanged > 0 ? ` (${unchanged} unchanged left out)` : ''}${refusedPoints(written) > 0 ? `, ${refusedPoints(written)} refused` : ''}`,
-    { ...context, attempts, durationMs },
-  );
-  if (missingBuckets > 0) {
-    deps.observer?.windowIncomplete();
-    deps.logger.warn(
-      `window incomplete: Radar's answer lacks ${missingBuckets} buckets that its lastUpdated says exist; ` +
-        `written, and fetched again until complete or ${formatDuration(INCOMPLETE_RETRY_MS)} past its end`,
-      context,
-    );
-  }
+  deps.logger.debug(`wrote ${describeWrite(written, unchanged)}`, { ...context, attempts, durationMs });
+  if (missingBuckets > 0) warnIncomplete(missingBuckets, deps, context);
   const result = {
     window,
     fetched: true,
@@ -91,6 +76,58 @@ export async function writeWindow(
   if (final) deps.delivered?.forget(query.id, window);
   else deps.delivered?.remember(query.id, window, traffic.groups, unchanged === 0);
   return result;
+}
+
+/**
+ * The traffic written, and the window's groups kept in step (windowAnswers.ts): saved before the
+ * write, so that a write cut short (kill -9) leaves the window marked for the next fetch to mend; the
+ * groups only an earlier answer named removed once the newest answer is delivered.
+ */
+async function writeTraffic(
+  query: Query,
+  window: Window,
+  groups: TrafficGroup[],
+  allGroups: readonly TrafficGroup[],
+  at: {
+    deps: PipelineDeps;
+    context: Record<string, string>;
+    lastUpdatedMs: number | undefined;
+    missingBuckets: number;
+  },
+): Promise<{
+  written: WriteOutcome;
+  change: { added: number; removed: number } | undefined;
+  final: boolean;
+}> {
+  const { deps, context } = at;
+  const change = await deps.answers?.beforeWrite(query, window, groupsOf(query, allGroups));
+  const write = () => deps.sink.write({ groups, points: [] }, context);
+  const written = deps.answers ? await deps.answers.writing(query, write) : await write();
+  const final = isWindowFinal(
+    { window, lastUpdatedMs: at.lastUpdatedMs, missingBuckets: at.missingBuckets },
+    deps.clock.nowMs(),
+    query.settleMs,
+  );
+  await deps.answers?.afterWrite(query, window, final);
+  return { written, change, final };
+}
+
+/** "1200 points (30 unchanged left out), 4 refused" */
+function describeWrite(written: WriteOutcome, unchanged: number): string {
+  const refused = refusedPoints(written);
+  return (
+    `${keptPoints(written)} points${unchanged > 0 ? ` (${unchanged} unchanged left out)` : ''}` +
+    `${refused > 0 ? `, ${refused} refused` : ''}`
+  );
+}
+
+function warnIncomplete(missingBuckets: number, deps: PipelineDeps, context: Record<string, string>): void {
+  deps.observer?.windowIncomplete();
+  deps.logger.warn(
+    `window incomplete: Radar's answer lacks ${missingBuckets} buckets that its lastUpdated says exist; ` +
+      `written, and fetched again until complete or ${formatDuration(INCOMPLETE_RETRY_MS)} past its end`,
+    context,
+  );
 }
 
 /** For a closed window: how many buckets Radar should have had but did not send (the fewest of any series). */
