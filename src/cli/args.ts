@@ -129,22 +129,7 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   if (command !== 'help' && command !== 'version' && !(COMMANDS as readonly string[]).includes(command)) {
     throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS.join(', ')}\n\n${USAGE}`);
   }
-  if (command !== 'help' && command !== 'version') {
-    const allowed = OPTIONS_OF[command as Command];
-    const unused = Object.keys(values).filter(
-      (option) => option !== 'config' && !(allowed as readonly string[]).includes(option),
-    );
-    if (unused.length > 0)
-      throw new UsageError(
-        `${command} does not take ${unused.map((o) => `--${o}`).join(', ')}` +
-          (allowed.length > 0
-            ? `; it takes ${allowed.map((o) => `--${o}`).join(', ')} (and --config)`
-            : ' (only --config)') +
-          (command === 'run' && unused.includes('dry-run')
-            ? ': use once --dry-run to see what would be written'
-            : ''),
-      );
-  }
+  if (command !== 'help' && command !== 'version') checkOptionsOf(command as Command, Object.keys(values));
   return {
     command: command as CommandLine['command'],
     config: values.config ?? 'jobs.yaml',
@@ -160,6 +145,24 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     replay: values.replay ?? false,
     reason: values.reason,
   };
+}
+
+/** The options a command does not take: a usage error naming them and what it takes. */
+function checkOptionsOf(command: Command, given: readonly string[]): void {
+  const allowed = OPTIONS_OF[command];
+  const unused = given.filter(
+    (option) => option !== 'config' && !(allowed as readonly string[]).includes(option),
+  );
+  if (unused.length === 0) return;
+  throw new UsageError(
+    `${command} does not take ${unused.map((o) => `--${o}`).join(', ')}` +
+      (allowed.length > 0
+        ? `; it takes ${allowed.map((o) => `--${o}`).join(', ')} (and --config)`
+        : ' (only --config)') +
+      (command === 'run' && unused.includes('dry-run')
+        ? ': use once --dry-run to see what would be written'
+        : ''),
+  );
 }
 
 /**

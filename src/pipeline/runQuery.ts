@@ -47,21 +47,7 @@ export async function runQuery(
   let failed = false;
   const startNext = (): void => {
     if (failed || options.signal?.aborted || started >= windows.length) return;
-    const window = windows[started]!;
-    const slots = deps.windowSlots;
-    const work = (async () => {
-      await slots?.acquire(options.signal);
-      try {
-        return await writeWindow(
-          query,
-          window,
-          await fetchResponse(query, window, deps, options.signal),
-          deps,
-        );
-      } finally {
-        slots?.release();
-      }
-    })();
+    const work = fetchAndWrite(query, windows[started]!, deps, options.signal);
     work.catch(() => (failed = true));
     results[started++] = work;
   };
@@ -85,27 +71,47 @@ export async function runQuery(
       if (options.signal?.aborted && isCancellation(error))
         return { query, ok: false, aborted: true, done, written };
       deps.observer?.windowFailed();
-      const message = error instanceof Error ? error.message : String(error);
-      // Refused credentials are told once, by the client and the command; not once per query. A window
-      // refused as too large is split by the caller, which says so (windowSplit.ts).
-      const toldElsewhere =
-        error instanceof ServiceError &&
-        (error.code === RADAR_CREDENTIALS_REFUSED || error.code === RADAR_WINDOW_REFUSED);
-      deps.logger.log(toldElsewhere ? 'debug' : 'error', `window failed: ${message}`, {
-        ...logContext(query, windows[i]!),
-        code: error instanceof ServiceError ? error.code : 'unexpected',
-      });
       return {
         query,
         ok: false,
         aborted: false,
         done,
         written,
-        error: error instanceof Error ? error : new Error(message),
+        error: logFailure(error, query, windows[i]!, deps),
       };
     }
   }
   return { query, ok: true, aborted: false, done, written };
+}
+
+/** One window, fetched and written within a slot of windowSlots (what bounds memory). */
+async function fetchAndWrite(
+  query: Query,
+  window: Window,
+  deps: PipelineDeps,
+  signal: AbortSignal | undefined,
+): Promise<WindowResult> {
+  await deps.windowSlots?.acquire(signal);
+  try {
+    return await writeWindow(query, window, await fetchResponse(query, window, deps, signal), deps);
+  } finally {
+    deps.windowSlots?.release();
+  }
+}
+
+/** Logs a window's failure (once: some are told elsewhere) and returns it as an Error. */
+function logFailure(error: unknown, query: Query, window: Window, deps: PipelineDeps): Error {
+  const message = error instanceof Error ? error.message : String(error);
+  // Refused credentials are told once, by the client and the command; not once per query. A window
+  // refused as too large is split by the caller, which says so (windowSplit.ts).
+  const toldElsewhere =
+    error instanceof ServiceError &&
+    (error.code === RADAR_CREDENTIALS_REFUSED || error.code === RADAR_WINDOW_REFUSED);
+  deps.logger.log(toldElsewhere ? 'debug' : 'error', `window failed: ${message}`, {
+    ...logContext(query, window),
+    code: error instanceof ServiceError ? error.code : 'unexpected',
+  });
+  return error instanceof Error ? error : new Error(message);
 }
 
 /** What waits and requests reject with once a shutdown aborts them (ours, or an AbortSignal's reason). */

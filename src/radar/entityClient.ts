@@ -69,6 +69,16 @@ export async function fetchEntityList<L extends EntityList>(
   } finally {
     limiter.release();
   }
+  return readEntityAnswer(list, status, text, secrets);
+}
+
+/** An entity endpoint's answer as the API documents it, or an EntityRequestError saying how it is not. */
+function readEntityAnswer<L extends EntityList>(
+  list: L,
+  status: number,
+  text: string,
+  secrets: readonly string[],
+): z.infer<(typeof entityLists)[L]> {
   let body: unknown;
   try {
     body = JSON.parse(text);
