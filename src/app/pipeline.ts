@@ -9,7 +9,7 @@ import { FileSink } from '../sink/file/fileSink.js';
 import type { PointSink } from '../sink/sink.js';
 import { BackgroundWriter } from '../sink/background.js';
 import { countedSink } from '../service/countedSink.js';
-import { DeliveredBuckets } from '../pipeline/unchanged.js';
+import { DeliveredBuckets } from '../pipeline/deliveredBuckets.js';
 import { WindowAnswers } from '../pipeline/windowAnswers.js';
 import { Semaphore } from '../util/semaphore.js';
 import { StrictlyIncreasingTimes } from '../util/time.js';

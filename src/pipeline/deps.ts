@@ -5,7 +5,7 @@ import type { RadarClient } from '../radar/client.js';
 import type { PointSink } from '../sink/sink.js';
 import type { WriteOutcome } from '../sink/outcome.js';
 import type { BackgroundWriter } from '../sink/background.js';
-import type { DeliveredBuckets } from './unchanged.js';
+import type { DeliveredBuckets } from './deliveredBuckets.js';
 import type { WindowAnswers } from './windowAnswers.js';
 import type { GroupNames } from '../names/groupNames.js';
 import type { Semaphore } from '../util/semaphore.js';
@@ -13,7 +13,7 @@ import { isoSeconds, type Clock, type StrictlyIncreasingTimes } from '../util/ti
 
 /**
  * What the steps of a window share: fetch (fetch.ts; Radar's client checks the answer against the
- * window), flatten and deliver (deliver.ts), checkpoint (finality.ts, scheduledRun.ts, backfill.ts).
+ * window), flatten and deliver (writeWindow.ts), checkpoint (finality.ts, scheduledRun.ts, backfill.ts).
  */
 export interface PipelineDeps {
   client: RadarClient;

@@ -1,5 +1,5 @@
 import { ServiceError } from '../errors.js';
-import { fetchPoint } from '../flatten/flatten.js';
+import { fetchPoint } from './fetchRecord.js';
 import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
 import type { FetchResult } from '../radar/client.js';

@@ -3,7 +3,7 @@ import { CancelledError, ServiceError } from '../errors.js';
 import { RADAR_CREDENTIALS_REFUSED } from '../radar/client.js';
 import { RADAR_WINDOW_REFUSED } from '../radar/apiError.js';
 import type { Window } from '../model/window.js';
-import { writeWindow } from './deliver.js';
+import { writeWindow } from './writeWindow.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
 import { fetchResponse } from './fetch.js';
 import { addOutcomes, NOTHING_WRITTEN, type WriteOutcome } from '../sink/outcome.js';

@@ -113,20 +113,3 @@ function checkMeta(response: RadarResponse, request: RadarRequest): void {
       `meta.normalization is ${JSON.stringify(normalization)}, but normalization ${request.normalization} was asked for`,
     );
 }
-
-/**
- * How many complete buckets of [startMs, endMs) Radar's data should hold: those that end by
- * `meta.lastUpdated` (the newest bucket may still be filling). Weekly buckets allow one less, their
- * weekday being unknown (see checkAnswer).
- */
-export function expectedBuckets(
-  aggInterval: RadarRequest['aggInterval'],
-  startMs: number,
-  endMs: number,
-  lastUpdatedMs: number | undefined,
-): number {
-  const intervalMs = INTERVAL_MS[aggInterval];
-  const coveredMs = Math.min(endMs, lastUpdatedMs ?? endMs) - startMs;
-  const buckets = Math.max(0, Math.floor(coveredMs / intervalMs));
-  return aggInterval === '1w' ? Math.max(0, buckets - 1) : buckets;
-}

@@ -1,11 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { makeQuery } from '../../fixtures/query.js';
-import {
-  annotationId,
-  fetchPoint,
-  flattenAnnotations,
-  flattenTraffic,
-} from '../../../src/flatten/flatten.js';
+import { annotationId, flattenAnnotations, flattenTraffic } from '../../../src/flatten/flatten.js';
+import { fetchPoint } from '../../../src/pipeline/fetchRecord.js';
 import { groupPoints } from '../../../src/model/point.js';
 import { IntField } from '../../../src/model/point.js';
 import type { RadarResponse } from '../../../src/radar/response.js';

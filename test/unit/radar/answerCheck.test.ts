@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
-import { checkAnswer, expectedBuckets } from '../../../src/radar/answerCheck.js';
+import { checkAnswer } from '../../../src/radar/answerCheck.js';
+import { expectedBuckets } from '../../../src/pipeline/finality.js';
 import type { RadarRequest } from '../../../src/radar/request.js';
 import { parseRadarResult } from '../../../src/radar/response.js';
 

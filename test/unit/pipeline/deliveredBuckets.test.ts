@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import type { TrafficGroup } from '../../../src/model/point.js';
-import { DeliveredBuckets } from '../../../src/pipeline/unchanged.js';
+import { DeliveredBuckets } from '../../../src/pipeline/deliveredBuckets.js';
 
 const H = 3_600_000;
 const window = { startMs: 0, endMs: 24 * H };

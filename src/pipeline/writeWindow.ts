@@ -1,7 +1,7 @@
-import { fetchPoint, flattenAnnotations, flattenTraffic } from '../flatten/flatten.js';
+import { flattenAnnotations, flattenTraffic } from '../flatten/flatten.js';
+import { fetchPoint } from './fetchRecord.js';
 import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
-import { expectedBuckets } from '../radar/answerCheck.js';
 import type { FetchResult } from '../radar/client.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
 import { formatDuration } from '../util/time.js';
@@ -9,7 +9,7 @@ import { keptPoints, NOTHING_WRITTEN, refusedPoints, type WriteOutcome } from '.
 import type { TrafficGroup } from '../model/point.js';
 import { logContext, type PipelineDeps, type WindowResult } from './deps.js';
 import type { FetchedWindow } from './fetch.js';
-import { INCOMPLETE_RETRY_MS, isWindowFinal } from './finality.js';
+import { expectedBuckets, INCOMPLETE_RETRY_MS, isWindowFinal } from './finality.js';
 import { groupsOf } from './windowAnswers.js';
 
 /**
