@@ -11,12 +11,6 @@ import type { Metrics } from './metrics.js';
 import { CronSchedule, WallClockWatch } from './cronSchedule.js';
 import { keptPoints } from '../sink/outcome.js';
 
-/**
- * `radar-netflows run`: one cron schedule per job and schedule (a job's intervals may run on different
- * schedules: see DEFAULT_SCHEDULE). Runs of one never overlap: a tick that finds the previous run still
- * going is skipped and counted. stop() lets the windows in flight finish (no new window starts)
- * within the grace period.
- */
 /** What the daemon runs: the queries, the service settings, and the shared pipeline to run them with. */
 export interface DaemonContext {
   queries: readonly Query[];
@@ -28,6 +22,12 @@ export interface DaemonContext {
 /** The pipeline, and the switch that abandons what is still in flight when the grace period ends. */
 export type DaemonPipeline = PipelineDeps & { cancel: AbortController };
 
+/**
+ * `radar-netflows run`: one cron schedule per job and schedule (a job's intervals may run on different
+ * schedules: see DEFAULT_SCHEDULE). Runs of one never overlap: a tick that finds the previous run still
+ * going is skipped and counted. stop() lets the windows in flight finish (no new window starts)
+ * within the grace period.
+ */
 export class Daemon {
   private readonly schedules: CronSchedule[] = [];
   private watch: WallClockWatch | undefined;

@@ -14,17 +14,6 @@ export interface SpoolSegment {
   readonly lines: readonly string[];
 }
 
-/**
- * An append-only disk queue of line protocol: numbered segment files in one directory. Appends are
- * complete and fsynced before they resolve, or reject with a StorageError having kept nothing, so a
- * point handed to the spool survives kill -9 and a full disk never leaves half a batch. Segments are
- * replayed oldest first and deleted once InfluxDB took them all; replaying a segment twice (after a
- * crash) is harmless because a point's identity is its series and time.
- *
- * The disk work runs off the event loop (the service answers /healthz while a year's backfill
- * spools); appends, reads and deletions are made one at a time, in the order they were asked for, so
- * that a segment is never read while it is being appended to.
- */
 /** What waits in a spool directory, read without opening it (`status`, safe while `run` runs). */
 export interface SpoolContents {
   bytes: number;
@@ -53,6 +42,17 @@ export function inspectSpool(dir: string): SpoolContents {
   return { bytes, segments, oldestWrittenMs };
 }
 
+/**
+ * An append-only disk queue of line protocol: numbered segment files in one directory. Appends are
+ * complete and fsynced before they resolve, or reject with a StorageError having kept nothing, so a
+ * point handed to the spool survives kill -9 and a full disk never leaves half a batch. Segments are
+ * replayed oldest first and deleted once InfluxDB took them all; replaying a segment twice (after a
+ * crash) is harmless because a point's identity is its series and time.
+ *
+ * The disk work runs off the event loop (the service answers /healthz while a year's backfill
+ * spools); appends, reads and deletions are made one at a time, in the order they were asked for, so
+ * that a segment is never read while it is being appended to.
+ */
 export class DiskSpool {
   private readonly segments: number[];
   private activeBytes = 0;
