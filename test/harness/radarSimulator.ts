@@ -3,7 +3,11 @@
  * `other`, several series, and faults on demand. Every request is recorded with what was answered,
  * so that tests can compare InfluxDB with exactly what the API served.
  */
-import { simAs, simAsns, simGeoIds, simGeolocation, simLocations } from './simNames.js';
+import { answerEntities, type EntityFault, type EntityServed } from './simEntities.js';
+import { sendFaulty, type Fault, type Served } from './simFaults.js';
+
+export type { EntityFault, EntityServed } from './simEntities.js';
+export type { Fault, Served } from './simFaults.js';
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import {
@@ -18,49 +22,6 @@ import {
   normalize,
   type SeriesAsk,
 } from './simData.js';
-
-export type Fault =
-  | { kind: 'status'; status: number; code?: number; message?: string; retryAfterSec?: number }
-  | { kind: 'success-false'; code: number; message: string }
-  | {
-      kind:
-        | 'hang'
-        | 'reset'
-        | 'truncated'
-        | 'malformed'
-        | 'unequal'
-        | 'missing-series'
-        | 'extra-fields'
-        | 'empty'
-        /** The second timestamp repeats the first. */
-        | 'duplicate-timestamp'
-        /** Every timestamp 7 minutes past its bucket. */
-        | 'off-grid'
-        /** Timestamps without a zone ("2026-08-14T09:00:00"). */
-        | 'no-zone'
-        /** A valid answer padded to about 100 MB. */
-        | 'huge';
-    }
-  /** Every timestamp moved by `byMs` (outside the window asked for). */
-  | { kind: 'shift'; byMs: number }
-  /** Valid data whose group keys are renamed to these, in order. */
-  | { kind: 'hostile-keys'; keys: string[] }
-  /** A broken or hostile answer: `groups` groups of one bucket each (a small body, a huge shape). */
-  | { kind: 'many-groups'; groups: number }
-  /** Valid data whose meta says something else (a daily answer to an hourly request, RAW_VALUES …). */
-  | { kind: 'meta'; meta: Record<string, unknown> };
-
-export interface Served {
-  atMs: number;
-  dimension: string;
-  params: Record<string, string[]>;
-  /** The query string as it came, undecoded. */
-  rawQuery: string;
-  status: number;
-  /** The JSON answered with success: true, as sent. */
-  body?: { result: Record<string, unknown> };
-  fault?: Fault['kind'];
-}
 
 // Countries, and Radar's own region codes, which /radar/entities/locations lists and real answers of
 // April 2026 carried (AP, EU, AN).
@@ -96,18 +57,6 @@ class BadRequest extends Error {}
  * "Internal Error", no code, `result: {}` (docs/radar-api.md, "Windows Radar refuses").
  */
 class BareInternalError extends Error {}
-
-/** How an entity endpoint (names) misbehaves: an error status, no answer, a body that is not JSON or not the documented shape. */
-export type EntityFault =
-  | { kind: 'status'; status: number; code?: number; message?: string; retryAfterSec?: number }
-  | { kind: 'hang' | 'garbage' | 'malformed' | 'ignore-list' };
-
-export interface EntityServed {
-  path: string;
-  params: Record<string, string[]>;
-  status: number;
-  fault?: EntityFault['kind'];
-}
 
 export class RadarSimulator {
   readonly served: Served[] = [];
@@ -210,7 +159,7 @@ export class RadarSimulator {
     const entity = /^\/client\/v4\/radar\/(entities\/asns|entities\/locations|geolocations)$/.exec(
       url.pathname,
     );
-    if (entity) return this.answerEntities(req, res, entity[1]!, params);
+    if (entity) return answerEntities(this, req, res, entity[1]!, params);
     const record: Served = {
       atMs: Date.now(),
       dimension: match?.[1]?.toUpperCase() ?? '',
@@ -271,164 +220,14 @@ export class RadarSimulator {
       throw error;
     }
     const body = { success: true, errors: [], messages: [], result };
-    if (fault) return this.sendFaulty(fault, body, res, record);
+    if (fault) return sendFaulty(fault, body, res, record);
     if (this.recordBodies) record.body = body;
     if (this.cache) this.cache.set(cacheKey, JSON.stringify(body));
     send(200, body);
   }
 
-  /** GET /radar/entities/asns, /radar/entities/locations, /radar/geolocations (docs/radar-api.md), with `entityFault`. */
-  private answerEntities(
-    req: http.IncomingMessage,
-    res: http.ServerResponse,
-    path: string,
-    params: Record<string, string[]>,
-  ): void {
-    const record: EntityServed = { path, params, status: 0 };
-    this.entityServed.push(record);
-    const send = (status: number, text: string, headers: Record<string, string> = {}): void => {
-      record.status = status;
-      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(text);
-    };
-    const authError = this.checkAuth(req);
-    if (authError)
-      return send(
-        authError.status,
-        JSON.stringify({ success: false, errors: [authError], messages: [], result: null }),
-      );
-    const fault = this.entityFault;
-    if (fault) record.fault = fault.kind;
-    if (fault?.kind === 'status')
-      return send(
-        fault.status,
-        JSON.stringify({
-          success: false,
-          errors: [
-            { code: fault.code ?? fault.status, message: fault.message ?? http.STATUS_CODES[fault.status] },
-          ],
-          messages: [],
-          result: null,
-        }),
-        fault.retryAfterSec !== undefined ? { 'retry-after': String(fault.retryAfterSec) } : {},
-      );
-    if (fault?.kind === 'hang') return void (record.status = -1);
-    if (fault?.kind === 'garbage') return send(200, '<html>502 Bad Gateway</html>');
-    const list = (name: string): string[] | undefined =>
-      fault?.kind === 'ignore-list' ? undefined : params[name]?.flatMap((v) => v.split(','));
-    const limit = Number(params.limit?.[0] ?? 100);
-    let result: Record<string, unknown>;
-    if (path === 'entities/asns') {
-      const asked = list('asn') ?? simAsns();
-      result = {
-        asns: asked
-          .map((a) => simAs(a, this.nameGeneration))
-          .filter(Boolean)
-          .slice(0, limit),
-      };
-    } else if (path === 'entities/locations') {
-      const asked = list('location');
-      result = {
-        locations: simLocations()
-          .filter((l) => !asked || asked.includes(l.alpha2!))
-          .slice(0, limit),
-      };
-    } else {
-      const asked = list('geoId') ?? simGeoIds();
-      result = {
-        geolocations: asked
-          .map((g) => simGeolocation(g))
-          .filter(Boolean)
-          .slice(0, limit),
-      };
-    }
-    if (fault?.kind === 'malformed') result = { [Object.keys(result)[0]!]: 'not a list' };
-    send(200, JSON.stringify({ success: true, errors: [], messages: [], result }));
-  }
-
-  private sendFaulty(
-    fault: Fault,
-    body: { result: Record<string, unknown> },
-    res: http.ServerResponse,
-    record: Served,
-  ): void {
-    const text = JSON.stringify(body);
-    record.status = 200;
-    const firstSeries = Object.keys(body.result).find((k) => k !== 'meta')!;
-    const series = body.result[firstSeries] as Record<string, unknown[]>;
-    switch (fault.kind) {
-      case 'reset':
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(text.length) });
-        res.write(text.slice(0, text.length / 2));
-        return void setTimeout(() => res.socket?.destroy(), 20);
-      case 'truncated':
-        return void res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(text.slice(0, text.length / 2));
-      case 'malformed':
-        return void res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end('<html>502 Bad Gateway</html>');
-      case 'unequal': {
-        const group = Object.keys(series).find((k) => k !== 'timestamps');
-        if (group) series[group] = series[group]!.slice(1);
-        break;
-      }
-      case 'missing-series':
-        delete body.result[firstSeries];
-        break;
-      case 'empty':
-        body.result[firstSeries] = { timestamps: [] };
-        break;
-      case 'duplicate-timestamp':
-        if (series.timestamps!.length > 1) series.timestamps![1] = series.timestamps![0];
-        break;
-      case 'off-grid':
-      case 'shift': {
-        const byMs = fault.kind === 'shift' ? fault.byMs : 7 * 60_000;
-        series.timestamps = series.timestamps!.map((t) => iso(Date.parse(t as string) + byMs));
-        break;
-      }
-      case 'no-zone':
-        series.timestamps = series.timestamps!.map((t) => (t as string).replace(/Z$/, ''));
-        break;
-      case 'huge':
-        Object.assign(body.result, { padding: 'x'.repeat(100_000_000) });
-        break;
-      case 'hostile-keys': {
-        const groups = Object.keys(series).filter((k) => k !== 'timestamps');
-        const renamed: Record<string, unknown[]> = { timestamps: series.timestamps! };
-        groups.forEach((group, i) => (renamed[fault.keys[i] ?? group] = series[group]!));
-        body.result[firstSeries] = renamed;
-        record.body = body;
-        break;
-      }
-      case 'many-groups': {
-        const wide: Record<string, unknown[]> = { timestamps: series.timestamps!.slice(0, 1) };
-        for (let i = 0; i < fault.groups; i++) wide[`g${i}`] = ['1'];
-        body.result[firstSeries] = wide;
-        break;
-      }
-      case 'meta':
-        Object.assign(body.result.meta as object, fault.meta);
-        break;
-      case 'extra-fields':
-        Object.assign(body.result, { newTopLevelThing: { a: 1 } });
-        Object.assign(body.result.meta as object, {
-          somethingNew: [1, 2],
-          units: [{ name: '*', value: 'bytes' }],
-        });
-        // Valid data with unknown fields: this answer counts as served.
-        record.body = body;
-        break;
-      default:
-        break;
-    }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-  }
-
-  private checkAuth(
-    req: http.IncomingMessage,
-  ): { status: number; code: number; message: string } | undefined {
+  /** The credentials of a request as Radar judges them: undefined when accepted, else the refusal. */
+  checkAuth(req: http.IncomingMessage): { status: number; code: number; message: string } | undefined {
     const authorization = req.headers.authorization;
     if (authorization !== undefined) {
       if (!/^Bearer \S+$/.test(authorization))
