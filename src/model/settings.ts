@@ -21,6 +21,7 @@ export interface RadarSettings {
 
 export type InfluxApiVersion = 'auto' | '1' | '2' | '3';
 
+/** The InfluxDB settings as configured, for whichever API the server turns out to speak (see connect.ts). */
 export interface InfluxSettings {
   url: string;
   apiVersion: InfluxApiVersion;
@@ -31,6 +32,27 @@ export interface InfluxSettings {
   org: string | undefined;
   bucket: string | undefined;
   token: string | undefined;
+  batchSize: number;
+  timeoutMs: number;
+}
+
+/** What the 1.x API (`/write`, `/query`) is written with: a database, and a user when it asks for one. */
+export interface InfluxV1Settings {
+  url: string;
+  database: string;
+  retentionPolicy: string | undefined;
+  username: string | undefined;
+  password: string | undefined;
+  batchSize: number;
+  timeoutMs: number;
+}
+
+/** What the 2.x and 3.x API (`/api/v2/write`) is written with: a bucket and a token, an org for 2.x. */
+export interface InfluxV2Settings {
+  url: string;
+  org: string | undefined;
+  bucket: string;
+  token: string;
   batchSize: number;
   timeoutMs: number;
 }

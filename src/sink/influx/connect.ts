@@ -1,5 +1,6 @@
 import got, { RequestError } from 'got';
-import type { InfluxSettings } from '../../model/settings.js';
+import type { InfluxSettings, InfluxV1Settings, InfluxV2Settings } from '../../model/settings.js';
+import { UsageError } from '../../errors.js';
 import { redact } from '../../errors.js';
 import { InfluxV1Writer } from './influxV1Writer.js';
 import { InfluxV2Writer } from './influxV2Writer.js';
@@ -165,7 +166,7 @@ export async function checkInflux(
           ]
         : [],
     };
-  const refusal = await new InfluxV1Writer(settings, version).credentialsRefusal();
+  const refusal = await new InfluxV1Writer(v1SettingsOf(settings), version).credentialsRefusal();
   return { version, problems: refusal === undefined ? [] : [refusal] };
 }
 
@@ -173,12 +174,28 @@ export async function checkInflux(
  * Opens the writer the settings ask for; `auto` asks the server which API it speaks, unless its
  * answer is already known.
  */
+/** The settings the 1.x API is written with. */
+export function v1SettingsOf(settings: InfluxSettings): InfluxV1Settings {
+  const { url, database, retentionPolicy, username, password, batchSize, timeoutMs } = settings;
+  return { url, database, retentionPolicy, username, password, batchSize, timeoutMs };
+}
+
+/** The settings the 2.x/3.x API is written with: the one place a missing bucket or token is refused. */
+export function v2SettingsOf(settings: InfluxSettings, version: string): InfluxV2Settings {
+  const { url, org, bucket, token, batchSize, timeoutMs } = settings;
+  if (!bucket || !token)
+    throw new UsageError(
+      `InfluxDB ${version} at ${url} needs INFLUX_BUCKET and INFLUX_TOKEN${org ? '' : ' (and INFLUX_ORG for 2.x)'}`,
+    );
+  return { url, org, bucket, token, batchSize, timeoutMs };
+}
+
 export async function connectInflux(settings: InfluxSettings, knownVersion?: string): Promise<LineWriter> {
   const version =
     settings.apiVersion === 'auto'
       ? (knownVersion ?? (await pingVersion(settings)))
       : `${settings.apiVersion}.x`;
   const api = settings.apiVersion === 'auto' ? apiFromVersion(version) : settings.apiVersion;
-  if (api === '1') return new InfluxV1Writer(settings, version);
-  return new InfluxV2Writer(settings, version, api);
+  if (api === '1') return new InfluxV1Writer(v1SettingsOf(settings), version);
+  return new InfluxV2Writer(v2SettingsOf(settings, version), version, api);
 }

@@ -1,4 +1,4 @@
-import type { InfluxSettings } from '../../model/settings.js';
+import type { InfluxV1Settings } from '../../model/settings.js';
 import { redact } from '../../errors.js';
 import { classifyInfluxAnswer } from '../../failures/classify.js';
 import { describeTransportError } from '../../failures/transportError.js';
@@ -14,7 +14,7 @@ export class InfluxV1Writer implements LineWriter {
   readonly description: string;
 
   constructor(
-    private readonly settings: InfluxSettings,
+    private readonly settings: InfluxV1Settings,
     version: string,
   ) {
     this.description = `InfluxDB ${version} at ${settings.url}, database ${settings.database}`;

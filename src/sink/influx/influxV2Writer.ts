@@ -1,6 +1,6 @@
 import { HttpError, InfluxDB, setLogger, type Transport } from '@influxdata/influxdb-client';
-import type { InfluxSettings } from '../../model/settings.js';
-import { redact, UsageError } from '../../errors.js';
+import type { InfluxV2Settings } from '../../model/settings.js';
+import { redact } from '../../errors.js';
 import { classifyInfluxAnswer } from '../../failures/classify.js';
 import { batches, type GroupRemoval } from '../sink.js';
 import { v2DeleteBody } from './deletion.js';
@@ -24,17 +24,12 @@ export class InfluxV2Writer implements LineWriter {
   private readonly inFlight = new Set<AbortController>();
 
   constructor(
-    private readonly settings: InfluxSettings,
+    private readonly settings: InfluxV2Settings,
     version: string,
     /** Which API the server speaks: 3.x takes writes here, but has no delete. */
     private readonly api: '2' | '3' = '2',
   ) {
     const { org, bucket, token } = settings;
-    if (!bucket || !token) {
-      throw new UsageError(
-        `InfluxDB ${version} at ${settings.url} needs INFLUX_BUCKET and INFLUX_TOKEN${org ? '' : ' (and INFLUX_ORG for 2.x)'}`,
-      );
-    }
     this.description = `InfluxDB ${version} at ${settings.url}, bucket ${bucket}`;
     // The client logs failures to the console itself, response bodies included; we report every
     // failure through our own (redacting) logger instead. Its logger is process-wide, so this is done

@@ -3,7 +3,7 @@ import { LineBatch } from '../../../../src/sink/influx/lineBatch.js';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { InfluxSettings } from '../../../../src/model/settings.js';
-import { apiFromVersion } from '../../../../src/sink/influx/connect.js';
+import { apiFromVersion, v2SettingsOf } from '../../../../src/sink/influx/connect.js';
 import { InfluxV2Writer } from '../../../../src/sink/influx/influxV2Writer.js';
 import { InfluxWriteError } from '../../../../src/sink/influx/lineWriter.js';
 
@@ -42,7 +42,7 @@ describe('InfluxV2Writer', () => {
   test('writes batches to /api/v2/write with org, bucket, ms precision and the token', async () => {
     received.length = 0;
     answer = { status: 204, body: '' };
-    const sink = new InfluxV2Writer(settings, 'v2.7.4');
+    const sink = new InfluxV2Writer(v2SettingsOf(settings, 'v2.7.4'), 'v2.7.4');
     await sink.write(LineBatch.of(['m v=1 1', 'm v=2 2', 'm v=3 3']));
     await sink.close();
     expect(received.map((r) => r.body)).toEqual(['m v=1 1\nm v=2 2', 'm v=3 3']);
@@ -60,7 +60,9 @@ describe('InfluxV2Writer', () => {
     received.length = 0;
     answer = { status: 204, body: '' };
     const body = Buffer.from('m,k=東京\\ x v=1 1\nm,k=ü v=2 2', 'utf8');
-    await new InfluxV2Writer(settings, 'v2.7.4').write(new LineBatch(body, 2, () => []));
+    await new InfluxV2Writer(v2SettingsOf(settings, 'v2.7.4'), 'v2.7.4').write(
+      new LineBatch(body, 2, () => []),
+    );
     expect(received.map((r) => r.body)).toEqual([body.toString('utf8')]);
   });
 
@@ -69,7 +71,7 @@ describe('InfluxV2Writer', () => {
       status: 422,
       body: JSON.stringify({ code: 'unprocessable entity', message: 'field type conflict tok-secret-123' }),
     };
-    const sink = new InfluxV2Writer(settings, 'v2.7.4');
+    const sink = new InfluxV2Writer(v2SettingsOf(settings, 'v2.7.4'), 'v2.7.4');
     const error = await sink.write(LineBatch.of(['m v=1 1'])).then(
       () => undefined,
       (e: unknown) => e,
@@ -82,15 +84,17 @@ describe('InfluxV2Writer', () => {
 
   test('a 503 is retryable', async () => {
     answer = { status: 503, body: '{"message":"busy"}' };
-    const error = await new InfluxV2Writer(settings, 'v2.7.4').write(LineBatch.of(['m v=1 1'])).then(
-      () => undefined,
-      (e: unknown) => e,
-    );
+    const error = await new InfluxV2Writer(v2SettingsOf(settings, 'v2.7.4'), 'v2.7.4')
+      .write(LineBatch.of(['m v=1 1']))
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
     expect((error as InfluxWriteError).outcome).toBe('retry');
   });
 
   test('a bucket and a token are required', () => {
-    expect(() => new InfluxV2Writer({ ...settings, token: undefined }, 'v2.7.4')).toThrow(
+    expect(() => v2SettingsOf({ ...settings, token: undefined }, 'v2.7.4')).toThrow(
       /needs INFLUX_BUCKET and INFLUX_TOKEN/,
     );
   });
