@@ -14,8 +14,6 @@ export class ServiceError extends Error {
   readonly code: string;
   readonly retryable: boolean;
   override readonly cause?: SafeCause;
-  /** Attempts made before giving up, where retries were involved (Radar requests). */
-  attempts?: number;
 
   constructor(code: string, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
     super(message);

@@ -1,4 +1,3 @@
-import { ServiceError } from '../errors.js';
 import { fetchPoint } from './fetchRecord.js';
 import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
@@ -41,14 +40,19 @@ export async function fetchResponse(
   const range = requestRange(window, deps.clock.nowMs());
   if (!range) return undefined;
   const startedMs = deps.clock.monotonicMs();
+  const tally = { attempts: 0 };
   try {
-    const result = await deps.client.fetch(buildRequest(query, range), logContext(query, window), stop);
+    const result = await deps.client.fetch(
+      buildRequest(query, range),
+      logContext(query, window),
+      stop,
+      tally,
+    );
     return { ...result, range: { startMs: range.startMs, endMs: range.endMs } };
   } catch (error) {
     // Given up for a shutdown: no request failed, nothing to record.
     if (stop?.aborted) throw error;
-    const attempts = error instanceof ServiceError ? (error.attempts ?? 1) : 1;
-    recordFailedFetch(query, window, attempts, Math.round(deps.clock.monotonicMs() - startedMs), deps);
+    recordFailedFetch(query, window, tally.attempts, Math.round(deps.clock.monotonicMs() - startedMs), deps);
     throw error;
   }
 }

@@ -78,19 +78,19 @@ export class RadarClient {
     request: RadarRequest,
     context: Record<string, unknown> = {},
     stop?: AbortSignal,
+    /** Counts the attempts as they are made: what a caller records of a request that failed for good. */
+    tally: { attempts: number } = { attempts: 0 },
   ): Promise<FetchResult> {
     validateRadarRequest(request);
     const startedMs = this.clock.monotonicMs();
-    let attempts = 0;
     const waits = [this.options.signal, stop].filter((s): s is AbortSignal => s !== undefined);
     const waitSignal = waits.length > 1 ? AbortSignal.any(waits) : waits[0];
-    const response = await this.retrying(request, context, () => attempts++, waitSignal).catch(
-      (error: unknown) => {
-        if (error instanceof ServiceError) error.attempts = attempts;
-        throw error;
-      },
-    );
-    return { response, attempts, durationMs: Math.round(this.clock.monotonicMs() - startedMs) };
+    const response = await this.retrying(request, context, () => tally.attempts++, waitSignal);
+    return {
+      response,
+      attempts: tally.attempts,
+      durationMs: Math.round(this.clock.monotonicMs() - startedMs),
+    };
   }
 
   /** One request with p-retry around it; `counted` is told of each attempt. */
@@ -150,7 +150,7 @@ export class RadarClient {
     );
   }
 
-  /** The refusal, for a request not sent because of it: its own object, since each carries its attempts. */
+  /** The refusal, for a request not sent because of it: its own object, one per request refused. */
   private refusedAgain(first: RadarApiError): RadarApiError {
     return new RadarApiError(first.message, {
       outcome: first.outcome,
