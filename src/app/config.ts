@@ -32,7 +32,6 @@ export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock
   const { config, settings, queries } = readConfig(configFile, env);
   const secrets = [...secretsOf(settings.radar.auth), settings.influx.password, settings.influx.token];
   const logger = createLogger({ level: parseLogLevel(env.LOG_LEVEL), secrets });
-  routeNodeWarnings(logger);
   return { configFile, config, settings, queries, logger, clock };
 }
 
@@ -40,7 +39,7 @@ export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock
  * Node prints its own warnings as plain text on stderr, between our JSON lines: they go through the
  * logger instead (removing node's default printer is the documented way to take them over).
  */
-function routeNodeWarnings(logger: Logger): void {
+export function routeNodeWarnings(logger: Logger): void {
   process.removeAllListeners('warning');
   process.on('warning', (warning) => logger.warn(`node: ${warning.name}: ${warning.message}`));
 }

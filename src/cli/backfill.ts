@@ -1,4 +1,4 @@
-import { loadApp } from '../app/config.js';
+import { commandApp } from './commandApp.js';
 import { openState } from '../app/state.js';
 import { selectQueries } from './select.js';
 import { UsageError } from '../errors.js';
@@ -9,7 +9,7 @@ import { runOneShot } from './oneShot.js';
 
 /** History in grid windows, resumable, with progress on stderr. */
 export async function backfillCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   const queries = selectQueries(app.queries, cli);
   if (cli.from === undefined)
     throw new UsageError('backfill needs --from (e.g. --from 2025-01-01 or --from 365d)');

@@ -1,4 +1,4 @@
-import { loadApp } from '../app/config.js';
+import { commandApp } from './commandApp.js';
 import { openState } from '../app/state.js';
 import { selectQueries } from './select.js';
 import { UsageError } from '../errors.js';
@@ -10,7 +10,7 @@ import type { CommandLine } from './args.js';
 import { EXIT, type Io } from './io.js';
 
 export function validateCommand(cli: CommandLine, io: Io): number {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   const jobs = new Set(app.queries.map((q) => q.job)).size;
   // The config against the state directory it would run with: a query whose definition changed
   // would be refused at start, so it is refused here first.
@@ -26,7 +26,7 @@ export function validateCommand(cli: CommandLine, io: Io): number {
  * a job's definition changed and it is to keep its name.
  */
 export async function resetCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   if (cli.jobs.length === 0)
     throw new UsageError('reset needs --job: the job whose queries start again from their look-back');
   const queries = selectQueries(app.queries, cli);
@@ -54,7 +54,7 @@ export async function resetCommand(cli: CommandLine, io: Io): Promise<number> {
 }
 
 export function planCommand(cli: CommandLine, io: Io): number {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   const queries = selectQueries(app.queries, cli);
   const rows = queries.map((q) => [
     q.id,

@@ -1,4 +1,5 @@
-import { loadApp, type App } from '../app/config.js';
+import { type App } from '../app/config.js';
+import { commandApp } from './commandApp.js';
 import { requireRadarAuth } from '../config/settings.js';
 import { createLogger } from '../log.js';
 import type { RadarRequest } from '../radar/request.js';
@@ -32,7 +33,7 @@ import { EXIT, type Io } from './io.js';
  * rate-limit headers. Exit 0 when every assumption holds, 1 with one line per broken one.
  */
 export async function doctorCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   requireRadarAuth(app.settings.radar);
   const doctor = new Doctor(app, io, cli.windows);
   doctor.announce();

@@ -1,5 +1,6 @@
 import { copyFileSync, existsSync } from 'node:fs';
-import { loadApp, type App } from '../app/config.js';
+import { type App } from '../app/config.js';
+import { commandApp } from './commandApp.js';
 import { openState, replayDeadLettersOf, sinkFiles } from '../app/state.js';
 import { UsageError } from '../errors.js';
 import { windowsDue } from '../pipeline/scheduledRun.js';
@@ -16,7 +17,7 @@ import { EXIT, type Io } from './io.js';
  * the dead letters by reason. Read-only and without the lock: safe while `run` runs.
  */
 export function statusCommand(cli: CommandLine, io: Io): number {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   const status = readStatus(app);
   if (cli.json) io.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
   else writeStatus(io, status, app.clock.nowMs());
@@ -127,7 +128,7 @@ function writeDeadLetters(io: Io, file: string, byReason: ReturnType<typeof sink
  * state directory's lock, as it rewrites the dead-letter file.
  */
 export async function deadLettersCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   if (!cli.replay) {
     if (cli.reason !== undefined)
       throw new UsageError('--reason chooses what --replay writes again: give --replay too');

@@ -1,4 +1,4 @@
-import { loadApp } from '../app/config.js';
+import { commandApp } from './commandApp.js';
 import { openState } from '../app/state.js';
 import { selectQueries } from './select.js';
 import { runFromCheckpoint, windowsDue } from '../pipeline/scheduledRun.js';
@@ -8,7 +8,7 @@ import { runOneShot } from './oneShot.js';
 
 /** Every selected query once, from its checkpoint (or its lookback) up to now, then a summary. */
 export async function onceCommand(cli: CommandLine, io: Io): Promise<number> {
-  const app = loadApp(cli.config, io.env);
+  const app = commandApp(cli, io);
   const queries = selectQueries(app.queries, cli);
   const store = openState(app, cli.dryRun, 'once');
   const nowMs = app.clock.nowMs();

@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import { closePipeline, openPipeline, type Pipeline } from '../app/pipeline.js';
-import { loadApp, type App } from '../app/config.js';
+import { type App } from '../app/config.js';
+import { commandApp } from './commandApp.js';
 import { openState } from '../app/state.js';
 import { Daemon } from '../service/daemon.js';
 import { startHttpServer, type Readiness } from '../service/httpServer.js';
@@ -61,7 +62,7 @@ class Service {
     private readonly cli: CommandLine,
     private readonly io: Io,
   ) {
-    this.app = loadApp(cli.config, io.env);
+    this.app = commandApp(cli, io);
     this.metrics = new Metrics(this.app.clock, { version: packageVersion() });
     this.removeHandlers = onStopSignal(
       (signal) => this.onStop(signal),
