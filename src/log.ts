@@ -13,6 +13,17 @@ export function parseLogLevel(text: string | undefined): (typeof LEVELS)[number]
 }
 
 /**
+ * LOG_FORMAT: `json` (JSON lines) or `text` (one line a message, for people); unset, JSON off a
+ * terminal and text on one. Anything else is a usage error, as a mistyped LOG_LEVEL is.
+ */
+export function parseLogFormat(text: string | undefined): boolean | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (text === 'json') return false;
+  if (text === 'text') return true;
+  throw new UsageError(`LOG_FORMAT "${text}" is not one of json, text`);
+}
+
+/**
  * JSON lines on stderr (stdout is for command output and --dry-run line protocol); human-readable on
  * a TTY. Every message and string field passes through redaction of the configured secrets.
  */

@@ -4,7 +4,7 @@ import type { Query } from '../model/query.js';
 import type { RawConfig } from '../config/schema.js';
 import { resolveSettings } from '../config/settings.js';
 import type { Settings } from '../model/settings.js';
-import { createLogger, parseLogLevel, type Logger } from '../log.js';
+import { createLogger, parseLogFormat, parseLogLevel, type Logger } from '../log.js';
 import { secretsOf } from '../radar/apiHttp.js';
 import { systemClock, type Clock } from '../util/time.js';
 
@@ -31,7 +31,12 @@ export function readConfig(
 export function loadApp(configFile: string, env: NodeJS.ProcessEnv, clock: Clock = systemClock): App {
   const { config, settings, queries } = readConfig(configFile, env);
   const secrets = [...secretsOf(settings.radar.auth), settings.influx.password, settings.influx.token];
-  const logger = createLogger({ level: parseLogLevel(env.LOG_LEVEL), secrets });
+  const pretty = parseLogFormat(env.LOG_FORMAT);
+  const logger = createLogger({
+    level: parseLogLevel(env.LOG_LEVEL),
+    secrets,
+    ...(pretty !== undefined ? { pretty } : {}),
+  });
   return { configFile, config, settings, queries, logger, clock };
 }
 

@@ -140,4 +140,22 @@ jobs:
     expect(result.stderr).not.toMatch(/EPIPE|internal error|at .*\.js:\d+/);
     expect(result.code).toBe(0);
   });
+
+  test('LOG_FORMAT chooses the log lines: text (one a message) or JSON, whatever stderr is', async () => {
+    const config = stack.writeConfig(
+      'jobs:\n  - { name: fmt, dimensions: [PRODUCT], intervals: [1h], lookback: 1d }\n',
+    );
+    const text = await runCli(['once', '--dry-run', '--config', config], stack.env({ LOG_FORMAT: 'text' }));
+    expect(text.code).toBe(0);
+    const lines = text.stderr.trim().split('\n');
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.every((l) => !l.startsWith('{') && / info /.test(l))).toBe(true);
+    const json = await runCli(['once', '--dry-run', '--config', config], stack.env({ LOG_FORMAT: 'json' }));
+    expect(
+      json.stderr
+        .trim()
+        .split('\n')
+        .every((l) => JSON.parse(l) !== undefined),
+    ).toBe(true);
+  });
 });

@@ -250,6 +250,7 @@ describe('the truth at once: settings checked before the first request', () => {
       { LOG_LEVEL: 'verbose' },
       /LOG_LEVEL "verbose" is not one of error, warn, info, debug/,
     ],
+    ['a bad LOG_FORMAT', { LOG_FORMAT: 'yaml' }, /LOG_FORMAT "yaml" is not one of json, text/],
     [
       'HTTP_LISTEN with a port and no host',
       { HTTP_LISTEN: '9464' },
