@@ -66,7 +66,12 @@ export async function openPipeline(app: App, options: PipelineOptions): Promise<
     logger: app.logger,
     clock: app.clock,
     signal: cancel.signal,
-    ...(metrics ? { onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry) } : {}),
+    ...(metrics
+      ? {
+          onAttempt: (outcome, willRetry) => metrics.attempt(outcome, willRetry),
+          onExchange: (seconds) => metrics.radarRequest(seconds),
+        }
+      : {}),
   });
   const sink = openSink(app, options, cancel.signal, influxVersion);
   const counted = metrics ? countedSink(sink, metrics) : sink;
@@ -145,7 +150,12 @@ function openSink(
     signal,
     ...(influxVersion !== undefined ? { knownVersion: influxVersion } : {}),
     ...(options.oneShot ? { fullSpoolWaitMs: oneShotSpoolWaitMs(app) } : {}),
-    ...(metrics ? { onReplay: (outcome) => metrics.replayed(outcome) } : {}),
+    ...(metrics
+      ? {
+          onReplay: (outcome) => metrics.replayed(outcome),
+          onWriteRequest: (seconds) => metrics.influxWrite(seconds),
+        }
+      : {}),
   });
 }
 

@@ -48,6 +48,8 @@ export interface RadarClientOptions {
   signal?: AbortSignal;
   /** Told of every attempt's outcome (metrics). */
   onAttempt?: (outcome: 'ok' | FailureOutcome, willRetry: boolean) => void;
+  /** How long each exchange with Radar took, answered or not (the request-duration histogram of /metrics). */
+  onExchange?: (seconds: number) => void;
 }
 
 /**
@@ -195,6 +197,15 @@ export class RadarClient {
   }
 
   private async send(request: RadarRequest): Promise<Response<string>> {
+    const startedMs = this.clock.monotonicMs();
+    try {
+      return await this.exchange(request);
+    } finally {
+      this.options.onExchange?.((this.clock.monotonicMs() - startedMs) / 1000);
+    }
+  }
+
+  private async exchange(request: RadarRequest): Promise<Response<string>> {
     const { settings } = this.options;
     let tooLarge = false;
     try {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Query } from '../model/query.js';
 import type { FailureOutcome } from '../failures/classify.js';
 import type { RateLimiter } from '../radar/limiter.js';
@@ -96,6 +96,20 @@ export class Metrics {
     'Points of background writes (records of failed requests) given up because too many waited, by what',
     ['what'],
   );
+  /** Radar answers in seconds (a window of data: 0.2 to several seconds); buckets to 30 s, its timeout. */
+  private readonly radarSeconds = new Histogram({
+    name: 'radar_netflows_radar_request_duration_seconds',
+    help: 'How long each request to Radar took, answered or not',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  /** A local InfluxDB answers in milliseconds; buckets to 10 s, its default timeout. */
+  private readonly influxSeconds = new Histogram({
+    name: 'radar_netflows_influx_write_duration_seconds',
+    help: 'How long each write request to InfluxDB took, answered or not',
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [this.registry],
+  });
   private readonly lastSuccess = new Gauge({
     name: 'radar_netflows_last_success_timestamp_seconds',
     help: 'When each query last completed a run',
@@ -144,6 +158,14 @@ export class Metrics {
     this.count(this.points, 'points_written_total', outcome.acknowledged);
     this.count(this.replayed_, 'replayed_points_total', outcome.acknowledged);
     this.count(this.deadLetters, 'dead_letter_points_total', refusedPoints(outcome));
+  }
+
+  radarRequest(seconds: number): void {
+    this.radarSeconds.observe(seconds);
+  }
+
+  influxWrite(seconds: number): void {
+    this.influxSeconds.observe(seconds);
   }
 
   /** Points a background writer gave up (BackgroundWriter: more waited than it keeps). */

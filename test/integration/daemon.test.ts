@@ -42,6 +42,11 @@ jobs:
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toMatch(/radar_netflows_requests_total\{outcome="ok"\} [1-9]/);
     expect(metrics).toMatch(/radar_netflows_points_written_total [1-9]/);
+    // The latency of both sides, as Prometheus users graph it first: Radar's seconds, InfluxDB's ms.
+    expect(metrics).toMatch(/radar_netflows_radar_request_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/radar_netflows_radar_request_duration_seconds_bucket\{le="30"\} [1-9]/);
+    expect(metrics).toMatch(/radar_netflows_influx_write_duration_seconds_count [1-9]/);
+    expect(metrics).toMatch(/radar_netflows_influx_write_duration_seconds_bucket\{le="0.001"\} \d/);
     expect(metrics).toMatch(/radar_netflows_last_success_timestamp_seconds\{query="fast\/LOCATION\/1h"\} \d/);
     expect((await fetch(`${base}/other`)).status).toBe(404);
     // Grafana's notifications, when no webhook is set: logged, one line per alert.

@@ -102,6 +102,9 @@ export class LazyWriter implements LineWriter {
   constructor(
     private readonly settings: InfluxSettings,
     private readonly knownVersion?: string,
+    /** Told how long each write took (the request-duration histogram of /metrics). */
+    private readonly onWriteRequest?: (seconds: number) => void,
+    private readonly clock: { monotonicMs(): number } = { monotonicMs: () => performance.now() },
   ) {}
 
   get description(): string {
@@ -109,7 +112,13 @@ export class LazyWriter implements LineWriter {
   }
 
   async write(batch: LineBatch): Promise<void> {
-    await (await this.connect()).write(batch);
+    const writer = await this.connect();
+    const startedMs = this.clock.monotonicMs();
+    try {
+      await writer.write(batch);
+    } finally {
+      this.onWriteRequest?.((this.clock.monotonicMs() - startedMs) / 1000);
+    }
   }
 
   private async connect(): Promise<LineWriter> {

@@ -29,6 +29,8 @@ export interface InfluxSinkOptions {
   knownVersion?: string;
   /** What became of each replayed segment of the spool (metrics). */
   onReplay?: (outcome: WriteOutcome) => void;
+  /** How long each write request to InfluxDB took, answered or not (metrics). */
+  onWriteRequest?: (seconds: number) => void;
 }
 
 /**
@@ -39,7 +41,7 @@ export function openInfluxSink(settings: InfluxSettings, options: InfluxSinkOpti
   const { spoolDir, deadLetterFile } = influxStateFiles(options.stateDir);
   const deadLetters = new DeadLetters(deadLetterFile, options.clock);
   const writer = new SpoolingWriter(
-    new LazyWriter(settings, options.knownVersion),
+    new LazyWriter(settings, options.knownVersion, options.onWriteRequest, options.clock),
     new DiskSpool(spoolDir),
     deadLetters,
     options.logger,
