@@ -17,6 +17,8 @@ export type Command = (typeof COMMANDS)[number];
 
 export interface CommandLine {
   command: Command | 'help' | 'version';
+  /** help: the command to tell about (`help once`, `once --help`); undefined: all of them. */
+  helpFor?: Command;
   config: string;
   jobs: string[];
   dimensions: string[];
@@ -48,7 +50,7 @@ Commands:
   status      per query where it stands; what waits in the spool; the dead letters (read-only)
   dead-letters  the dead letters by reason; --replay writes them to InfluxDB again once fixed
   init        write the example jobs.yaml here (or to --config), to start from
-  help        this text
+  help [cmd]  this text, or one command's
 
 Options:
   --config <file>   the jobs file (default ./jobs.yaml)
@@ -63,7 +65,8 @@ Options:
   --json            status, dead-letters: JSON on stdout
   --replay          dead-letters: write them to InfluxDB again, removing those it takes
   --reason <text>   dead-letters: only those whose reason contains the text
-  --help, --version
+  --help, -h        this text, or one command's (radar-netflows help once, once --help)
+  --version, -v     the version, and the Node.js it runs on
 
 Connection settings come from jobs.yaml or the environment (which wins): CLOUDFLARE_API_TOKEN
 (or CLOUDFLARE_API_EMAIL + CLOUDFLARE_API_KEY), RADAR_API_URL, INFLUX_URL, INFLUX_DATABASE,
@@ -90,11 +93,31 @@ const OPTIONS_OF: Record<Command, readonly string[]> = {
   init: [],
 };
 
-/** Parses argv strictly: an unknown command or option is a usage error naming it. */
+/** Parses argv strictly: an unknown command or option is a usage error naming it (and what was meant). */
 export function parseCommandLine(argv: readonly string[]): CommandLine {
-  let parsed;
+  const { values, positionals } = parseStrictly(argv);
+  const [first, second, ...rest] = positionals;
+  const wantsHelp = values.help === true || first === 'help' || first === undefined;
+  const named = first === 'help' ? second : first;
+  if (rest.length > 0 || (second !== undefined && first !== 'help'))
+    throw new UsageError(
+      `unexpected argument "${rest[0] ?? second}" (radar-netflows help${named ? ` ${named}` : ''})`,
+    );
+  if (values.version) return commandLine('version', values);
+  if (named !== undefined && !(COMMANDS as readonly string[]).includes(named))
+    throw new UsageError(
+      `unknown command "${named}"${didYouMean(named, COMMANDS)}; commands: ${COMMANDS.join(', ')} (radar-netflows help)`,
+    );
+  if (wantsHelp) return { ...commandLine('help', values), ...(named ? { helpFor: named as Command } : {}) };
+  checkOptionsOf(named as Command, Object.keys(values));
+  return commandLine(named as Command, values);
+}
+
+type Values = ReturnType<typeof parseStrictly>['values'];
+
+function parseStrictly(argv: readonly string[]) {
   try {
-    parsed = parseArgs({
+    return parseArgs({
       args: [...argv],
       allowPositionals: true,
       strict: true,
@@ -112,26 +135,47 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
         replay: { type: 'boolean' },
         reason: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
+        version: { type: 'boolean', short: 'v' },
       },
     });
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+    throw new UsageError(inOurWords(error as Error & { code?: string }));
   }
-  const { values, positionals } = parsed;
-  const [first, ...rest] = positionals;
-  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"\n\n${USAGE}`);
-  const command = values.version
-    ? 'version'
-    : values.help || first === 'help' || first === undefined
-      ? 'help'
-      : first;
-  if (command !== 'help' && command !== 'version' && !(COMMANDS as readonly string[]).includes(command)) {
-    throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS.join(', ')}\n\n${USAGE}`);
+}
+
+/** node's parseArgs messages, said as the product says things: what is wrong, what was meant. */
+function inOurWords(error: Error & { code?: string }): string {
+  const option = /'(-{1,2}[^'\s]+)'/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
+    const known = ALL_OPTIONS.map((o) => `--${o}`);
+    return `unknown option ${option}${didYouMean(option, known)} (radar-netflows help)`;
   }
-  if (command !== 'help' && command !== 'version') checkOptionsOf(command as Command, Object.keys(values));
+  const long = /--([a-z][a-z-]*)/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && long)
+    return `--${long} needs a value (radar-netflows help)`;
+  return `${error.message.split('\n')[0]} (radar-netflows help)`;
+}
+
+const ALL_OPTIONS = [
+  'config',
+  'job',
+  'dimension',
+  'interval',
+  'from',
+  'to',
+  'refetch',
+  'dry-run',
+  'windows',
+  'json',
+  'replay',
+  'reason',
+  'help',
+  'version',
+];
+
+function commandLine(command: CommandLine['command'], values: Values): CommandLine {
   return {
-    command: command as CommandLine['command'],
+    command,
     config: values.config ?? 'jobs.yaml',
     jobs: values.job ?? [],
     dimensions: values.dimension ?? [],
@@ -145,6 +189,43 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
     replay: values.replay ?? false,
     reason: values.reason,
   };
+}
+
+/** "; did you mean --job?" when one known word is within two edits of what was typed, else nothing. */
+export function didYouMean(typed: string, known: readonly string[]): string {
+  const close = known
+    .map((word) => ({ word, distance: editDistance(typed, word) }))
+    .filter((c) => c.distance <= 2)
+    .sort((a, b) => a.distance - b.distance);
+  return close.length > 0 ? `; did you mean ${close[0]!.word}?` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = above;
+    }
+  }
+  return row[b.length]!;
+}
+
+/** One command's help: its line of USAGE, the options it takes, and where the rest is. */
+export function commandHelp(command: Command): string {
+  const lines = USAGE.split('\n');
+  const summary = lines.find((l) => new RegExp(`^  ${command}\\s`).test(l))?.trim() ?? command;
+  const options = [...OPTIONS_OF[command], 'config'].map(
+    (option) =>
+      lines.find((l) => l.startsWith(`  --${option} `) || l.startsWith(`  --${option},`)) ?? `  --${option}`,
+  );
+  return (
+    `Usage: radar-netflows ${command} [options]\n\n${summary}\n\nOptions:\n${options.join('\n')}\n\n` +
+    `Every command, the environment and the exit codes: radar-netflows help\n`
+  );
 }
 
 /** The options a command does not take: a usage error naming them and what it takes. */

@@ -4,7 +4,7 @@ import { packageVersion } from '../util/packageVersion.js';
 import { ConfigError } from '../config/load.js';
 import { withSecretFiles } from '../config/secretFiles.js';
 import { ServiceError, UsageError } from '../errors.js';
-import { parseCommandLine, USAGE } from './args.js';
+import { parseCommandLine, USAGE, commandHelp } from './args.js';
 import { planCommand, resetCommand, validateCommand } from './commands.js';
 import { onceCommand } from './once.js';
 import { backfillCommand } from './backfill.js';
@@ -24,7 +24,7 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
       : { ...given, env: withSecretFiles(given.env) };
     switch (cli.command) {
       case 'help':
-        io.stdout.write(USAGE);
+        io.stdout.write(cli.helpFor ? commandHelp(cli.helpFor) : USAGE);
         return EXIT.ok;
       case 'version':
         io.stdout.write(

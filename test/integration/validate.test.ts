@@ -204,6 +204,6 @@ describe('validate', () => {
     expect(missing.stderr).toContain('nope.yaml:1:1: cannot read the config: file not found');
     const unknown = await runCli(['once', '--jbo', 'x'], {});
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/Unknown option '--jbo'/);
+    expect(unknown.stderr).toBe('error: unknown option --jbo; did you mean --job? (radar-netflows help)\n');
   });
 });

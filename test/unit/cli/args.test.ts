@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { parseCommandLine, parseTimeArg } from '../../../src/cli/args.js';
+import { commandHelp, parseCommandLine, parseTimeArg } from '../../../src/cli/args.js';
 import { UsageError } from '../../../src/errors.js';
 
 describe('parseCommandLine', () => {
@@ -41,7 +41,11 @@ describe('parseCommandLine', () => {
     expect(() => parseCommandLine(['fetch'])).toThrow(
       /unknown command "fetch"; commands: run, once, backfill, validate, plan/,
     );
-    expect(() => parseCommandLine(['once', '--jobs', 'a'])).toThrow(UsageError);
+    expect(() => parseCommandLine(['once', '--jobs', 'a'])).toThrow(
+      /^unknown option --jobs; did you mean --job\? \(radar-netflows help\)$/,
+    );
+    expect(() => parseCommandLine(['onse'])).toThrow(/unknown command "onse"; did you mean once\?/);
+    expect(() => parseCommandLine(['once', '-c'])).toThrow(/^--config needs a value/);
     expect(() => parseCommandLine(['once', 'extra'])).toThrow(/unexpected argument "extra"/);
   });
 });
@@ -63,5 +67,20 @@ describe('parseTimeArg', () => {
   test('refuses anything else, naming the option', () => {
     expect(() => parseTimeArg('--to', '2025-13-45', now)).toThrow(/--to "2025-13-45" is not a time/);
     expect(() => parseTimeArg('--from', 'yesterday', now)).toThrow(UsageError);
+  });
+});
+
+describe('help and version, as operators expect them', () => {
+  test('help per command: help once and once --help; -v; -c', () => {
+    expect(parseCommandLine(['help', 'once'])).toMatchObject({ command: 'help', helpFor: 'once' });
+    expect(parseCommandLine(['once', '--help'])).toMatchObject({ command: 'help', helpFor: 'once' });
+    expect(parseCommandLine(['help']).helpFor).toBeUndefined();
+    expect(parseCommandLine(['-v']).command).toBe('version');
+    expect(parseCommandLine(['status', '-c', 'x.yaml']).config).toBe('x.yaml');
+    const help = commandHelp('backfill');
+    expect(help).toMatch(/^Usage: radar-netflows backfill \[options\]/);
+    expect(help).toMatch(/--from <time> +backfill start/);
+    expect(help).toMatch(/--config <file>/);
+    expect(help).not.toMatch(/--replay/);
   });
 });
