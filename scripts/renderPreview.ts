@@ -1,12 +1,13 @@
 /**
- * `npm run preview`: draws docs/dashboard-preview.svg, the "Share of traffic per group" panel of the
+ * `npm run preview`: draws the pictures of docs/ (dashboard-preview.svg, names-preview.svg) into
+ * build-tools/preview/, which git does not track (copy them into docs/ to change the shipped ones): the "Share of traffic per group" panel of the
  * Radar NetFlows dashboard as it opens (no variable touched, chosen as Grafana chooses them: see
  * test/harness/grafanaDashboard.ts), its legend named as the modelled transformations name it
  * (test/harness/grafanaTransforms.ts), from the panel's own InfluxQL run against a real InfluxDB that
  * the CLI filled from the Radar simulator with the shipped jobs.yaml (so the picture
  * shows simulated data, shaped as Radar's).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trafficDashboard } from '../src/grafana/trafficDashboard.js';
@@ -16,6 +17,10 @@ import { Influxd } from '../test/harness/influxd.js';
 import { RadarSimulator } from '../test/harness/radarSimulator.js';
 import { applyTransformations, fieldDisplayNames } from '../test/harness/grafanaTransforms.js';
 import { namesSvg, stackedAreaSvg } from './svgChart.js';
+
+/** Where the pictures are drawn: untracked, so that a run never changes the shipped ones by itself. */
+const PREVIEW_DIR = join(ROOT, 'build-tools', 'preview');
+mkdirSync(PREVIEW_DIR, { recursive: true });
 
 const DAY = 86_400_000;
 
@@ -67,7 +72,7 @@ async function main(): Promise<void> {
       times,
       series,
     );
-    const out = join(ROOT, 'docs', 'dashboard-preview.svg');
+    const out = join(PREVIEW_DIR, 'dashboard-preview.svg');
     writeFileSync(out, svg);
     console.log(`wrote ${out}: ${series.length} series from the panel's queries and transformations`);
 
@@ -98,7 +103,7 @@ async function main(): Promise<void> {
         longitude: r.longitude as number,
         share: Number(r.share),
       }));
-    const namesOut = join(ROOT, 'docs', 'names-preview.svg');
+    const namesOut = join(PREVIEW_DIR, 'names-preview.svg');
     writeFileSync(
       namesOut,
       namesSvg(
