@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { runCli, startCli, waitFor } from '../harness/cli.js';
+import { ROOT, runCli, startCli, waitFor } from '../harness/cli.js';
+import { execFile } from 'node:child_process';
 import { freePort } from '../harness/influxd.js';
 import { useStack } from '../harness/stack.js';
 
@@ -16,6 +17,30 @@ describe('run: the scheduled service', () => {
 
   beforeEach(async () => {
     port = await freePort();
+  });
+
+  test('the container health check asks /healthz where HTTP_LISTEN says the service listens', async () => {
+    const file = config(
+      'jobs:\n  - { name: h, schedule: "0 0 1 1 *", dimensions: [PRODUCT], intervals: [1h] }\n',
+    );
+    const daemon = startCli(['run', '--config', file], stack.env({ HTTP_LISTEN: `0.0.0.0:${port}` }));
+    try {
+      await waitFor('/healthz', () =>
+        fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      );
+      const check = async (listen: string) =>
+        (await runNode(['dist/cli/healthcheck.js'], { HTTP_LISTEN: listen })).code;
+      expect(await check(`0.0.0.0:${port}`)).toBe(0); // a wildcard address is asked on loopback
+      expect(await check(`127.0.0.1:${port}`)).toBe(0);
+      expect(await check(`127.0.0.1:${await freePort()}`)).toBe(1); // nothing listens there
+      expect(await check('off')).toBe(0); // nothing to ask
+    } finally {
+      daemon.child.kill('SIGTERM');
+      await daemon.exited;
+    }
   });
 
   test('runs every few seconds, serves health and metrics, exits 0 on SIGTERM and loses nothing', async () => {
@@ -177,3 +202,12 @@ jobs:
     expect(sim.served.length).toBe(0);
   });
 });
+
+/** A node script of the package, run as the image runs it (from the package's root). */
+function runNode(args: string[], env: Record<string, string>): Promise<{ code: number | null }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? '', ...env } }, (error) =>
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0 }),
+    );
+  });
+}
