@@ -96,14 +96,22 @@ write_token_file() {
   chmod 0644 "$tmp"
   mv -f "$tmp" "$WRITER_TOKEN_FILE"
 }
-tokens=$(influx auth list --org "$INFLUX_ORG" --json | writer_auths | cut -f 2)
+# InfluxDB 2.9 stores tokens hashed by default (INFLUXD_USE_HASHED_TOKENS): `auth list` then shows an
+# empty token (influxdb v2.9.1 authorization/storage_authorization.go clears it), and only the call
+# that creates an authorization sees its token. So an authorization of the writer is known by its
+# description; its token is read back where the server still can (2.7, or hashing off).
+listed=$(influx auth list --org "$INFLUX_ORG" --json | writer_auths)
+ids=$(printf '%s\n' "$listed" | cut -f 1 | grep -v '^$' || true)
+tokens=$(printf '%s\n' "$listed" | cut -f 2 | grep -v '^$' || true)
 current=""
 [ -r "$WRITER_TOKEN_FILE" ] && current=$(cat "$WRITER_TOKEN_FILE")
-listed=$(printf '%s\n' "$tokens" | head -n 1)
 if [ -n "$current" ] && printf '%s\n' "$tokens" | grep -qxF -- "$current"; then
   echo "influxdb-setup: radar-netflows' write-only token for the bucket $INFLUX_BUCKET exists; kept"
-elif [ -n "$listed" ]; then
-  write_token_file "$listed"
+elif [ -n "$current" ] && [ -n "$ids" ] && [ -z "$tokens" ]; then
+  # Hashed tokens: the file's token cannot be compared, but its authorization exists: kept.
+  echo "influxdb-setup: radar-netflows' write-only token for the bucket $INFLUX_BUCKET exists (tokens are hashed); kept"
+elif [ -n "$tokens" ]; then
+  write_token_file "$(printf '%s\n' "$tokens" | head -n 1)"
   echo "influxdb-setup: radar-netflows' write-only token for the bucket $INFLUX_BUCKET exists; written again to $WRITER_TOKEN_FILE"
 else
   token=$(influx auth create --org "$INFLUX_ORG" --write-bucket "$bucket_id" --description "$writer" --json |
@@ -113,5 +121,7 @@ else
     exit 1
   fi
   write_token_file "$token"
+  # Earlier ones whose hashed tokens nobody holds any more (a new volume): removed, not piled up.
+  for id in $ids; do influx auth delete --id "$id" >/dev/null; done
   echo "influxdb-setup: created radar-netflows' write-only token for the bucket $INFLUX_BUCKET in $WRITER_TOKEN_FILE"
 fi

@@ -14,6 +14,8 @@ export interface InfluxState {
   auths: { username: string; password: string; readBucket: string }[];
   /** v2 authorizations besides the admin's own (state.token), as `influx auth` sees them. */
   tokens?: { id: string; description: string; token: string; writeBucket: string }[];
+  /** InfluxDB 2.9's default: `auth list` shows every token empty; only `auth create` shows the new one. */
+  hashedTokens?: boolean;
 }
 
 const SCRIPT = String.raw`#!/usr/bin/env node
@@ -64,13 +66,18 @@ if (args[0] === 'bucket' && args[1] === 'list') {
   state.tokens = state.tokens || [];
   if (args[1] === 'list') {
     const all = [{ id: 'a0000', description: "admin's Token", token: state.token }, ...state.tokens];
-    console.log(JSON.stringify(all.map(shown), null, '\t'));
+    const listed = all.map(shown).map((t) => (state.hashedTokens ? { ...t, token: '' } : t));
+    console.log(JSON.stringify(listed, null, '\t'));
   } else {
     if (!state.buckets.some((b) => b.id === flag('write-bucket'))) fail('bucket not found');
-    const t = { id: 'a000' + (state.tokens.length + 1), description: flag('description') || '', token: 'write-token-' + (state.tokens.length + 1), writeBucket: flag('write-bucket') };
+    const n = (state.created = (state.created || 0) + 1);
+    const t = { id: 'a000' + n, description: flag('description') || '', token: 'write-token-' + n, writeBucket: flag('write-bucket') };
     state.tokens.push(t); save();
     console.log(JSON.stringify(shown(t), null, '\t'));
   }
+} else if (args[0] === 'auth' && args[1] === 'delete') {
+  state.tokens = (state.tokens || []).filter((t) => t.id !== flag('id')); save();
+  console.log('deleted ' + flag('id'));
 } else fail('the stand-in knows no "' + command + '"');
 `;
 

@@ -311,6 +311,22 @@ describe('the compose set-up script, against a stand-in influx CLI', () => {
       expect(out.stdout + out.stderr).not.toMatch(/write-token|admin-token/);
   });
 
+  test("InfluxDB 2.9's hashed tokens: the writer's token is kept across ups, and a new volume's replaces the old one", async () => {
+    const cli = fakeInfluxCli({ ...fresh(), hashedTokens: true });
+    const file = join(mkdtempSync(join(tmpdir(), 'writer-')), 'token');
+    const first = await setup(cli, { WRITER_TOKEN_FILE: file });
+    expect(first.stdout).toMatch(/created radar-netflows' write-only token/);
+    expect(readFileSync(file, 'utf8')).toBe('write-token-1\n');
+    const second = await setup(cli, { WRITER_TOKEN_FILE: file });
+    expect(second.stdout).toMatch(/exists \(tokens are hashed\); kept/);
+    expect(cli.state().tokens).toHaveLength(1);
+    // A new volume: the old token cannot be read back; a new one is made and the old one removed.
+    const other = join(mkdtempSync(join(tmpdir(), 'writer-')), 'token');
+    await setup(cli, { WRITER_TOKEN_FILE: other });
+    expect(readFileSync(other, 'utf8')).toBe('write-token-2\n');
+    expect(cli.state().tokens!.map((t) => t.token)).toEqual(['write-token-2']);
+  });
+
   test('secrets from files (Docker secrets): read from NAME_FILE; both set, or a file that cannot be read, is exit 2 naming it, never its content', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'run-secrets-'));
     writeFileSync(join(dir, 'admin'), 'admin-token\n');
