@@ -113,6 +113,24 @@ export function parseCommandLine(argv: readonly string[]): CommandLine {
   return commandLine(named as Command, values);
 }
 
+/** Every option the product knows; parseArgs reads it, and "did you mean" suggests from it. */
+const OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  job: { type: 'string', multiple: true },
+  dimension: { type: 'string', multiple: true },
+  interval: { type: 'string', multiple: true },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  refetch: { type: 'boolean' },
+  'dry-run': { type: 'boolean' },
+  windows: { type: 'boolean' },
+  json: { type: 'boolean' },
+  replay: { type: 'boolean' },
+  reason: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const;
+
 type Values = ReturnType<typeof parseStrictly>['values'];
 
 function parseStrictly(argv: readonly string[]) {
@@ -121,22 +139,7 @@ function parseStrictly(argv: readonly string[]) {
       args: [...argv],
       allowPositionals: true,
       strict: true,
-      options: {
-        config: { type: 'string', short: 'c' },
-        job: { type: 'string', multiple: true },
-        dimension: { type: 'string', multiple: true },
-        interval: { type: 'string', multiple: true },
-        from: { type: 'string' },
-        to: { type: 'string' },
-        refetch: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        windows: { type: 'boolean' },
-        json: { type: 'boolean' },
-        replay: { type: 'boolean' },
-        reason: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean', short: 'v' },
-      },
+      options: OPTIONS,
     });
   } catch (error) {
     throw new UsageError(inOurWords(error as Error & { code?: string }));
@@ -147,7 +150,7 @@ function parseStrictly(argv: readonly string[]) {
 function inOurWords(error: Error & { code?: string }): string {
   const option = /'(-{1,2}[^'\s]+)'/.exec(error.message)?.[1];
   if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) {
-    const known = ALL_OPTIONS.map((o) => `--${o}`);
+    const known = Object.keys(OPTIONS).map((o) => `--${o}`);
     return `unknown option ${option}${didYouMean(option, known)} (radar-netflows help)`;
   }
   const long = /--([a-z][a-z-]*)/.exec(error.message)?.[1];
@@ -155,23 +158,6 @@ function inOurWords(error: Error & { code?: string }): string {
     return `--${long} needs a value (radar-netflows help)`;
   return `${error.message.split('\n')[0]} (radar-netflows help)`;
 }
-
-const ALL_OPTIONS = [
-  'config',
-  'job',
-  'dimension',
-  'interval',
-  'from',
-  'to',
-  'refetch',
-  'dry-run',
-  'windows',
-  'json',
-  'replay',
-  'reason',
-  'help',
-  'version',
-];
 
 function commandLine(command: CommandLine['command'], values: Values): CommandLine {
   return {
@@ -192,7 +178,7 @@ function commandLine(command: CommandLine['command'], values: Values): CommandLi
 }
 
 /** "; did you mean --job?" when one known word is within two edits of what was typed, else nothing. */
-export function didYouMean(typed: string, known: readonly string[]): string {
+function didYouMean(typed: string, known: readonly string[]): string {
   const close = known
     .map((word) => ({ word, distance: editDistance(typed, word) }))
     .filter((c) => c.distance <= 2)

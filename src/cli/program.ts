@@ -11,7 +11,10 @@ import { EXIT, type Io } from './io.js';
  * `status` need none of InfluxDB's client, the YAML parser of a run or the dashboards (a start that
  * loaded every module cost `--version` 6.8 times a bare node's CPU).
  */
-const COMMANDS: Record<Command, () => Promise<(cli: CommandLine, io: Io) => number | Promise<number>>> = {
+const COMMAND_MODULES: Record<
+  Command,
+  () => Promise<(cli: CommandLine, io: Io) => number | Promise<number>>
+> = {
   validate: async () => (await import('./commands.js')).validateCommand,
   plan: async () => (await import('./commands.js')).planCommand,
   reset: async () => (await import('./commands.js')).resetCommand,
@@ -47,7 +50,7 @@ export async function main(argv: readonly string[], given: Io): Promise<number> 
       return EXIT.ok;
     }
     return await (
-      await COMMANDS[cli.command]()
+      await COMMAND_MODULES[cli.command]()
     )(cli, io);
   } catch (error) {
     return reportFatal(error, given);

@@ -15,12 +15,16 @@ export const MEASUREMENT = {
 /** The tag that tells the groups of a series apart. */
 export const GROUP_TAG = 'group_key';
 
-/** The tags every `radar_netflows` point of one of the query's series carries, besides its group's. */
-export function seriesTags(query: Query, seriesName: string): Record<string, string> {
+/**
+ * The tags of a `radar_netflows` point of one of the query's series: with `groupKey`, a group's whole
+ * tag set (in the order lines are written); without, what every group of the series shares.
+ */
+export function seriesTags(query: Query, seriesName: string, groupKey?: string): Record<string, string> {
   return {
     job: query.job,
     series: seriesName,
     dimension: query.dimension,
+    ...(groupKey !== undefined ? { [GROUP_TAG]: groupKey } : {}),
     agg_interval: query.interval,
     normalization: query.normalization,
   };
@@ -62,14 +66,7 @@ export function flattenTraffic(
     const { timestampsMs } = series;
     const timeTexts = timestampsMs.map(String);
     for (const [groupKey, column] of series.groups) {
-      const tags = {
-        job: query.job,
-        series: seriesName,
-        dimension: query.dimension,
-        [GROUP_TAG]: groupKey,
-        agg_interval: query.interval,
-        normalization: query.normalization,
-      };
+      const tags = seriesTags(query, seriesName, groupKey);
       const group: TrafficGroup = {
         measurement: MEASUREMENT.traffic,
         field: 'value',

@@ -5,6 +5,7 @@ import type { TrafficGroup } from '../model/point.js';
 import type { Window } from '../model/window.js';
 import type { GroupRemoval, PointSink } from '../sink/sink.js';
 import type { StateStore, WindowAnswer } from '../state/store.js';
+import { SharedOrAlone } from '../util/sharedOrAlone.js';
 import { isoSeconds } from '../util/time.js';
 
 /** The group keys of an answer, by series name. */
@@ -60,14 +61,15 @@ export class WindowAnswers {
     const { added, removed } = difference(sameWindow ? before.groups : {}, groups);
     const stale = !sameWindow || before.stale || removed > 0;
     const staleGroups = (sameWindow ? (before.staleGroups ?? 0) : 0) + removed;
-    if (!sameWindow || added > 0 || removed > 0 || stale !== before.stale)
+    // (A window seen before whose groups did not change keeps its record as it is.)
+    if (!sameWindow || added > 0 || removed > 0)
       await this.store.setWindowAnswer(query.id, window.startMs, {
         endMs: window.endMs,
         groups,
         stale,
         ...(staleGroups > 0 ? { staleGroups } : {}),
       });
-    return { added, removed: sameWindow ? removed : 0 };
+    return { added, removed };
   }
 
   /**
@@ -104,17 +106,16 @@ export class WindowAnswers {
   }
 
   private async settleWindow(query: Query, startMs: number): Promise<void> {
-    let answer = this.store.windowAnswer(query.id, startMs);
+    const answer = this.store.windowAnswer(query.id, startMs);
     if (!answer) return;
-    const outcome = answer.stale ? await this.remove(query, startMs, answer) : 'kept';
-    if (outcome === 'removed' || outcome === 'unsupported') {
-      // Where nothing can be deleted, the known stale groups are counted for `status`, then let be.
-      if (outcome === 'unsupported') await this.store.addUnremovable(query.id, answer.staleGroups ?? 0);
-      const { staleGroups: _, ...rest } = answer;
-      await this.store.setWindowAnswer(query.id, startMs, (answer = { ...rest, stale: false }));
-    }
-    if (answer.final && !answer.stale && !this.deadLettersWait())
-      await this.store.setWindowAnswer(query.id, startMs, undefined);
+    const outcome = answer.stale ? await this.remove(query, startMs, answer) : 'clean';
+    if (outcome === 'kept') return; // still due
+    // Where nothing can be deleted, the known stale groups are counted for `status`, then let be.
+    if (outcome === 'unsupported') await this.store.addUnremovable(query.id, answer.staleGroups ?? 0);
+    const { staleGroups: _, ...rest } = answer;
+    const forget = answer.final === true && !this.deadLettersWait();
+    if (forget) await this.store.setWindowAnswer(query.id, startMs, undefined);
+    else if (answer.stale) await this.store.setWindowAnswer(query.id, startMs, { ...rest, stale: false });
   }
 
   /** Asks the sink to remove what the window's newest answer does not name; 'kept' when it is still due. */
@@ -206,34 +207,4 @@ function difference(before: SeriesGroups, after: SeriesGroups): { added: number;
     for (const key of old) if (!now.has(key)) removed++;
   }
   return { added, removed };
-}
-
-/** A lock that many hold together (writes) or one holds alone (a removal), each waiting its turn. */
-class SharedOrAlone {
-  private holders = 0;
-  private aloneTurn: Promise<void> | undefined;
-  private whenFree: (() => void)[] = [];
-
-  async shared<T>(work: () => Promise<T>): Promise<T> {
-    while (this.aloneTurn) await this.aloneTurn;
-    this.holders++;
-    try {
-      return await work();
-    } finally {
-      if (--this.holders === 0) for (const go of this.whenFree.splice(0)) go();
-    }
-  }
-
-  async alone<T>(work: () => Promise<T>): Promise<T> {
-    while (this.aloneTurn) await this.aloneTurn;
-    let release!: () => void;
-    this.aloneTurn = new Promise((resolve) => (release = resolve));
-    try {
-      if (this.holders > 0) await new Promise<void>((resolve) => this.whenFree.push(resolve));
-      return await work();
-    } finally {
-      this.aloneTurn = undefined;
-      release();
-    }
-  }
 }

@@ -7,6 +7,7 @@ import { InfluxV2Writer } from './influxV2Writer.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 import type { LineBatch } from './lineBatch.js';
 import type { GroupRemoval } from '../sink.js';
+import { systemClock, type Clock } from '../../util/time.js';
 
 /** Which write API a server speaks, from the version /ping reports ("1.6.7~rc0", "v2.7.4", "3.0.1"). */
 export function apiFromVersion(version: string): '1' | '2' | '3' {
@@ -104,7 +105,7 @@ export class LazyWriter implements LineWriter {
     private readonly knownVersion?: string,
     /** Told how long each write took (the request-duration histogram of /metrics). */
     private readonly onWriteRequest?: (seconds: number) => void,
-    private readonly clock: { monotonicMs(): number } = { monotonicMs: () => performance.now() },
+    private readonly clock: Clock = systemClock,
   ) {}
 
   get description(): string {

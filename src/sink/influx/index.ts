@@ -8,6 +8,6 @@
 export { checkInflux } from './connect.js';
 export { influxStateFiles, openInfluxSink } from './open.js';
 export { inspectSpool, type SpoolContents } from './spool.js';
-export { DAMAGED_REASON, summarizeDeadLetters } from './deadLetters.js';
+export { summarizeDeadLetters } from './deadLetters.js';
 export { replayDeadLetters, type ReplayReport, type Superseded } from './deadLetterReplay.js';
 export { encodeBody } from './lineProtocol.js';

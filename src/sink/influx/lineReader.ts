@@ -39,3 +39,8 @@ export function readLine(
 export function unquote(text: string): string {
   return text.replace(/\\([,= ])/g, '$1');
 }
+
+/** A line's timestamp (its last field, ms as written), or NaN when it has none. */
+export function lineTimeMs(line: string): number {
+  return Number(line.slice(line.lastIndexOf(' ') + 1));
+}

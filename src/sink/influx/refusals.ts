@@ -1,4 +1,4 @@
-import { readLine, unquote } from './lineReader.js';
+import { lineTimeMs, readLine, unquote } from './lineReader.js';
 
 /**
  * What InfluxDB's refusal of a write says about its lines, so that a batch holding refused points is
@@ -82,7 +82,7 @@ function namedByPartialWrite(
   if (/points beyond retention policy/.test(reason) && Number.isInteger(dropped) && dropped > 0) {
     // Sorted by time, oldest first; a line whose time cannot be read is not among them.
     const timed = lines.flatMap((line) => {
-      const timeMs = Number(line.slice(line.lastIndexOf(' ') + 1));
+      const timeMs = lineTimeMs(line);
       return Number.isFinite(timeMs) ? [{ line, timeMs }] : [];
     });
     timed.sort((a, b) => a.timeMs - b.timeMs);

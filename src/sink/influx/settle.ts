@@ -1,6 +1,7 @@
 import { LineBatch } from './lineBatch.js';
 import { InfluxWriteError, type LineWriter } from './lineWriter.js';
 import { droppedCount, readRefusal, type RefusalReading } from './refusals.js';
+import { lineTimeMs } from './lineReader.js';
 
 /** What became of the lines of one batch written to InfluxDB. */
 export interface Settled {
@@ -145,7 +146,7 @@ class Settler {
 /** Lines in time order (their timestamp, the last field); a line without one goes last. */
 function byTime(lines: readonly string[]): string[] {
   const timeOf = (line: string) => {
-    const t = Number(line.slice(line.lastIndexOf(' ') + 1));
+    const t = lineTimeMs(line);
     return Number.isFinite(t) ? t : Infinity;
   };
   return [...lines].sort((a, b) => timeOf(a) - timeOf(b));
