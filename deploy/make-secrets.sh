@@ -8,6 +8,10 @@
 #   influx_admin_token       InfluxDB's admin token, set on its first start; only influxdb-setup uses it
 #   grafana_influx_password  Grafana's read-only InfluxDB login
 #   grafana_admin_password   Grafana's admin login (http://localhost:3000)
+#   influxdb3_admin_token    InfluxDB 3 Core's admin token (docker-compose.influxdb3.yml only): `apiv3_`
+#                            and 64 random bytes in hex, the form Core's own tokens have
+#   influxdb3_admin_token.json  the same token as Core reads it at start (INFLUXDB3_ADMIN_TOKEN_FILE:
+#                            {"token", "name"}, influxdb3/src/commands/serve.rs), made from the one above
 #
 # Run it with bash (`bash deploy/make-secrets.sh`); run it again at will: a file that exists is kept.
 # A missing one is taken from the variable of the same name (the environment first, then .env, so
@@ -104,16 +108,23 @@ make_secret() {
     source="from $name in .env"
   elif [ "$generate" = yes ]; then
     value=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n') source="generated"
+  elif [ "$generate" = influxdb3 ]; then
+    value=apiv3_$(head -c 64 /dev/urandom | od -An -tx1 | tr -d ' \n') source="generated"
   else
     echo "make-secrets: secrets/$2 needs $name: run CLOUDFLARE_API_TOKEN=<token> bash deploy/make-secrets.sh" >&2
     exit 2
   fi
-  local tmp
-  tmp=$(mktemp "$dir/.$2.XXXXXX")
-  printf '%s\n' "$value" >"$tmp"
-  chmod 0644 "$tmp"
-  mv -f "$tmp" "$file"
+  write_secret "$2" "$value"
   echo "make-secrets: secrets/$2 $source"
+}
+
+# write_secret FILE VALUE: FILE (under secrets/) holds VALUE and a newline, whole or not at all.
+write_secret() {
+  local tmp
+  tmp=$(mktemp "$dir/.$1.XXXXXX")
+  printf '%s\n' "$2" >"$tmp"
+  chmod 0644 "$tmp"
+  mv -f "$tmp" "$dir/$1"
 }
 
 make_secret CLOUDFLARE_API_TOKEN cloudflare_api_token no
@@ -121,4 +132,21 @@ make_secret INFLUX_ADMIN_PASSWORD influx_admin_password yes
 make_secret INFLUX_TOKEN influx_admin_token yes
 make_secret GRAFANA_INFLUX_PASSWORD grafana_influx_password yes
 make_secret GRAFANA_ADMIN_PASSWORD grafana_admin_password yes
+make_secret INFLUXDB3_ADMIN_TOKEN influxdb3_admin_token influxdb3
+# Core's JSON form of that token, made again whenever the token file is newer or it is missing, so the
+# two never disagree. Core refuses a token that does not start with apiv3_ (initialize_admin_token_from_file).
+token=$(tr -d ' \t\r\n' <"$dir/influxdb3_admin_token")
+case $token in
+  apiv3_*[!A-Za-z0-9_+/=-]* | apiv3_)
+    echo "make-secrets: secrets/influxdb3_admin_token must be apiv3_ and letters, digits, _-+/= only" >&2
+    exit 2 ;;
+  apiv3_*) ;;
+  *)
+    echo "make-secrets: secrets/influxdb3_admin_token must start with apiv3_ (InfluxDB 3 refuses it otherwise)" >&2
+    exit 2 ;;
+esac
+if [ ! -e "$dir/influxdb3_admin_token.json" ] || [ "$dir/influxdb3_admin_token" -nt "$dir/influxdb3_admin_token.json" ]; then
+  write_secret influxdb3_admin_token.json "{\"token\": \"$token\", \"name\": \"_admin\"}"
+  echo "make-secrets: secrets/influxdb3_admin_token.json from secrets/influxdb3_admin_token"
+fi
 echo "make-secrets: done; Grafana's admin password is in secrets/grafana_admin_password"

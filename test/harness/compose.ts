@@ -1,6 +1,7 @@
 /**
- * docker-compose.yml as docker-compose itself resolves it (its `config` command: no Docker engine
- * needed), with `dotEnv` as the .env it reads.
+ * A compose file of the checkout (docker-compose.yml, or docker-compose.influxdb3.yml) as
+ * docker-compose itself resolves it (its `config` command: no Docker engine needed), with `dotEnv` as
+ * the .env it reads.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,10 @@ export interface ResolvedCompose {
   secrets: Record<string, { file: string }>;
 }
 
-export function resolvedCompose(dotEnv: Record<string, string> = {}): ResolvedCompose {
+export function resolvedCompose(
+  dotEnv: Record<string, string> = {},
+  file = 'docker-compose.yml',
+): ResolvedCompose {
   const envFile = join(mkdtempSync(join(tmpdir(), 'compose-')), 'env');
   writeFileSync(
     envFile,
@@ -32,11 +36,10 @@ export function resolvedCompose(dotEnv: Record<string, string> = {}): ResolvedCo
       .map(([k, v]) => `${k}=${v}\n`)
       .join(''),
   );
-  const text = execFileSync(
-    'docker-compose',
-    ['--env-file', envFile, '-f', join(ROOT, 'docker-compose.yml'), 'config'],
-    { env: { PATH: process.env.PATH }, encoding: 'utf8' },
-  );
+  const text = execFileSync('docker-compose', ['--env-file', envFile, '-f', join(ROOT, file), 'config'], {
+    env: { PATH: process.env.PATH },
+    encoding: 'utf8',
+  });
   const resolved = parse(text) as Omit<ResolvedCompose, 'text'>;
   // `config` writes a `$` of a value as compose's escape `$$`; the container gets one `$`.
   for (const service of Object.values(resolved.services))

@@ -15,6 +15,7 @@ import {
   readdirSync,
   readFileSync,
   statSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -118,6 +119,95 @@ describe('docker-compose', () => {
   });
 });
 
+describe('docker-compose.influxdb3.yml, the stack on InfluxDB 3 Core', () => {
+  const main = () => resolvedCompose(OLD_ENV_SECRETS);
+  const v3 = () => resolvedCompose(OLD_ENV_SECRETS, 'docker-compose.influxdb3.yml');
+  const secretsOf = (service: ComposeService) => (service.secrets ?? []).map((s) => s.source).sort();
+
+  test("docker-compose accepts it; radar-netflows and Grafana are the default stack's but for where InfluxDB is and how they log in", () => {
+    const { services } = v3();
+    const base = main().services;
+    expect(Object.keys(services).sort()).toEqual(['grafana', 'influxdb3', 'radar-netflows']);
+    // Keys that may differ: what points at InfluxDB (environment, secrets, dependencies) and the
+    // volumes, which have their own names. Everything else is the same, so the two files cannot drift.
+    const rest = ({ environment: _e, secrets: _s, depends_on: _d, volumes: _v, ...others }: ComposeService) =>
+      others;
+    for (const name of ['radar-netflows', 'grafana'])
+      expect([name, rest(services[name]!)]).toEqual([name, rest(base[name]!)]);
+    const bindMounts = (service: ComposeService) => (service.volumes ?? []).filter((v) => v.startsWith('/'));
+    expect(bindMounts(services.grafana!)).toEqual(bindMounts(base.grafana!));
+    const same = ['LOG_LEVEL', 'STATE_DIR', 'HTTP_LISTEN', 'CLOUDFLARE_API_TOKEN_FILE'];
+    for (const key of same)
+      expect([key, services['radar-netflows']!.environment[key]]).toEqual([
+        key,
+        base['radar-netflows']!.environment[key],
+      ]);
+  });
+
+  test("its own volumes, so the 2.9 stack's checkpoints never meet a database that does not hold their data", () => {
+    const named = (compose: ReturnType<typeof main>) =>
+      Object.values(compose.services).flatMap((s) =>
+        (s.volumes ?? []).map((v) => v.split(':')[0]!).filter((v) => !v.startsWith('/')),
+      );
+    const mine = named(v3());
+    expect(mine).toEqual(
+      expect.arrayContaining(['influxdb3-data', 'radar-state-influxdb3', 'grafana-data-influxdb3']),
+    );
+    for (const volume of named(main())) expect(mine).not.toContain(volume);
+  });
+
+  test('Core gets its admin token as the JSON file it reads; the service and Grafana send the same token; no secret in an environment', () => {
+    const { text, services, secrets } = v3();
+    for (const value of Object.values(OLD_ENV_SECRETS)) expect(text).not.toContain(value);
+    for (const [name, secret] of Object.entries(secrets))
+      expect([name, secret.file]).toEqual([name, join(ROOT, 'secrets', name)]);
+    const core = services.influxdb3!;
+    expect(secretsOf(core)).toEqual(['influxdb3_admin_token.json']);
+    expect(core.environment.INFLUXDB3_ADMIN_TOKEN_FILE).toBe('/run/secrets/influxdb3_admin_token.json');
+    const service = services['radar-netflows']!;
+    expect(secretsOf(service)).toEqual(['cloudflare_api_token', 'influxdb3_admin_token']);
+    expect(service.environment.INFLUX_TOKEN_FILE).toBe('/run/secrets/influxdb3_admin_token');
+    const grafana = services.grafana!;
+    expect(secretsOf(grafana)).toEqual(['grafana_admin_password', 'influxdb3_admin_token']);
+    expect(grafana.environment.GRAFANA_INFLUX_PASSWORD).toBe('$__file{/run/secrets/influxdb3_admin_token}');
+    for (const one of Object.values(services))
+      expect(
+        Object.keys(one.environment).filter(
+          (k) => /TOKEN$|PASSWORD$|KEY$/.test(k) && k !== 'GRAFANA_INFLUX_PASSWORD',
+        ),
+      ).toEqual([]);
+    // One database: where the service writes is what Grafana queries.
+    expect(service.environment.INFLUX_BUCKET).toBe(grafana.environment.INFLUX_DATABASE);
+    expect(service.environment.INFLUX_BUCKET).toBe('radar');
+  });
+
+  test("Core's port, health check without a token, and a query-file limit for two years of the dashboards' data", () => {
+    const { services } = v3();
+    const core = services.influxdb3!;
+    // The entrypoint's `influxdb3 serve` listens on 8181 (DEFAULT_HTTP_BIND_ADDR); both clients go there.
+    for (const url of [
+      services['radar-netflows']!.environment.INFLUX_URL,
+      services.grafana!.environment.GRAFANA_INFLUX_URL,
+    ])
+      expect(url).toBe('http://influxdb3:8181');
+    expect(core.environment.INFLUXDB3_DISABLE_AUTHZ!.split(',')).toContain('health');
+    expect((core.healthcheck as { test: string[] }).test.join(' ')).toContain('http://127.0.0.1:8181/health');
+    // A 10-minute gen1 file per table per 10 minutes of 15-minute data: 144 a day.
+    expect(Number(core.environment.INFLUXDB3_QUERY_FILE_LIMIT)).toBeGreaterThanOrEqual(2 * 365 * 144);
+    expect(
+      Number(
+        resolvedCompose({ INFLUXDB3_QUERY_FILE_LIMIT: '9000' }, 'docker-compose.influxdb3.yml').services
+          .influxdb3!.environment.INFLUXDB3_QUERY_FILE_LIMIT,
+      ),
+    ).toBe(9000);
+    for (const [name, one] of Object.entries(services))
+      expect([name, one.depends_on?.influxdb3 ?? 'none']).toEqual([
+        name,
+        name === 'influxdb3' ? 'none' : { condition: 'service_healthy' },
+      ]);
+  });
+});
+
 describe('deploy/make-secrets.sh', () => {
   /** A checkout's layout: the script under deploy/, and what it writes in secrets/ beside it. */
   const checkout = (dotEnv?: string) => {
@@ -134,22 +224,67 @@ describe('deploy/make-secrets.sh', () => {
   test('writes every secret compose declares, generating all but the Radar token; kept on the next run; never printed', async () => {
     const root = checkout();
     const first = await make(root, { CLOUDFLARE_API_TOKEN: 'cf-token-1' });
-    const names = Object.keys(resolvedCompose(OLD_ENV_SECRETS).secrets).sort();
+    const names = [
+      ...new Set(
+        ['docker-compose.yml', 'docker-compose.influxdb3.yml'].flatMap((file) =>
+          Object.keys(resolvedCompose(OLD_ENV_SECRETS, file).secrets),
+        ),
+      ),
+    ].sort();
     expect(readdirSync(join(root, 'secrets')).sort()).toEqual(names);
     expect(statSync(join(root, 'secrets')).mode & 0o777).toBe(0o700);
     for (const name of names)
       expect([name, statSync(join(root, 'secrets', name)).mode & 0o777]).toEqual([name, 0o644]);
     expect(secret(root, 'cloudflare_api_token')).toBe('cf-token-1\n');
-    const generated = names.filter((n) => n !== 'cloudflare_api_token').map((n) => secret(root, n));
+    // InfluxDB 3's admin token, in the form Core makes its own, and the JSON file Core reads it from.
+    const token3 = secret(root, 'influxdb3_admin_token');
+    expect(token3).toMatch(/^apiv3_[0-9a-f]{128}\n$/);
+    expect(JSON.parse(secret(root, 'influxdb3_admin_token.json'))).toEqual({
+      token: token3.trim(),
+      name: '_admin',
+    });
+    const generated = names
+      .filter(
+        (n) => !['cloudflare_api_token', 'influxdb3_admin_token', 'influxdb3_admin_token.json'].includes(n),
+      )
+      .map((n) => secret(root, n));
     for (const value of generated) expect(value).toMatch(/^[0-9a-f]{64}\n$/);
     expect(new Set(generated).size).toBe(generated.length);
     const second = await make(root, { CLOUDFLARE_API_TOKEN: 'cf-token-2' });
     expect(second.stdout).toMatch(/secrets\/cloudflare_api_token exists; kept/);
     expect(secret(root, 'cloudflare_api_token')).toBe('cf-token-1\n');
-    expect(names.filter((n) => n !== 'cloudflare_api_token').map((n) => secret(root, n))).toEqual(generated);
+    expect(secret(root, 'influxdb3_admin_token')).toBe(token3);
     for (const out of [first, second])
-      for (const value of ['cf-token-1', 'cf-token-2', ...generated.map((v) => v.trim())])
+      for (const value of ['cf-token-1', 'cf-token-2', token3.trim(), ...generated.map((v) => v.trim())])
         expect(out.stdout + out.stderr).not.toContain(value);
+  });
+
+  test("InfluxDB 3's token: one of the operator's own is taken (the JSON follows it); one Core would refuse is exit 2", async () => {
+    const root = checkout();
+    await make(root, { CLOUDFLARE_API_TOKEN: 'cf', INFLUXDB3_ADMIN_TOKEN: 'apiv3_mine' });
+    expect(JSON.parse(secret(root, 'influxdb3_admin_token.json'))).toEqual({
+      token: 'apiv3_mine',
+      name: '_admin',
+    });
+    // The operator replaces the token file: the JSON is made again from it, never left behind.
+    const later = new Date(Date.now() + 5_000);
+    writeFileSync(join(root, 'secrets', 'influxdb3_admin_token'), 'apiv3_other\n');
+    utimesSync(join(root, 'secrets', 'influxdb3_admin_token'), later, later);
+    await make(root);
+    expect(JSON.parse(secret(root, 'influxdb3_admin_token.json'))).toEqual({
+      token: 'apiv3_other',
+      name: '_admin',
+    });
+    for (const bad of ['not-apiv3', 'apiv3_"quoted"']) {
+      const other = checkout();
+      await expect(
+        make(other, { CLOUDFLARE_API_TOKEN: 'cf', INFLUXDB3_ADMIN_TOKEN: bad }),
+      ).rejects.toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/secrets\/influxdb3_admin_token must/),
+      });
+      expect(readdirSync(join(other, 'secrets'))).not.toContain('influxdb3_admin_token.json');
+    }
   });
 
   test("an earlier compose file's .env gives its values (the InfluxDB volume was set up with them); no Radar token is exit 2 saying how", async () => {

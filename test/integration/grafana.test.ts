@@ -133,8 +133,10 @@ describe('Grafana dashboards', () => {
   /**
    * The newest dashboard schemaVersion each Grafana major reads: 42 is the last of the v1 dashboard
    * API, which Grafana 12 brought (Grafana's dashboard schema migration guide); 11.x stops before it.
+   * 13 reads v1 dashboards and converts them to its v2 schema when it loads them (Grafana 13's
+   * "Provisioned dashboards and the version 2 schema"; read, no Grafana runs here).
    */
-  const MAX_SCHEMA_VERSION: Record<number, number> = { 11: 41, 12: 42 };
+  const MAX_SCHEMA_VERSION: Record<number, number> = { 11: 41, 12: 42, 13: 42 };
 
   test('docker-compose.yml validates against the Compose specification; the image is multi-stage and non-root', () => {
     const require = createRequire(import.meta.url);
@@ -170,7 +172,12 @@ describe('Grafana dashboards', () => {
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK /m);
     const env = readFileSync(join(ROOT, '.env.example'), 'utf8');
-    for (const name of (JSON.stringify(compose).match(/\$\{(\w+)/g) ?? []).map((m) => m.slice(2)))
+    // The InfluxDB 3 stack's file too: the same specification, and .env.example names its settings.
+    const influxdb3 = parse(readFileSync(join(ROOT, 'docker-compose.influxdb3.yml'), 'utf8')) as Json;
+    expect(validate(influxdb3) ? [] : validate.errors).toEqual([]);
+    for (const name of (JSON.stringify([compose, influxdb3]).match(/\$\{(\w+)/g) ?? []).map((m) =>
+      m.slice(2),
+    ))
       expect(env).toMatch(new RegExp(`^${name}=`, 'm'));
     // No secret in .env at all: they are Docker secrets (deploy/make-secrets.sh writes them).
     for (const secret of [
@@ -183,8 +190,11 @@ describe('Grafana dashboards', () => {
       expect(env).not.toMatch(new RegExp(`^${secret}=`, 'm'));
     // Every image pinned to an exact version; Grafana new enough for the dashboards' schemaVersion.
     const services = compose.services as Record<string, { image?: string; build?: unknown }>;
-    for (const { image, build } of Object.values(services))
-      if (build === undefined) expect(image).toMatch(/:\d+\.\d+\.\d+$/);
+    for (const { image, build } of [
+      ...Object.values(services),
+      ...Object.values(influxdb3.services as Record<string, { image?: string; build?: unknown }>),
+    ])
+      if (build === undefined) expect(image).toMatch(/:\d+\.\d+\.\d+(-core)?$/);
     const grafanaMajor = Number(/grafana\/grafana:(\d+)\./.exec(services.grafana!.image!)![1]);
     for (const { json } of dashboards)
       expect(json.schemaVersion as number).toBeLessThanOrEqual(MAX_SCHEMA_VERSION[grafanaMajor] ?? 0);
