@@ -55,7 +55,7 @@ Commands:
 Options:
   --config <file>   the jobs file (default ./jobs.yaml)
   --job <name>      only this job (repeatable; once, plan, backfill, reset)
-  --dimension <d>   only this dimension (repeatable; once, plan, backfill, reset)
+  --dimension <d>   only this dimension, or TRAFFIC_LEVEL (repeatable; once, plan, backfill, reset)
   --interval <i>    only this interval (repeatable; once, plan, backfill, reset)
   --from <time>     backfill start: 2025-01-01, 2025-01-01T06:00:00Z, or an age such as 365d
   --to <time>       backfill end (default now), same forms

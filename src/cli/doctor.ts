@@ -3,7 +3,7 @@ import { commandApp } from './commandApp.js';
 import { requireRadarAuth } from '../config/settings.js';
 import { createLogger } from '../log.js';
 import type { RadarRequest } from '../radar/request.js';
-import { INTERVALS, type AggInterval, type Dimension } from '../model/vocabulary.js';
+import { INTERVALS, type AggInterval, type QueryDimension } from '../model/vocabulary.js';
 import { RadarClient, type RadarProbe } from '../radar/client.js';
 import { parseRetryAfterMs } from '../radar/apiHttp.js';
 import {
@@ -50,10 +50,10 @@ class Doctor {
   private readonly limiter: RateLimiter;
   private readonly client: RadarClient;
   private readonly nowMs: number;
-  private readonly pairs: (readonly [Dimension, AggInterval])[];
+  private readonly pairs: (readonly [QueryDimension, AggInterval])[];
   /** One window check per interval, with the first dimension the config asks it for. */
-  private readonly windows: { interval: AggInterval; dimension: Dimension; lengthMs: number }[];
-  private readonly named: Dimension[];
+  private readonly windows: { interval: AggInterval; dimension: QueryDimension; lengthMs: number }[];
+  private readonly named: QueryDimension[];
   private readonly problems: string[] = [];
   private readonly rateHeaders: Record<string, string> = {};
 
@@ -146,7 +146,7 @@ class Doctor {
     lengthMs,
   }: {
     interval: AggInterval;
-    dimension: Dimension;
+    dimension: QueryDimension;
     lengthMs: number;
   }): Promise<void> {
     const probe = (request: RadarRequest) => this.probe(request);
@@ -208,7 +208,7 @@ class Throttled extends Error {
  */
 async function largestWindow(
   probe: (request: Parameters<RadarClient['probe']>[0]) => Promise<RadarProbe>,
-  dimension: Dimension,
+  dimension: QueryDimension,
   interval: AggInterval,
   answeredMs: number | undefined,
   refusedMs: number | undefined,

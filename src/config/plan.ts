@@ -1,5 +1,12 @@
 import type { Query, SeriesSpec } from '../model/query.js';
-import { DIMENSIONS_WITHOUT_LIMIT, type AggInterval, type Filters } from '../model/vocabulary.js';
+import {
+  DIMENSIONS_WITHOUT_LIMIT,
+  TRAFFIC_LEVEL,
+  TRAFFIC_LEVEL_NORMALIZATION,
+  type AggInterval,
+  type Filters,
+  type QueryDimension,
+} from '../model/vocabulary.js';
 import { DAY_MS } from '../util/time.js';
 import type { RawConfig, RawJob } from './schema.js';
 import type { Settings } from '../model/settings.js';
@@ -37,13 +44,19 @@ function jobQueries(job: RawJob, config: RawConfig, settings: Settings): Query[]
     : [{ name: job.name, filters: baseFilters }];
   const limit = job.limitPerGroup ?? defaults.limitPerGroup;
   const lookbackMs = job.lookback ?? defaults.lookback ?? DEFAULT_LOOKBACK_MS;
-  return job.dimensions.flatMap((dimension) =>
+  // The traffic level comes after the job's dimensions: the same series, filters and intervals.
+  const dimensions: QueryDimension[] = [
+    ...job.dimensions,
+    ...((job.trafficLevel ?? defaults.trafficLevel) ? [TRAFFIC_LEVEL as QueryDimension] : []),
+  ];
+  const shares = job.normalization ?? defaults.normalization ?? 'PERCENTAGE';
+  return dimensions.flatMap((dimension) =>
     job.intervals.map((interval) => ({
       id: `${job.name}/${dimension}/${interval}`,
       job: job.name,
       dimension,
       interval,
-      normalization: job.normalization ?? defaults.normalization ?? 'PERCENTAGE',
+      normalization: dimension === TRAFFIC_LEVEL ? TRAFFIC_LEVEL_NORMALIZATION : shares,
       limitPerGroup: DIMENSIONS_WITHOUT_LIMIT.includes(dimension) ? undefined : limit,
       series,
       namedSeries: job.series !== undefined,

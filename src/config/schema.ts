@@ -163,6 +163,8 @@ const jobSettings = {
   normalization: z.enum(NORMALIZATIONS).optional(),
   limitPerGroup: limitPerGroup.optional(),
   filters: filters.optional(),
+  /** Also the traffic level (netflows/timeseries) of the job's series, at each of its intervals. */
+  trafficLevel: z.boolean().optional(),
 };
 
 const uniqueList = <T extends z.ZodType>(item: T) =>

@@ -3,11 +3,12 @@ import type { Query } from '../model/query.js';
 import type { RadarAnnotation, RadarResponse } from '../radar/response.js';
 import type { Window } from '../model/window.js';
 import { IntField, type Point, type TrafficGroup } from '../model/point.js';
-import { INTERVAL_MS } from '../model/vocabulary.js';
+import { INTERVAL_MS, TRAFFIC_LEVEL } from '../model/vocabulary.js';
 
 /** Measurement names of the data model (docs/design.md); dashboards and users rely on them. */
 export const MEASUREMENT = {
   traffic: 'radar_netflows',
+  level: 'radar_traffic_level',
   annotations: 'radar_annotations',
   fetches: 'radar_fetches',
 } as const;
@@ -30,6 +31,19 @@ export function seriesTags(query: Query, seriesName: string, groupKey?: string):
   };
 }
 
+/**
+ * The tags of a `radar_traffic_level` point: the query's series, with neither dimension nor group
+ * (the level is one value per bucket and series).
+ */
+export function levelTags(query: Query, seriesName: string): Record<string, string> {
+  return {
+    job: query.job,
+    series: seriesName,
+    agg_interval: query.interval,
+    normalization: query.normalization,
+  };
+}
+
 export interface FlattenResult {
   groups: TrafficGroup[];
   /** Points in all groups. */
@@ -46,9 +60,10 @@ export interface FlattenResult {
 /**
  * Every series × group key × timestamp of a response inside `range` (the range the request asked for,
  * [startMs, endMs)) whose bucket ends by `windowEndMs` (the grid window's end) becomes one
- * `radar_netflows` point. The series' name comes from the query (by
- * position), not from the response key, so it is the same whether Radar keyed the series by name or as
- * `serie_<i>`.
+ * `radar_netflows` point; for the traffic level, each series' one column of values one
+ * `radar_traffic_level` point (answerCheck.ts made sure there is at most one). The series' name comes
+ * from the query (by position), not from the response key, so it is the same whether Radar keyed the
+ * series by name or as `serie_<i>`.
  */
 export function flattenTraffic(
   query: Query,
@@ -65,10 +80,11 @@ export function flattenTraffic(
     const seriesName = query.series[index]?.name ?? series.key;
     const { timestampsMs } = series;
     const timeTexts = timestampsMs.map(String);
+    const level = query.dimension === TRAFFIC_LEVEL;
     for (const [groupKey, column] of series.groups) {
-      const tags = seriesTags(query, seriesName, groupKey);
+      const tags = level ? levelTags(query, seriesName) : seriesTags(query, seriesName, groupKey);
       const group: TrafficGroup = {
-        measurement: MEASUREMENT.traffic,
+        measurement: level ? MEASUREMENT.level : MEASUREMENT.traffic,
         field: 'value',
         tags,
         timesMs: [],

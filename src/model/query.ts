@@ -1,4 +1,4 @@
-import type { AggInterval, Dimension, Filters, Normalization } from './vocabulary.js';
+import type { AggInterval, Filters, Normalization, QueryDimension } from './vocabulary.js';
 
 /** One named series of a query: its filters go to Radar at the series' position in each array. */
 export interface SeriesSpec {
@@ -22,7 +22,8 @@ export interface Query {
   /** `job/DIMENSION/interval`: stable, used for checkpoints, logs and metrics. */
   id: string;
   job: string;
-  dimension: Dimension;
+  /** A dimension's shares, or TRAFFIC_LEVEL (the traffic level, netflows/timeseries). */
+  dimension: QueryDimension;
   interval: AggInterval;
   normalization: Normalization;
   limitPerGroup: number | undefined;

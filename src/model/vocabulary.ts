@@ -5,8 +5,24 @@
 export const DIMENSIONS = ['ADM1', 'AS', 'LOCATION', 'PRODUCT'] as const;
 export type Dimension = (typeof DIMENSIONS)[number];
 
+/**
+ * Not a dimension of Radar's but what a query may ask for in its place: the traffic level,
+ * `GET /radar/netflows/timeseries` (one series of values per request series, no groups; see
+ * docs/radar-api.md), kept in its own measurement. Queries for it are ids like `world/TRAFFIC_LEVEL/1h`.
+ */
+export const TRAFFIC_LEVEL = 'TRAFFIC_LEVEL';
+/** What one query asks for: the shares of a dimension's groups, or the traffic level. */
+export type QueryDimension = Dimension | typeof TRAFFIC_LEVEL;
+export const QUERY_DIMENSIONS: readonly QueryDimension[] = [...DIMENSIONS, TRAFFIC_LEVEL];
+/**
+ * The traffic level's one normalization here: each answer divided by its largest value (MIN0_MAX).
+ * Radar's other, PERCENTAGE_CHANGE, needs a control range (`dateRange=7d&dateRange=7dcontrol`), which
+ * windows of dates cannot give.
+ */
+export const TRAFFIC_LEVEL_NORMALIZATION = 'MIN0_MAX';
+
 /** Dimensions with few enough values that Radar refuses `limitPerGroup` for them. */
-export const DIMENSIONS_WITHOUT_LIMIT: readonly Dimension[] = ['PRODUCT'];
+export const DIMENSIONS_WITHOUT_LIMIT: readonly QueryDimension[] = ['PRODUCT', TRAFFIC_LEVEL];
 
 /** The smallest `limitPerGroup` Radar accepts. */
 export const MIN_LIMIT_PER_GROUP = 2;

@@ -4,6 +4,7 @@ import type { Query } from '../model/query.js';
 import type { Window } from '../model/window.js';
 import type { FetchResult } from '../radar/client.js';
 import { yieldToEventLoop } from '../util/eventLoop.js';
+import { TRAFFIC_LEVEL } from '../model/vocabulary.js';
 import { formatDuration } from '../util/time.js';
 import { keptPoints, NOTHING_WRITTEN, refusedPoints, type WriteOutcome } from '../sink/outcome.js';
 import type { TrafficGroup } from '../model/point.js';
@@ -43,7 +44,8 @@ export async function writeWindow(
     lastUpdatedMs: response.meta.lastUpdatedMs,
     missingBuckets,
   });
-  if (deps.names) for (const group of traffic.groups) deps.names.saw(query.dimension, group.tags.group_key!);
+  if (deps.names && query.dimension !== TRAFFIC_LEVEL)
+    for (const group of traffic.groups) deps.names.saw(query.dimension, group.tags.group_key!);
   const record = fetchPoint({
     query,
     window,
@@ -100,15 +102,17 @@ async function writeTraffic(
   final: boolean;
 }> {
   const { deps, context } = at;
-  const change = await deps.answers?.beforeWrite(query, window, groupsOf(query, allGroups));
+  // The traffic level has no groups that a newer answer could drop: nothing to keep in step.
+  const answers = query.dimension === TRAFFIC_LEVEL ? undefined : deps.answers;
+  const change = await answers?.beforeWrite(query, window, groupsOf(query, allGroups));
   const write = () => deps.sink.write({ groups, points: [] }, context);
-  const written = deps.answers ? await deps.answers.writing(query, write) : await write();
+  const written = answers ? await answers.writing(query, write) : await write();
   const final = isWindowFinal(
     { window, lastUpdatedMs: at.lastUpdatedMs, missingBuckets: at.missingBuckets },
     deps.clock.nowMs(),
     query.settleMs,
   );
-  await deps.answers?.afterWrite(query, window, final);
+  await answers?.afterWrite(query, window, final);
   return { written, change, final };
 }
 

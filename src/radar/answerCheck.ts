@@ -1,7 +1,7 @@
 import { DAY_MS, isoSeconds } from '../util/time.js';
 import type { RadarRequest } from './request.js';
 import { RadarResponseError, type RadarResponse } from './response.js';
-import { INTERVAL_MS } from '../model/vocabulary.js';
+import { INTERVAL_MS, TRAFFIC_LEVEL } from '../model/vocabulary.js';
 
 /**
  * Checks an answer against the request it answers, before anything of it is flattened: a point in
@@ -30,6 +30,12 @@ export function checkAnswer(response: RadarResponse, request: RadarRequest): voi
   const weekly = request.aggInterval === '1w';
   const lastUpdatedMs = response.meta.lastUpdatedMs;
   response.series.forEach((series, index) => {
+    // The traffic level is one column per series (`values`, cloudflare-typescript netflows.ts; its
+    // name is not relied on): two would be two meanings under one series.
+    if (request.dimension === TRAFFIC_LEVEL && series.groups.size > 1)
+      throw new RadarResponseError(
+        `series "${series.key}" of the traffic level has ${series.groups.size} columns (${[...series.groups.keys()].slice(0, 5).join(', ')}) where one, "values", was expected`,
+      );
     const asked = request.series[index];
     if (asked?.dateStart === undefined || asked.dateEnd === undefined) return;
     const startMs = Date.parse(asked.dateStart);

@@ -1,4 +1,10 @@
-import { INTERVAL_MS, type AggInterval, type Dimension } from '../model/vocabulary.js';
+import {
+  INTERVAL_MS,
+  TRAFFIC_LEVEL,
+  TRAFFIC_LEVEL_NORMALIZATION,
+  type AggInterval,
+  type QueryDimension,
+} from '../model/vocabulary.js';
 import { DAY_MS, formatDuration, formatSpan, isoSeconds, WEEK_MS } from '../util/time.js';
 import { checkAnswer } from './answerCheck.js';
 import type { RadarProbe } from './client.js';
@@ -23,7 +29,7 @@ export interface Finding {
  * past: settled data, so that whether the bucket at `dateEnd` is in the answer says how Radar reads
  * `dateEnd`, not how far its data reaches.
  */
-export function shapeRequest(dimension: Dimension, interval: AggInterval, nowMs: number): RadarRequest {
+export function shapeRequest(dimension: QueryDimension, interval: AggInterval, nowMs: number): RadarRequest {
   const stepMs = INTERVAL_MS[interval];
   const endMs = Math.floor((nowMs - (interval === '1w' ? 2 * WEEK_MS : 2 * DAY_MS)) / stepMs) * stepMs;
   return rangeRequest(dimension, interval, endMs - 4 * stepMs, endMs);
@@ -31,7 +37,7 @@ export function shapeRequest(dimension: Dimension, interval: AggInterval, nowMs:
 
 /** One window of `lengthMs` ending on a day boundary two days in the past. */
 export function windowRequest(
-  dimension: Dimension,
+  dimension: QueryDimension,
   interval: AggInterval,
   lengthMs: number,
   nowMs: number,
@@ -41,7 +47,7 @@ export function windowRequest(
 }
 
 function rangeRequest(
-  dimension: Dimension,
+  dimension: QueryDimension,
   interval: AggInterval,
   startMs: number,
   endMs: number,
@@ -49,7 +55,7 @@ function rangeRequest(
   return {
     dimension,
     aggInterval: interval,
-    normalization: 'PERCENTAGE',
+    normalization: dimension === TRAFFIC_LEVEL ? TRAFFIC_LEVEL_NORMALIZATION : 'PERCENTAGE',
     series: [{ dateStart: isoSeconds(startMs), dateEnd: isoSeconds(endMs) }],
   };
 }
@@ -114,7 +120,8 @@ export function judgeShape(request: RadarRequest, probe: RadarProbe, nowMs: numb
   const sample = keys.slice(0, 5).join(', ') + (keys.length > 5 ? ` … (${keys.length} keys)` : '');
   return {
     what,
-    note: `${dateEnd}${adjusted}; keys ${sample || '(none)'}; ${lag}; meta has ${present.join(', ') || 'nothing'}`,
+    // The traffic level's one column is named as Radar named it (`values` in the spec): said, not assumed.
+    note: `${dateEnd}${adjusted}; ${request.dimension === TRAFFIC_LEVEL ? 'column' : 'keys'} ${sample || '(none)'}; ${lag}; meta has ${present.join(', ') || 'nothing'}`,
   };
 }
 

@@ -1,16 +1,18 @@
 import { ServiceError } from '../errors.js';
 import { checkFilterItem, MAX_DATE_RANGE, productValue } from './vocabulary.js';
 import {
-  DIMENSIONS,
   DIMENSIONS_WITHOUT_LIMIT,
   FILTER_NAMES,
   INTERVALS,
   MIN_LIMIT_PER_GROUP,
   NORMALIZATIONS,
+  QUERY_DIMENSIONS,
+  TRAFFIC_LEVEL,
+  TRAFFIC_LEVEL_NORMALIZATION,
   type AggInterval,
-  type Dimension,
   type Filters,
   type Normalization,
+  type QueryDimension,
 } from '../model/vocabulary.js';
 
 /** One series of a request; its position in `series` is its position in every array parameter. */
@@ -25,9 +27,12 @@ export interface RadarSeriesRequest {
   filters?: Filters;
 }
 
-/** Every parameter of GET /radar/netflows/timeseries_groups/{dimension}. */
+/**
+ * Every parameter of GET /radar/netflows/timeseries_groups/{dimension}, or, for TRAFFIC_LEVEL, of
+ * GET /radar/netflows/timeseries (the same parameters but `limitPerGroup`).
+ */
 export interface RadarRequest {
-  dimension: Dimension;
+  dimension: QueryDimension;
   aggInterval: AggInterval;
   normalization?: Normalization;
   limitPerGroup?: number;
@@ -47,13 +52,19 @@ export function validateRadarRequest(request: RadarRequest): void {
   const fail = (message: string): never => {
     throw new RadarRequestError(message);
   };
-  if (!DIMENSIONS.includes(request.dimension))
-    fail(`dimension "${request.dimension}" is not one of ${DIMENSIONS.join(', ')}`);
+  if (!QUERY_DIMENSIONS.includes(request.dimension))
+    fail(`dimension "${request.dimension}" is not one of ${QUERY_DIMENSIONS.join(', ')}`);
   if (!INTERVALS.includes(request.aggInterval))
     fail(`aggInterval "${request.aggInterval}" is not one of ${INTERVALS.join(', ')}`);
   if (request.normalization !== undefined && !NORMALIZATIONS.includes(request.normalization)) {
     fail(`normalization "${request.normalization}" is not one of ${NORMALIZATIONS.join(', ')}`);
   }
+  if (
+    request.dimension === TRAFFIC_LEVEL &&
+    request.normalization !== undefined &&
+    request.normalization !== TRAFFIC_LEVEL_NORMALIZATION
+  )
+    fail(`the traffic level is asked for with normalization ${TRAFFIC_LEVEL_NORMALIZATION} only`);
   if (request.limitPerGroup !== undefined) {
     if (!Number.isInteger(request.limitPerGroup) || request.limitPerGroup < MIN_LIMIT_PER_GROUP)
       fail(
@@ -144,5 +155,7 @@ export function queryString(request: RadarRequest): string {
 }
 
 export function requestPath(request: RadarRequest): string {
-  return `/radar/netflows/timeseries_groups/${request.dimension}`;
+  return request.dimension === TRAFFIC_LEVEL
+    ? '/radar/netflows/timeseries'
+    : `/radar/netflows/timeseries_groups/${request.dimension}`;
 }

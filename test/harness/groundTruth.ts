@@ -3,7 +3,7 @@
  * and the comparison with what it does hold: lost, duplicated and wrong points.
  */
 import type { Influxd } from './influxd.js';
-import type { Served } from './radarSimulator.js';
+import { TRAFFIC_LEVEL, type Served } from './radarSimulator.js';
 
 /** Identity of a radar_netflows point: its tags and time. */
 export type PointKey = string;
@@ -48,7 +48,7 @@ export function expectedFromServed(
   // The points each window's answer so far put in `expected`, so that the next answer replaces them all.
   const byWindow = new Map<string, PointKey[]>();
   for (const s of served) {
-    if (!s.body) continue;
+    if (!s.body || s.dimension === TRAFFIC_LEVEL) continue;
     const job = jobOf(s);
     const names = s.params.name ?? [];
     const seriesKeys = Object.keys(s.body.result).filter(
@@ -90,6 +90,47 @@ export function expectedFromServed(
     }
   }
   return expected;
+}
+
+/**
+ * What `radar_traffic_level` must hold: each `netflows/timeseries` answer's `values`, by job, series,
+ * interval and time, inside the range asked for; a later answer for a bucket replaces an earlier one.
+ * Keys are `job|series|agg_interval|normalization|time`.
+ */
+export function expectedLevelFromServed(
+  served: readonly Served[],
+  jobOf: (s: Served) => string,
+): Map<string, number> {
+  const expected = new Map<string, number>();
+  for (const s of served) {
+    if (!s.body || s.dimension !== TRAFFIC_LEVEL) continue;
+    const job = jobOf(s);
+    const names = s.params.name ?? [];
+    for (const [key, raw] of Object.entries(s.body.result)) {
+      if (key === 'meta') continue;
+      const series = raw as { timestamps: string[]; values: string[] };
+      const position = names.length ? names.indexOf(key) : Number(key.slice('serie_'.length));
+      const asked = askedRange(s, position);
+      series.timestamps.forEach((stamp, i) => {
+        const timeMs = Date.parse(stamp);
+        if (timeMs < asked.startMs || timeMs >= asked.endMs) return;
+        const tags = [job, names.length ? key : job, s.params.aggInterval![0], s.params.normalization?.[0]];
+        expected.set([...tags, timeMs].join('|'), parseFloat(series.values[i]!));
+      });
+    }
+  }
+  return expected;
+}
+
+/** What `radar_traffic_level` holds, keyed as expectedLevelFromServed keys it. */
+export async function actualLevel(influx: Influxd, db: string): Promise<Map<string, number>> {
+  const rows = await influx.query('SELECT * FROM radar_traffic_level', db);
+  return new Map(
+    rows.map((r) => [
+      [r.job, r.series, r.agg_interval, r.normalization, r.time].join('|'),
+      r.value as number,
+    ]),
+  );
 }
 
 /** The range a request asked for at a series' position, floored to 15 minutes as Radar floors it. */

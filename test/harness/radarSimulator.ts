@@ -153,7 +153,8 @@ export class RadarSimulator {
 
   private respond(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://sim');
-    const match = /^\/client\/v4\/radar\/netflows\/timeseries_groups\/([^/]+)$/i.exec(url.pathname);
+    // `timeseries_groups/{dimension}`, or `timeseries` (the traffic level, recorded as TRAFFIC_LEVEL).
+    const match = /^\/client\/v4\/radar\/netflows\/timeseries(?:_groups\/([^/]+))?$/i.exec(url.pathname);
     const params: Record<string, string[]> = {};
     for (const [k, v] of url.searchParams) (params[k] ??= []).push(v);
     const entity = /^\/client\/v4\/radar\/(entities\/asns|entities\/locations|geolocations)$/.exec(
@@ -162,7 +163,7 @@ export class RadarSimulator {
     if (entity) return answerEntities(this, req, res, entity[1]!, params);
     const record: Served = {
       atMs: Date.now(),
-      dimension: match?.[1]?.toUpperCase() ?? '',
+      dimension: match ? (match[1]?.toUpperCase() ?? TRAFFIC_LEVEL) : '',
       params,
       rawQuery: url.search.slice(1),
       status: 0,
@@ -248,6 +249,7 @@ export class RadarSimulator {
   private answer(dimension: string, params: Record<string, string[]>): Record<string, unknown> {
     for (const key of Object.keys(params))
       if (!KNOWN_PARAMS.has(key)) throw new BadRequest(`Unknown parameter ${key}`);
+    if (dimension === TRAFFIC_LEVEL) return this.answerLevel(params);
     if (!GROUP_DIMENSIONS.includes(dimension)) throw new BadRequest('Invalid dimension');
     const interval = params.aggInterval?.[0];
     if (!interval || !(interval in INTERVAL_MS)) throw new BadRequest('Invalid aggInterval');
@@ -258,17 +260,72 @@ export class RadarSimulator {
       throw new BadRequest('limitPerGroup must be an integer >= 2');
     if (limit !== undefined && dimension === 'PRODUCT')
       throw new BadRequest('limitPerGroup is not supported for this dimension');
-    for (const item of (params.location ?? []).flatMap((v) => (v === '' ? [] : v.split(',')))) {
-      if (!LOCATIONS.has(item.replace(/^-/, '')))
-        throw new BadRequest('Invalid location codes. Must be valid alpha-2 location codes');
-    }
+    checkLocations(params);
     const asks = this.seriesAsks(params, interval);
     const horizonMs = this.dataUntilMs();
     const built = asks.map((ask) =>
       buildSeries(ask, dimension, INTERVAL_MS[interval]!, horizonMs, limit, this.adjust),
     );
     normalize(built, normalization);
-    const result: Record<string, unknown> = {
+    const result = this.metaOf(asks, interval, normalization, horizonMs);
+    for (const series of built) {
+      const out: Record<string, string[]> = { timestamps: series.timestamps.map(iso) };
+      for (const [key, values] of series.groups)
+        out[dimension === 'AS' && key !== 'other' ? `${this.asKeyPrefix}${key}` : key] =
+          values.map(formatValue);
+      result[series.key] = out;
+    }
+    return result;
+  }
+
+  /**
+   * `netflows/timeseries`: the traffic of the series' filters over every location (the sum of the
+   * LOCATION groups' raw traffic, so an outage played on locations shows in it), one `values` column
+   * per series, MIN0_MAX over the whole answer (cloudflare-typescript netflows.ts; docs/radar-api.md).
+   * No `limitPerGroup`; PERCENTAGE_CHANGE needs a control range, which dates cannot give.
+   */
+  private answerLevel(params: Record<string, string[]>): Record<string, unknown> {
+    if (params.limitPerGroup) throw new BadRequest('Unknown parameter limitPerGroup');
+    const interval = params.aggInterval?.[0];
+    if (!interval || !(interval in INTERVAL_MS)) throw new BadRequest('Invalid aggInterval');
+    const normalization = params.normalization?.[0] ?? 'MIN0_MAX';
+    if (normalization === 'PERCENTAGE_CHANGE')
+      throw new BadRequest('PERCENTAGE_CHANGE normalization requires a control date range');
+    if (normalization !== 'MIN0_MAX') throw new BadRequest('Invalid normalization');
+    checkLocations(params);
+    const asks = this.seriesAsks(params, interval);
+    const horizonMs = this.dataUntilMs();
+    const built = asks.map((ask) => {
+      const byLocation = buildSeries(
+        ask,
+        'LOCATION',
+        INTERVAL_MS[interval]!,
+        horizonMs,
+        undefined,
+        this.adjust,
+      );
+      const total = byLocation.timestamps.map((_, i) =>
+        [...byLocation.groups.values()].reduce((sum, values) => sum + values[i]!, 0),
+      );
+      return { key: ask.key, timestamps: byLocation.timestamps, groups: new Map([['values', total]]) };
+    });
+    normalize(built, normalization);
+    const result = this.metaOf(asks, interval, normalization, horizonMs);
+    for (const series of built)
+      result[series.key] = {
+        timestamps: series.timestamps.map(iso),
+        values: series.groups.get('values')!.map(formatValue),
+      };
+    return result;
+  }
+
+  private metaOf(
+    asks: SeriesAsk[],
+    interval: string,
+    normalization: string,
+    horizonMs: number,
+  ): Record<string, unknown> {
+    return {
       meta: {
         aggInterval: META_INTERVAL[interval],
         confidenceInfo: {
@@ -281,14 +338,6 @@ export class RadarSimulator {
         units: [{ name: '*', value: 'bytes' }],
       },
     };
-    for (const series of built) {
-      const out: Record<string, string[]> = { timestamps: series.timestamps.map(iso) };
-      for (const [key, values] of series.groups)
-        out[dimension === 'AS' && key !== 'other' ? `${this.asKeyPrefix}${key}` : key] =
-          values.map(formatValue);
-      result[series.key] = out;
-    }
-    return result;
   }
 
   private seriesAsks(params: Record<string, string[]>, interval: string): SeriesAsk[] {
@@ -328,3 +377,12 @@ export class RadarSimulator {
 }
 
 const GROUP_DIMENSIONS = ['ADM1', 'AS', 'LOCATION', 'PRODUCT'];
+/** How `served` records a `netflows/timeseries` request (the product's own name for it). */
+export const TRAFFIC_LEVEL = 'TRAFFIC_LEVEL';
+
+function checkLocations(params: Record<string, string[]>): void {
+  for (const item of (params.location ?? []).flatMap((v) => (v === '' ? [] : v.split(',')))) {
+    if (!LOCATIONS.has(item.replace(/^-/, '')))
+      throw new BadRequest('Invalid location codes. Must be valid alpha-2 location codes');
+  }
+}

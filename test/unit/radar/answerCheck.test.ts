@@ -149,3 +149,25 @@ describe('expectedBuckets', () => {
     });
   });
 });
+
+describe('checkAnswer: the traffic level (netflows/timeseries)', () => {
+  const level: RadarRequest = { ...hourly, dimension: 'TRAFFIC_LEVEL', normalization: 'MIN0_MAX' };
+  const levelAnswer = (columns: Record<string, string[]>) =>
+    parseRadarResult(
+      {
+        meta: { lastUpdated: '2026-08-15T00:00:00Z' },
+        serie_0: { timestamps: ['2026-08-14T00:00:00Z'], ...columns },
+      },
+      [['serie_0']],
+    );
+
+  test('one column of values per series, whatever Radar calls it; two columns would be two meanings under one series', () => {
+    expect(() => checkAnswer(levelAnswer({ values: ['0.5'] }), level)).not.toThrow();
+    expect(() => checkAnswer(levelAnswer({ value: ['0.5'] }), level)).not.toThrow();
+    expect(() => checkAnswer(levelAnswer({ values: ['0.5'], other: ['1'] }), level)).toThrow(
+      /series "serie_0" of the traffic level has 2 columns \(values, other\) where one, "values", was expected/,
+    );
+    // A groups answer of two groups is what shares are.
+    expect(() => checkAnswer(levelAnswer({ values: ['0.5'], other: ['1'] }), hourly)).not.toThrow();
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import {
+  requestPath,
   RadarRequestError,
   queryString,
   validateRadarRequest,
@@ -116,5 +117,31 @@ describe('validateRadarRequest', () => {
         ],
       }),
     ).not.toThrow();
+  });
+});
+
+describe('the traffic level request', () => {
+  const level: RadarRequest = {
+    dimension: 'TRAFFIC_LEVEL',
+    aggInterval: '1h',
+    normalization: 'MIN0_MAX',
+    series: [
+      { dateStart: '2026-08-14T00:00:00Z', dateEnd: '2026-08-15T00:00:00Z', filters: { location: ['PT'] } },
+    ],
+  };
+
+  test('goes to netflows/timeseries with the same parameters, MIN0_MAX only, never limitPerGroup', () => {
+    expect(requestPath(level)).toBe('/radar/netflows/timeseries');
+    expect(requestPath({ ...level, dimension: 'AS' })).toBe('/radar/netflows/timeseries_groups/AS');
+    expect(() => validateRadarRequest(level)).not.toThrow();
+    expect(queryString(level)).toBe(
+      'aggInterval=1h&format=JSON&normalization=MIN0_MAX&dateStart=2026-08-14T00%3A00%3A00Z&dateEnd=2026-08-15T00%3A00%3A00Z&location=PT',
+    );
+    expect(() => validateRadarRequest({ ...level, normalization: 'PERCENTAGE' })).toThrow(
+      /the traffic level is asked for with normalization MIN0_MAX only/,
+    );
+    expect(() => validateRadarRequest({ ...level, limitPerGroup: 5 })).toThrow(
+      /limitPerGroup is not accepted for TRAFFIC_LEVEL/,
+    );
   });
 });
