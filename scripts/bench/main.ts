@@ -21,6 +21,7 @@ import { VictoriaMetrics } from '../../test/harness/victoria.js';
 import { measureCpu, topSelfTime, type ProfileNode } from './cpuCost.js';
 import { DAY, SERVICE_FLAGS, type Figures } from './common.js';
 import { healthzWhileSpooling, postStraight } from './probes.js';
+import { measureTrends } from './trends.js';
 import { report, writeWritePathsSection, measuredElsewhere, type Results } from './report.js';
 
 const TOOLS = join(ROOT, 'build-tools', 'scripts', 'bench');
@@ -168,6 +169,11 @@ async function main(): Promise<void> {
       console.log(JSON.stringify(await spoolingYear()));
       return;
     }
+    // BENCH_ONLY=trends: only the trends dashboard's queries over a year, into their section.
+    if (process.env.BENCH_ONLY === 'trends') {
+      await measureTrends(influx, sim, join(dir, 'trends'), join(dir, 'trends.yaml'));
+      return;
+    }
     if (process.env.BENCH_ONLY === 'write-paths') {
       const v1 = bigConfig('');
       const v2 = bigConfig('influx: { apiVersion: 2 }');
@@ -188,6 +194,7 @@ async function main(): Promise<void> {
     const endToEnd = await measureEndToEnd(bench);
     const { runs } = await measureRuns(bench);
     const { ingest, lines, pure } = await measureIngest(bench);
+    await measureTrends(influx, sim, join(dir, 'trends'), join(dir, 'trends.yaml'));
     const results: Results = {
       requests,
       year,

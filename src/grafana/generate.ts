@@ -3,12 +3,14 @@ import { basename, dirname, join } from 'node:path';
 import { renderAlerting } from './alertProvisioning.js';
 import { pipelineDashboard } from './pipelineDashboard.js';
 import { trafficDashboard } from './trafficDashboard.js';
+import { trendsDashboard } from './trendsDashboard.js';
 
 /** The dashboards as committed under grafana/dashboards/: file name → JSON text. */
 export function renderDashboards(): Record<string, string> {
   return {
     'radar-netflows.json': JSON.stringify(trafficDashboard(), null, 2) + '\n',
     'radar-netflows-pipeline.json': JSON.stringify(pipelineDashboard(), null, 2) + '\n',
+    'radar-netflows-trends.json': JSON.stringify(trendsDashboard(), null, 2) + '\n',
   };
 }
 

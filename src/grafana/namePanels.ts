@@ -103,6 +103,53 @@ export function topGroupsTable(trafficFilter: string, groupBy: string): table.Pa
 }
 
 /**
+ * The groups whose share moved most over the range (trends dashboard): first and last share, the
+ * change, and its size, by name, largest move first. `filter` selects one job, series, dimension and
+ * interval.
+ */
+export function moversTable(filter: string): table.PanelBuilder {
+  return new table.PanelBuilder()
+    .title('Groups whose share moved most ($job, $series, every $trend_interval)')
+    .description(
+      "Each group's share at the start and at the end of the range, and the change between them, largest " +
+        "move (up or down) first. Radar's events (the annotations) may explain a step that is not traffic.",
+    )
+    .datasource(DATASOURCE)
+    .withTarget(
+      new InfluxQLQuery(
+        `SELECT first("value") AS "first", last("value") AS "last", last("value") - first("value") AS "change", ` +
+          `abs(last("value") - first("value")) AS "moved" FROM "radar_netflows" WHERE ${filter} AND $timeFilter GROUP BY "group_key"`,
+        { refId: 'A', format: 'table' },
+      ),
+    )
+    .withTarget(
+      new InfluxQLQuery(names(matchVariables({ dimension: 'dimension' })), { refId: 'B', format: 'table' }),
+    )
+    .withTransformation(joinByGroupKey)
+    .withTransformation(onlyDrawn('moved'))
+    .withTransformation({
+      id: 'organize',
+      options: {
+        excludeByName: { Time: true, latitude: true, longitude: true },
+        indexByName: { name: 0, group_key: 1, country: 2, first: 3, last: 4, change: 5, moved: 6 },
+        renameByName: {
+          name: 'Name',
+          group_key: 'Id',
+          country: 'Country',
+          first: 'Share at the start',
+          last: 'Share at the end',
+          change: 'Change',
+          moved: 'Moved by',
+        },
+      },
+    })
+    .sortBy([new common.TableSortByFieldStateBuilder().displayName('Moved by').desc(true)])
+    .unit('percent')
+    .height(10)
+    .span(24);
+}
+
+/**
  * A world map of one dimension's shares: LOCATION by Grafana's countries gazetteer (looked up by the
  * alpha-2 group key: public/app/features/geo/gazetteer/gazetteer.ts loads public/gazetteer/countries.json,
  * keyed by alpha-2), ADM1 by the coordinates Radar gives each region.

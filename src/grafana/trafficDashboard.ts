@@ -153,9 +153,10 @@ export function trafficDashboard(): object {
         new timeseries.PanelBuilder()
           .title('Share of traffic per group ($job, $series, $agg_interval)')
           .description(
-            "Each group's share of the traffic in one job, series and interval, stacked to 100 %. With several " +
-              'chosen, each brings its own stack and they share the height. With MIN0_MAX jobs, the stack shows ' +
-              "the groups' relative sizes.",
+            "Each group's share of the traffic in one job, series and interval, stacked: all of them add up to " +
+              '100 %, and one group picked alone shows its own share (stacked as values, not to 100 % of what is ' +
+              'drawn). With several chosen, each brings its own stack. With MIN0_MAX jobs, the stack shows the ' +
+              "groups' relative sizes.",
           )
           .interval(MIN_TRAFFIC_INTERVAL)
           .datasource(DATASOURCE)
@@ -168,7 +169,7 @@ export function trafficDashboard(): object {
           .unit('percent')
           .fillOpacity(60)
           .lineWidth(1)
-          .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Percent))
+          .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
           .legend(
             new common.VizLegendOptionsBuilder()
               .showLegend(true)
@@ -273,7 +274,7 @@ export function trafficDashboard(): object {
  * Grafana's InfluxDB annotations read these columns; the SDK's annotation builder has no setters for
  * them, so they are added to the built JSON.
  */
-function withAnnotationColumns(dashboard: { annotations?: { list?: object[] } }): object {
+export function withAnnotationColumns(dashboard: { annotations?: { list?: object[] } }): object {
   const list = dashboard.annotations?.list ?? [];
   dashboard.annotations = {
     list: list.map((a) => ({

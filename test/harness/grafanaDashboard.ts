@@ -21,7 +21,10 @@
  *   (…/matchers/fieldTypeMatcher.ts).
  */
 
+import { grafanaData } from './grafanaData.js';
 import { seriesIndexOf } from './influxd.js';
+
+const { dateMath, dateTime } = grafanaData;
 
 type Json = Record<string, unknown>;
 export type Selection = Map<string, string[] | 'All'>;
@@ -29,6 +32,8 @@ export interface Panel {
   title: string;
   type: string;
   interval?: string;
+  /** Grafana's panel time shift ("1y"): the panel's range moved back by it. */
+  timeShift?: string;
   targets: { refId: string; query: string; alias?: string; resultFormat?: string }[];
   fieldConfig?: {
     defaults?: Json;
@@ -94,7 +99,9 @@ function foundValues(
   query: string,
 ): { allFrames: string[]; firstFrame: string[] } {
   const show = /^\s*SHOW\b/i.test(query);
-  const groupBy = /\bGROUP BY\s+(.*?)(?:\s+(?:ORDER|LIMIT|SLIMIT|fill)\b|$)/i.exec(query)?.[1] ?? '';
+  // The outer query's GROUP BY: a subquery's tags are columns of the outer query's one series.
+  const outer = query.slice(query.lastIndexOf(')') + 1);
+  const groupBy = /\bGROUP BY\s+(.*?)(?:\s+(?:ORDER|LIMIT|SLIMIT|fill)\b|$)/i.exec(outer)?.[1] ?? '';
   const tags = new Set([...groupBy.matchAll(/"([^"]+)"|(\w+)/g)].map((m) => m[1] ?? m[2]!));
   const found = rows.flatMap((row) => {
     const value = show
@@ -341,6 +348,16 @@ export async function drawDashboard(
   const { rangeMs, maxDataPoints, minInterval, nowMs } = view;
   const timeFilter = `time >= ${nowMs - rangeMs}ms and time <= ${nowMs}ms`;
   const { selection, options, offered } = await defaultSelection(json, run, timeFilter, choose);
+  /**
+   * A panel's range: the dashboard's, moved back by its timeShift as Grafana moves it (dashboard-scene
+   * PanelTimeRange: dateMath.parseDateMath('-' + timeShift, from|to), run here from @grafana/data).
+   */
+  const rangeOf = (panel: Panel): { fromMs: number; toMs: number } => {
+    if (!panel.timeShift) return { fromMs: nowMs - rangeMs, toMs: nowMs };
+    const shift = (ms: number) =>
+      dateMath.parseDateMath(`-${panel.timeShift!}`, dateTime(ms), false)!.valueOf();
+    return { fromMs: shift(nowMs - rangeMs), toMs: shift(nowMs) };
+  };
   const variables = variablesOf(json);
   const out: {
     panel: Panel;
@@ -353,9 +370,11 @@ export async function drawDashboard(
   for (const { panel, selection: scoped, row } of drawnPanels(json, selection, options))
     for (const target of panel.targets ?? []) {
       const intervalMs = panelIntervalMs(panel, rangeMs, minInterval, maxDataPoints);
+      const { fromMs, toMs } = rangeOf(panel);
       const query = interpolate(
         target.query
-          .replace(/\$timeFilter/g, timeFilter)
+          .replace(/\$timeFilter/g, `time >= ${fromMs}ms and time <= ${toMs}ms`)
+          .replace(/\$\{__from\}/g, String(fromMs))
           .replace(/\$__interval/g, influxDuration(intervalMs)),
         scoped,
         variables,
