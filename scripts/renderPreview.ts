@@ -2,8 +2,8 @@
  * `npm run preview`: draws the pictures of docs/ (dashboard-preview.svg, names-preview.svg) into
  * build-tools/preview/, which git does not track (copy them into docs/ to change the shipped ones): the "Share of traffic per group" panel of the
  * Radar NetFlows dashboard as it opens (no variable touched, chosen as Grafana chooses them: see
- * test/harness/grafanaDashboard.ts), its legend named as the modelled transformations name it
- * (test/harness/grafanaTransforms.ts), from the panel's own InfluxQL run against a real InfluxDB that
+ * test/harness/grafanaDashboard.ts), its legend named as the panel's transformations name it
+ * (run by @grafana/data: test/harness/grafanaFrames.ts), from the panel's own InfluxQL run against a real InfluxDB that
  * the CLI filled from the Radar simulator with the shipped jobs.yaml (so the picture
  * shows simulated data, shaped as Radar's).
  */
@@ -15,7 +15,7 @@ import { runCli, ROOT } from '../test/harness/cli.js';
 import { drawDashboard } from '../test/harness/grafanaDashboard.js';
 import { Influxd } from '../test/harness/influxd.js';
 import { RadarSimulator } from '../test/harness/radarSimulator.js';
-import { applyTransformations, fieldDisplayNames } from '../test/harness/grafanaTransforms.js';
+import { applyTransformations, fieldDisplayNames } from '../test/harness/grafanaFrames.js';
 import { namesSvg, stackedAreaSvg } from './svgChart.js';
 
 /** Where the pictures are drawn: untracked, so that a run never changes the shipped ones by itself. */
@@ -50,7 +50,7 @@ async function main(): Promise<void> {
     const copies = opened.panels.filter((p) => p.panel.title.startsWith('Share of traffic per group'));
     const targets = copies.filter((p) => p.row === copies[0]!.row);
     const { panel } = targets[0]!;
-    const frames = applyTransformations(
+    const frames = await applyTransformations(
       targets.map((t) => t.rows),
       panel.transformations!,
       targets.map((t) => t.target.refId),
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
     const svg = stackedAreaSvg(
       'Share of traffic per group',
       `as the dashboard opens: job=${chosen('job')} · dimension=${chosen('dimension')} · ` +
-        `interval=${chosen('agg_interval')} · last 7 days · legend named as Grafana names it (modelled) · simulated data`,
+        `interval=${chosen('agg_interval')} · last 7 days · legend named by Grafana's transformations · simulated data`,
       times,
       series,
     );
@@ -77,17 +77,19 @@ async function main(): Promise<void> {
     console.log(`wrote ${out}: ${series.length} series from the panel's queries and transformations`);
 
     // The panels that show names: the top groups table of the AS row and the LOCATION map, their
-    // queries and transformations as the dashboard has them (joined as Grafana joins them, modelled).
+    // queries and transformations as the dashboard has them (joined by Grafana's own code).
     const named = await drawDashboard(dashboard, run, view, { dimension: ['AS'] });
-    const framesOf = (title: string) => {
+    const framesOf = async (title: string) => {
       const targets = named.panels.filter((p) => p.panel.title.startsWith(title));
-      return applyTransformations(
-        targets.map((t) => t.rows),
-        targets[0]!.panel.transformations!,
-        targets.map((t) => t.target.refId),
+      return (
+        await applyTransformations(
+          targets.map((t) => t.rows),
+          targets[0]!.panel.transformations!,
+          targets.map((t) => t.target.refId),
+        )
       )[0]!;
     };
-    const tableRows = framesOf('Top groups by name')
+    const tableRows = (await framesOf('Top groups by name'))
       .map((r) => ({
         name: String(r.Name ?? r.Id),
         share: Number(r['Share now']),
@@ -95,7 +97,7 @@ async function main(): Promise<void> {
           typeof r['Change over the range'] === 'number' ? (r['Change over the range'] as number) : null,
       }))
       .sort((a, b) => b.share - a.share);
-    const places = framesOf('Map of LOCATION')
+    const places = (await framesOf('Map of LOCATION'))
       .filter((r) => typeof r.latitude === 'number')
       .map((r) => ({
         name: String(r.name),

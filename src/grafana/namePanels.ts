@@ -10,10 +10,8 @@ import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
  * `group_key` in Grafana. Names are never tags of the traffic, so no traffic query can count a point
  * twice or split a group's history when Radar renames a group; only these panels read them.
  *
- * Transformations, as Grafana defines them (joinByField, filterByValue, partitionByValues and the
- * per-frame `filter` read in its source, calculateField and organize from their documented options;
- * none run: there is no Grafana here; the dashboard tests apply the same steps to the query results,
- * test/harness/grafanaTransforms.ts):
+ * Transformations, as Grafana defines them (the dashboard tests run them on the query results with
+ * Grafana's own @grafana/data, and a model of partitionByValues: test/harness/grafanaFrames.ts):
  * - joinByField (packages/grafana-data/src/transformations/transformers/joinByField.ts,
  *   joinDataFrames.ts): `outer` joins the frames on `byField` as uPlot joins times (one row per
  *   distinct key: right for tables of one row per group); `outerTabular` joins every row of every

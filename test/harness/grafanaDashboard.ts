@@ -11,20 +11,19 @@
  *   interpolateQueryExpr);
  * - `$__interval`: the range over the panel's data points, rounded, never below the panel's own
  *   minimum interval, or the datasource's `jsonData.timeInterval` without one (scenes'
- *   SceneQueryRunner: `lowerIntervalLimit = minInterval ? minInterval : ds.interval`;
- *   packages/grafana-data/src/datetime/rangeutil.ts: calculateInterval, roundInterval);
+ *   SceneQueryRunner: `lowerIntervalLimit = minInterval ? minInterval : ds.interval`), computed by
+ *   Grafana's own rangeUtil.calculateInterval (@grafana/data);
  * - repeated rows: a row with `repeat` is drawn once per selected value of that variable, its panels
  *   (those after it up to the next row) seeing that one value;
- * - field overrides: `byName` matches a series' display name (its alias) or field name exactly,
- *   `byRegexp` tests the display name, `byFrameRefID` the query's refId
- *   (packages/grafana-data/src/transformations/matchers/nameMatcher.ts), `byType` the field's type
- *   (…/matchers/fieldTypeMatcher.ts).
+ * - field overrides: matched by Grafana's own field matchers (@grafana/data fieldMatchers: `byName`
+ *   a series' display name (its alias) or field name, `byRegexp`, `byFrameRefID`, `byType`).
  */
 
+import type { FieldType } from '@grafana/data';
 import { grafanaData } from './grafanaData.js';
 import { seriesIndexOf } from './influxd.js';
 
-const { dateMath, dateTime } = grafanaData;
+const { dateMath, dateTime, fieldMatchers, rangeUtil } = grafanaData;
 
 type Json = Record<string, unknown>;
 export type Selection = Map<string, string[] | 'All'>;
@@ -190,67 +189,20 @@ export async function defaultSelection(
   return { selection, options, offered };
 }
 
-/** Grafana's rounding of an interval in ms to a "nice" one (rangeutil.ts, roundInterval). */
-export function roundInterval(ms: number): number {
-  const steps: [number, number][] = [
-    [10, 1],
-    [15, 10],
-    [35, 20],
-    [75, 50],
-    [150, 100],
-    [350, 200],
-    [750, 500],
-    [1500, 1000],
-    [3500, 2000],
-    [7500, 5000],
-    [12500, 10000],
-    [17500, 15000],
-    [25000, 20000],
-    [45000, 30000],
-    [90000, 60000],
-    [210000, 120000],
-    [450000, 300000],
-    [750000, 600000],
-    [1050000, 900000],
-    [1500000, 1200000],
-    [2700000, 1800000],
-    [5400000, 3600000],
-    [9000000, 7200000],
-    [16200000, 10800000],
-    [32400000, 21600000],
-    [86400000, 43200000],
-    [604800000, 86400000],
-    [1814400000, 604800000],
-    [3628800000, 2592000000],
-  ];
-  for (const [below, rounded] of steps) if (ms < below) return rounded;
-  return 31536000000;
-}
-
-const UNIT_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-  w: 604_800_000,
-};
-export function intervalToMs(text: string): number {
-  const m = /^(\d+)(ms|s|m|h|d|w)$/.exec(text);
-  if (!m) throw new Error(`not an interval Grafana reads: ${text}`);
-  return Number(m[1]) * UNIT_MS[m[2]!]!;
-}
-
-/** `$__interval` in ms for a panel: calculateInterval(range, maxDataPoints, panel or datasource minimum). */
+/**
+ * `$__interval` in ms for a panel: Grafana's rangeUtil.calculateInterval (@grafana/data) over the range,
+ * at `maxDataPoints`, no finer than the panel's minimum interval, else the datasource's.
+ */
 export function panelIntervalMs(
   panel: Panel,
   rangeMs: number,
   datasourceMinInterval: string | undefined,
   maxDataPoints = 1000,
 ): number {
-  const lowLimit = panel.interval || datasourceMinInterval;
-  const lowLimitMs = lowLimit ? intervalToMs(lowLimit) : 1;
-  return Math.max(roundInterval(rangeMs / maxDataPoints), lowLimitMs);
+  const to = dateTime(0);
+  const range = { from: dateTime(-rangeMs), to, raw: { from: dateTime(-rangeMs), to } };
+  return rangeUtil.calculateInterval(range, maxDataPoints, panel.interval || datasourceMinInterval)
+    .intervalMs;
 }
 
 /** InfluxQL's duration literal for an interval in ms (what Grafana writes for `$__interval`). */
@@ -306,25 +258,26 @@ export function displayName(alias: string | undefined, tags: Record<string, stri
   return alias.replace(/\$tag_(\w+)/g, (_, tag: string) => tags[tag] ?? '');
 }
 
-/** Whether a field override's matcher picks a series (nameMatcher.ts and its siblings). */
+/**
+ * Whether a field override's matcher picks a series: Grafana's own field matchers (@grafana/data
+ * fieldMatchers: byName, byRegexp, byFrameRefID, byType…) on a field of that name, type and display
+ * name in a frame of that query.
+ */
 export function overrideMatches(
   matcher: { id: string; options: string },
   series: { displayName: string; fieldName: string; refId: string; type: string },
 ): boolean {
-  switch (matcher.id) {
-    case 'byType':
-      return matcher.options === series.type;
-    case 'byName':
-      return matcher.options === series.displayName || matcher.options === series.fieldName;
-    case 'byRegexp': {
-      const m = /^\/(.*)\/(\w*)$/.exec(matcher.options);
-      return (m ? new RegExp(m[1]!, m[2]) : new RegExp(matcher.options)).test(series.displayName);
-    }
-    case 'byFrameRefID':
-      return matcher.options === series.refId;
-    default:
-      throw new Error(`override matcher ${matcher.id} is not one this model knows`);
-  }
+  const field = {
+    name: series.fieldName,
+    type: series.type as FieldType,
+    config: {},
+    values: [],
+    state: { displayName: series.displayName },
+  };
+  const frame = { refId: series.refId, fields: [field], length: 0 };
+  const match = fieldMatchers.getIfExists(matcher.id);
+  if (!match) throw new Error(`override matcher ${matcher.id} is not one of Grafana's`);
+  return match.get(matcher.options)(field, frame, [frame]);
 }
 
 /** How a dashboard is looked at: its range ending now, its data points, the datasource's minimum interval. */

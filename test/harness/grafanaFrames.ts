@@ -3,14 +3,16 @@
  * standardTransformers: joinByField, filterByValue, calculateField, organize, sortBy, and the per-query
  * `filter` of a transformation), on the frames Grafana makes of table-format InfluxQL answers.
  *
- * Two parts are models, for want of published JavaScript:
+ * Three parts are models, for want of published JavaScript:
  * - the frames: Grafana's backend converts a table-format InfluxQL answer into one frame per query,
  *   a field per column, the time column named `Time` (pkg/tsdb/influxdb/influxql/converter, Go);
  * - partitionByValues, which is Grafana's app code, not @grafana/data
  *   (public/app/features/transformers/partitionByValues/partitionByValues.ts, partition.ts): one frame
  *   per distinct combination of the fields' values, in the order first seen; with `naming.asLabels`
  *   those values (as `String(value)`) become the labels of every field of the frame, and without
- *   `keepFields` those fields leave it. It is registered beside the standard ones.
+ *   `keepFields` those fields leave it. It is registered beside the standard ones;
+ * - the `${__field.labels.x}` template of a displayName override (fieldDisplayNames, below): the field
+ *   macros are the app's template service's, not @grafana/data's.
  * Rows go in and come out (a row per index of a frame, `Time` read back as `time`), so the tests read
  * them as they read InfluxDB's answers.
  */
@@ -159,4 +161,39 @@ function partition(frame: DataFrame, options: PartitionOptions): DataFrame[] {
       values: rows.map((i) => f.values[i] as unknown),
     })),
   }));
+}
+
+/**
+ * The names Grafana shows for a frame's numeric fields (legend, tooltip, bars) when the panel's
+ * overrides set `displayName`: packages/grafana-data/src/field/fieldOverrides.ts applies each
+ * matching override's value, a `byType` matcher matching the field's type; the value is a template
+ * where `${__field.labels.x}` is the field's label x and `${__field.name}` its name
+ * (stringOverrideProcessor with expandTemplateVars, the data macros of the field).
+ */
+export function fieldDisplayNames(
+  frame: Frame,
+  overrides: readonly {
+    matcher: { id: string; options: unknown };
+    properties: { id: string; value: unknown }[];
+  }[],
+): Map<string, string> {
+  const names = new Map<string, string>();
+  const numeric = [...new Set(frame.flatMap((r) => Object.keys(r)))].filter(
+    (f) => f !== 'time' && frame.some((r) => typeof r[f] === 'number'),
+  );
+  for (const field of numeric) {
+    for (const { matcher, properties } of overrides) {
+      if (matcher.id !== 'byType') continue;
+      if (matcher.options !== 'number') continue;
+      for (const p of properties)
+        if (p.id === 'displayName')
+          names.set(
+            field,
+            String(p.value)
+              .replace(/\$\{__field\.labels\.(\w+)\}/g, (_, label: string) => frame.labels?.[label] ?? '')
+              .replace(/\$\{__field\.name\}/g, field),
+          );
+    }
+  }
+  return names;
 }

@@ -25,7 +25,7 @@ import {
 } from '../harness/grafanaDashboard.js';
 import { resolvedCompose } from '../harness/compose.js';
 import { expandAll } from '../harness/grafanaProvisioning.js';
-import { applyTransformations, fieldDisplayNames } from '../harness/grafanaTransforms.js';
+import { applyTransformations, fieldDisplayNames } from '../harness/grafanaFrames.js';
 import { idLabel } from '../../src/names/groupNames.js';
 import { expectedLabel } from '../harness/simNames.js';
 
@@ -471,7 +471,7 @@ describe('Grafana dashboards', () => {
         }
         for (const targets of byPanel.values()) {
           const { panel } = targets[0]!;
-          const [frame] = applyTransformations(
+          const [frame] = await applyTransformations(
             targets.map((t) => t.rows),
             panel.transformations!,
           );
@@ -520,7 +520,7 @@ describe('Grafana dashboards', () => {
           titles.add(panel.title);
           const dimension = (selection.get('dimension') as string[])[0]!;
           const traffic = targets.find((t) => t.query.includes('radar_netflows'))!;
-          const frames = applyTransformations(
+          const frames = await applyTransformations(
             targets.map((t) => t.rows),
             panel.transformations!,
             targets.map((t) => t.target.refId),

@@ -7,7 +7,7 @@ import { idLabel } from '../../src/names/groupNames.js';
 import { evaluateRule } from '../harness/alertEval.js';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
 import { drawDashboard } from '../harness/grafanaDashboard.js';
-import { applyTransformations, fieldDisplayNames } from '../harness/grafanaTransforms.js';
+import { applyTransformations, fieldDisplayNames } from '../harness/grafanaFrames.js';
 import { actualTraffic } from '../harness/groundTruth.js';
 import type { EntityFault } from '../harness/radarSimulator.js';
 import { expectedLabel } from '../harness/simNames.js';
@@ -236,7 +236,7 @@ describe('names of the group keys', () => {
     // In each dimension's row: the two share panels, the history and the table; then two maps.
     expect(named.size).toBe(4 * 4 + 2);
     for (const [where, targets] of named) {
-      const frames = applyTransformations(
+      const frames = await applyTransformations(
         targets.map((t) => t.rows),
         targets[0]!.panel.transformations!,
         targets.map((t) => t.target.refId),
