@@ -196,6 +196,16 @@ describe('Grafana dashboards', () => {
     ])
       if (build === undefined) expect(image).toMatch(/:\d+\.\d+\.\d+(-core)?$/);
     const grafanaMajor = Number(/grafana\/grafana:(\d+)\./.exec(services.grafana!.image!)![1]);
+    // The Grafana compose runs is the release whose @grafana/data the tests run (both compose files).
+    const tested = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        devDependencies: Record<string, string>;
+      }
+    ).devDependencies['@grafana/data'];
+    for (const file of [compose, influxdb3])
+      expect((file.services as Record<string, { image: string }>).grafana!.image).toBe(
+        `grafana/grafana:${tested}`,
+      );
     for (const { json } of dashboards)
       expect(json.schemaVersion as number).toBeLessThanOrEqual(MAX_SCHEMA_VERSION[grafanaMajor] ?? 0);
     expect(dockerfile).toMatch(/^FROM node:\d+\.\d+\.\d+-/m);
