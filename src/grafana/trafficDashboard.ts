@@ -1,7 +1,6 @@
 import * as bargauge from '@grafana/grafana-foundation-sdk/bargauge';
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import {
-  AnnotationQueryBuilder,
   DashboardBuilder,
   QueryVariableBuilder,
   RowBuilder,
@@ -13,6 +12,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
 import { shareMap, topGroupsTable, withGroupLabels } from './namePanels.js';
+import { radarEvents, tagVariable, withAnnotationColumns } from './dashboardParts.js';
 
 /** Tags filtered by the dashboard's variables, and the filter on them. */
 const TRAFFIC_FILTER = matchVariables({
@@ -24,40 +24,6 @@ const TRAFFIC_FILTER = matchVariables({
 });
 const MAP_FILTER = matchVariables({ job: 'job', series: 'series', agg_interval: 'agg_interval' });
 const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_interval: 'agg_interval' });
-
-/**
- * Each variable's values come from SHOW TAG VALUES over the dashboard's range, narrowed by the
- * variables before it. Every variable is multi-value: Grafana then always regex-escapes its values
- * inside `=~ /^$var$/` (a single-value one is escaped only where its heuristics see a regex:
- * public/app/plugins/datasource/influxdb/datasource.ts, interpolateQueryExpr).
- *
- * Only the groups offer All (`allValue` null: All is the list of every option). The others start
- * on their first value: a variable without
- * `includeAll` and without a saved value opens on its first option, one with it on All
- * (public/app/features/dashboard-scene/utils/variables.ts: `defaultToAll: Boolean(variable.includeAll)`),
- * and All of job, series, dimension or interval would put unrelated shares into one stack.
- */
-function tagVariable(
-  name: string,
-  label: string,
-  tag: string,
-  narrowedBy: Record<string, string>,
-  includeAll = false,
-  allValue: string | null = '.*',
-): QueryVariableBuilder {
-  const narrow = Object.keys(narrowedBy).length > 0 ? `${matchVariables(narrowedBy)} AND ` : '';
-  const variable = new QueryVariableBuilder(name)
-    .label(label)
-    .datasource(DATASOURCE)
-    // On InfluxDB 1.x the time predicate is accepted and ignored (influxd 1.6's index keeps no
-    // times); 2.x and 3.x narrow to the range (3.x looks at the last day only without one).
-    .query(`SHOW TAG VALUES FROM "radar_netflows" WITH KEY = "${tag}" WHERE ${narrow}$timeFilter`)
-    .multi(true)
-    .includeAll(includeAll)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc);
-  return includeAll && allValue !== null ? variable.allValue(allValue) : variable;
-}
 
 /**
  * The Group picker: the groups in the range (`group_keys`), each offered by its name and standing for
@@ -106,9 +72,6 @@ const traffic = (select: string, groupBy: string): string =>
 /** The labels the share panels join: those of the chosen dimension (one, in its repeated row). */
 const LABELS_FILTER = matchVariables({ dimension: 'dimension' });
 
-export const ANNOTATION_QUERY =
-  'SELECT "description", "linked_url", "event_type", "data_source" FROM "radar_annotations" WHERE $timeFilter';
-
 export function trafficDashboard(): object {
   const built = new DashboardBuilder('Radar NetFlows')
     .uid('radar-netflows')
@@ -138,14 +101,7 @@ export function trafficDashboard(): object {
       ).hide(VariableHide.HideVariable),
     )
     .withVariable(groupPicker())
-    .annotation(
-      new AnnotationQueryBuilder()
-        .name('Radar events')
-        .datasource(DATASOURCE)
-        .enable(true)
-        .iconColor('red')
-        .target(new InfluxQLQuery(ANNOTATION_QUERY, { refId: 'Annotations', format: 'table' })),
-    )
+    .annotation(radarEvents())
     // One row per chosen dimension: shares of different dimensions never share a stack.
     .withRow(new RowBuilder('Traffic share: $dimension').repeat('dimension'))
     .withPanel(
@@ -268,22 +224,4 @@ export function trafficDashboard(): object {
     )
     .build();
   return withAnnotationColumns(built);
-}
-
-/**
- * Grafana's InfluxDB annotations read these columns; the SDK's annotation builder has no setters for
- * them, so they are added to the built JSON.
- */
-export function withAnnotationColumns(dashboard: { annotations?: { list?: object[] } }): object {
-  const list = dashboard.annotations?.list ?? [];
-  dashboard.annotations = {
-    list: list.map((a) => ({
-      ...a,
-      query: ANNOTATION_QUERY,
-      textColumn: 'description',
-      tagsColumn: 'event_type,data_source',
-      titleColumn: 'event_type',
-    })),
-  };
-  return dashboard;
 }

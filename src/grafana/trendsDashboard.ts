@@ -1,6 +1,5 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import {
-  AnnotationQueryBuilder,
   DashboardBuilder,
   MappingType,
   QueryVariableBuilder,
@@ -18,7 +17,7 @@ import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
 import { moversTable, withGroupLabels } from './namePanels.js';
-import { ANNOTATION_QUERY, withAnnotationColumns } from './trafficDashboard.js';
+import { radarEvents, tagVariable, withAnnotationColumns } from './dashboardParts.js';
 
 /**
  * "How did X move?": one group, picked by name, over months and years (issue #36). Its interval is
@@ -48,18 +47,6 @@ function groupVariable(name: string, label: string, except?: string): QueryVaria
       `SELECT "option" FROM (SELECT last("option") AS "option" FROM "radar_names" WHERE ${matchVariables({ dimension: 'dimension' })}${not} GROUP BY "group_key")`,
     )
     .regex('/^(?<text>.*)\\|(?<value>[^|]*)$/')
-    .multi(true)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc);
-}
-
-/** A tag's values in the range, narrowed by the variables before it (the picked group's). */
-function tagVariable(name: string, label: string, tag: string, narrowedBy: Record<string, string>) {
-  const narrow = Object.keys(narrowedBy).length > 0 ? `${matchVariables(narrowedBy)} AND ` : '';
-  return new QueryVariableBuilder(name)
-    .label(label)
-    .datasource(DATASOURCE)
-    .query(`SHOW TAG VALUES FROM "radar_netflows" WITH KEY = "${tag}" WHERE ${narrow}$timeFilter`)
     .multi(true)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc);
@@ -140,14 +127,7 @@ export function trendsDashboard(): object {
       tagVariable('series', 'Series', 'series', { job: 'job', dimension: 'dimension', group_key: 'group' }),
     )
     .withVariable(trendInterval())
-    .annotation(
-      new AnnotationQueryBuilder()
-        .name('Radar events')
-        .datasource(DATASOURCE)
-        .enable(true)
-        .iconColor('red')
-        .target(new InfluxQLQuery(ANNOTATION_QUERY, { refId: 'Annotations', format: 'table' })),
-    )
+    .annotation(radarEvents())
     .withRow(new RowBuilder('$group over the range ($job, $series, every $trend_interval)'))
     .withPanel(
       withGroupLabels(
