@@ -53,6 +53,20 @@ describe('the traffic level', () => {
     expect(fetches[0]?.count).toBe(levelRequests.length);
   });
 
+  test('doctor checks the traffic level as it checks the shares, and says the column Radar named', async () => {
+    const config = stack.writeConfig(`
+jobs:
+  - { name: world, dimensions: [AS], intervals: [1h], limitPerGroup: 5, trafficLevel: true }
+`);
+    const result = await runCli(['doctor', '--config', config], stack.env());
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}TRAFFIC_LEVEL 1h +ok: dateEnd (in|ex)clusive .*; column values; /m);
+    expect(result.stdout).toMatch(/^ {2}AS 1h +ok: .*; keys \d+/m);
+    const level = sim.served.filter((s) => s.dimension === TRAFFIC_LEVEL);
+    expect(level.length).toBeGreaterThan(0);
+    for (const s of level) expect(s.params.normalization).toEqual(['MIN0_MAX']);
+  });
+
   test('a fault on netflows/timeseries costs no share data; the level is fetched again by the next run', async () => {
     const config = stack.writeConfig(`
 radar: { retries: 1, retryDelayMs: 10 }
