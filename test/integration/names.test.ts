@@ -151,6 +151,14 @@ describe('names of the group keys', () => {
       if (name === '403') expect(result.stderr).toMatch(/Account › Radar › Read/);
       expect(sim.entityServed.filter((e) => e.fault === fault.kind).length).toBe(3);
       const faulty = await actualTraffic(influx, db);
+      // Which points differ, by name, before the counts (a loaded run once saw 14 points fewer here,
+      // not understood: BENCHMARKS.md, "The test suite").
+      const missing = [...healthy.points.keys()].filter((k) => !faulty.points.has(k));
+      const extra = [...faulty.points.keys()].filter((k) => !healthy.points.has(k));
+      expect({ missing: missing.slice(0, 20), extra: extra.slice(0, 20) }).toEqual({
+        missing: [],
+        extra: [],
+      });
       expect(faulty.rows).toBe(healthy.rows);
       expect([...faulty.points]).toEqual([...healthy.points]);
       const checkpoints = (dir: string): unknown => {
