@@ -61,10 +61,18 @@ so the margin under 50 ms is the machine's. Under Node.js v26.10.0 (the bin, wit
 \`BENCH_ONLY=healthz\` on 2026-12-02 (an unloaded hour): slowest answers 26.1, 28.5 and 24.8 ms in 3 runs. The CLI ran on
 ${process.version}${process.version.startsWith('v20') ? ', without the V8 flag (the bin adds it from Node.js 22.15)' : ''}.
 `;
+  replaceSection(WRITE_PATHS, section);
+}
+
+/**
+ * A BENCH_ONLY mode's section of BENCHMARKS.md (from its heading to the next one) replaced by
+ * `section`, or added at the end; printed too.
+ */
+export function replaceSection(heading: string, section: string): void {
   const file = join(ROOT, 'BENCHMARKS.md');
   const text = readFileSync(file, 'utf8');
-  const at = text.indexOf(WRITE_PATHS);
-  const next = at < 0 ? -1 : text.indexOf('\n## ', at + WRITE_PATHS.length);
+  const at = text.indexOf(heading);
+  const next = at < 0 ? -1 : text.indexOf('\n## ', at + heading.length);
   const updated =
     at < 0
       ? `${text.trimEnd()}\n\n${section}`

@@ -12,6 +12,7 @@ import { ROOT, runCli } from '../../test/harness/cli.js';
 import { drawDashboard } from '../../test/harness/grafanaDashboard.js';
 import type { Influxd } from '../../test/harness/influxd.js';
 import { DAY, fmt, median } from './common.js';
+import { replaceSection } from './report.js';
 
 const SECTION = '## The trends dashboard over a year (issue #36)';
 const ROUNDS = 5;
@@ -101,15 +102,5 @@ answer over HTTP; medians of ${ROUNDS} openings:
 Target, a one-group year view under half a second: ${verdict}. Grafana runs a dashboard's queries side by side,
 so the time to a drawn dashboard is nearer its slowest query than the sum.
 `;
-  const file = join(ROOT, 'BENCHMARKS.md');
-  const text = readFileSync(file, 'utf8');
-  const at = text.indexOf(SECTION);
-  const next = at < 0 ? -1 : text.indexOf('\n## ', at + SECTION.length);
-  writeFileSync(
-    file,
-    at < 0
-      ? `${text.trimEnd()}\n\n${section}`
-      : `${text.slice(0, at)}${section}${next < 0 ? '' : text.slice(next)}`,
-  );
-  console.log(section);
+  replaceSection(SECTION, section);
 }

@@ -6,7 +6,7 @@ import {
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
 
-/** What the traffic and trends dashboards share: their tag variables and Radar's events. */
+/** What the traffic and trends dashboards share: their tag variables, the group picker by name and Radar's events. */
 
 /**
  * Each variable's values come from SHOW TAG VALUES over the dashboard's range, narrowed by the
@@ -44,6 +44,31 @@ export function tagVariable(
 
 export const ANNOTATION_QUERY =
   'SELECT "description", "linked_url", "event_type", "data_source" FROM "radar_annotations" WHERE $timeFilter';
+
+/**
+ * A picker of groups by name: the groups of radar_names that `where` selects, each offered by its name
+ * and standing for its id, "Cloudflare (AS13335)" for 13335. Options come from the labels' `option` field,
+ * "label|id" (src/names/groupNames.ts pickerOption): the InfluxDB datasource makes an option of each
+ * value of the first string field of each frame (public/app/plugins/datasource/influxdb/datasource.ts,
+ * toMetricFindValue), and the regex's named groups `text` and `value` split it (scenes'
+ * variants/query/utils.ts, metricNamesToVariableValues), options sorted by their text.
+ * Each group's newest option is taken in a subquery grouped by group key, and the outer query, not
+ * grouped, answers them as one series: Grafana's backend makes a frame of each series, and earlier
+ * Grafana versions read only the first frame of a variable query (metricFindQuery,
+ * `frameToMetricFindValue(rsp.data[0])`), which would offer one group.
+ */
+export function namedGroupPicker(name: string, label: string, where: string): QueryVariableBuilder {
+  return new QueryVariableBuilder(name)
+    .label(label)
+    .datasource(DATASOURCE)
+    .query(
+      `SELECT "option" FROM (SELECT last("option") AS "option" FROM "radar_names" WHERE ${where} GROUP BY "group_key")`,
+    )
+    .regex('/^(?<text>.*)\\|(?<value>[^|]*)$/')
+    .multi(true)
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+}
 
 /** Radar's events (radar_annotations) on every time axis of a dashboard. */
 export function radarEvents(): AnnotationQueryBuilder {

@@ -49,27 +49,41 @@ const onlyDrawn = (field: string): dashboard.DataTransformerConfig => ({
   },
 });
 
-/** The share of each group over the range, by name: now, its change, and its mean. */
-export function topGroupsTable(trafficFilter: string, groupBy: string): table.PanelBuilder {
+/** The columns every table of groups by name shows first, as they are called there. */
+const NAME_COLUMNS = { name: 'Name', group_key: 'Id', country: 'Country' };
+
+/**
+ * A table of groups by name: the traffic query (table format, one row per group) joined with the names
+ * of the dimension's groups, the names of groups it does not draw (`drawn` empty) left out.
+ */
+function groupsByName(
+  title: string,
+  description: string,
+  traffic: string,
+  drawn: string,
+): table.PanelBuilder {
   return new table.PanelBuilder()
-    .title('Top groups by name ($job, $series, $agg_interval)')
-    .description(
-      "Each group's share at the end of the range, its change since the start, and its mean, with the name " +
-        'Radar gives it (AS, region, country; fetched weekly). A group whose name is not known yet shows its id alone.',
-    )
+    .title(title)
+    .description(description)
     .datasource(DATASOURCE)
-    .withTarget(
-      new InfluxQLQuery(
-        `SELECT last("value") AS "current", first("value") AS "first", mean("value") AS "mean" FROM "radar_netflows" ` +
-          `WHERE ${trafficFilter} AND $timeFilter GROUP BY ${groupBy}`,
-        { refId: 'A', format: 'table' },
-      ),
-    )
+    .withTarget(new InfluxQLQuery(traffic, { refId: 'A', format: 'table' }))
     .withTarget(
       new InfluxQLQuery(names(matchVariables({ dimension: 'dimension' })), { refId: 'B', format: 'table' }),
     )
     .withTransformation(joinByGroupKey)
-    .withTransformation(onlyDrawn('current'))
+    .withTransformation(onlyDrawn(drawn));
+}
+
+/** The share of each group over the range, by name: now, its change, and its mean. */
+export function topGroupsTable(trafficFilter: string, groupBy: string): table.PanelBuilder {
+  return groupsByName(
+    'Top groups by name ($job, $series, $agg_interval)',
+    "Each group's share at the end of the range, its change since the start, and its mean, with the name " +
+      'Radar gives it (AS, region, country; fetched weekly). A group whose name is not known yet shows its id alone.',
+    `SELECT last("value") AS "current", first("value") AS "first", mean("value") AS "mean" FROM "radar_netflows" ` +
+      `WHERE ${trafficFilter} AND $timeFilter GROUP BY ${groupBy}`,
+    'current',
+  )
     .withTransformation({
       id: 'calculateField',
       options: {
@@ -85,9 +99,7 @@ export function topGroupsTable(trafficFilter: string, groupBy: string): table.Pa
         excludeByName: { Time: true, first: true, latitude: true, longitude: true },
         indexByName: { name: 0, group_key: 1, country: 2, current: 3, change: 4, mean: 5 },
         renameByName: {
-          name: 'Name',
-          group_key: 'Id',
-          country: 'Country',
+          ...NAME_COLUMNS,
           current: 'Share now',
           change: 'Change over the range',
           mean: 'Mean share',
@@ -106,34 +118,21 @@ export function topGroupsTable(trafficFilter: string, groupBy: string): table.Pa
  * interval.
  */
 export function moversTable(filter: string): table.PanelBuilder {
-  return new table.PanelBuilder()
-    .title('Groups whose share moved most ($job, $series, every $trend_interval)')
-    .description(
-      "Each group's share at the start and at the end of the range, and the change between them, largest " +
-        "move (up or down) first. Radar's events (the annotations) may explain a step that is not traffic.",
-    )
-    .datasource(DATASOURCE)
-    .withTarget(
-      new InfluxQLQuery(
-        `SELECT first("value") AS "first", last("value") AS "last", last("value") - first("value") AS "change", ` +
-          `abs(last("value") - first("value")) AS "moved" FROM "radar_netflows" WHERE ${filter} AND $timeFilter GROUP BY "group_key"`,
-        { refId: 'A', format: 'table' },
-      ),
-    )
-    .withTarget(
-      new InfluxQLQuery(names(matchVariables({ dimension: 'dimension' })), { refId: 'B', format: 'table' }),
-    )
-    .withTransformation(joinByGroupKey)
-    .withTransformation(onlyDrawn('moved'))
+  return groupsByName(
+    'Groups whose share moved most ($job, $series, every $trend_interval)',
+    "Each group's share at the start and at the end of the range, and the change between them, largest " +
+      "move (up or down) first. Radar's events (the annotations) may explain a step that is not traffic.",
+    `SELECT first("value") AS "first", last("value") AS "last", last("value") - first("value") AS "change", ` +
+      `abs(last("value") - first("value")) AS "moved" FROM "radar_netflows" WHERE ${filter} AND $timeFilter GROUP BY "group_key"`,
+    'moved',
+  )
     .withTransformation({
       id: 'organize',
       options: {
         excludeByName: { Time: true, latitude: true, longitude: true },
         indexByName: { name: 0, group_key: 1, country: 2, first: 3, last: 4, change: 5, moved: 6 },
         renameByName: {
-          name: 'Name',
-          group_key: 'Id',
-          country: 'Country',
+          ...NAME_COLUMNS,
           first: 'Share at the start',
           last: 'Share at the end',
           change: 'Change',

@@ -5,14 +5,12 @@ import {
   QueryVariableBuilder,
   RowBuilder,
   VariableHide,
-  VariableRefresh,
-  VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
 import { shareMap, topGroupsTable, withGroupLabels } from './namePanels.js';
-import { radarEvents, tagVariable, withAnnotationColumns } from './dashboardParts.js';
+import { namedGroupPicker, radarEvents, tagVariable, withAnnotationColumns } from './dashboardParts.js';
 
 /** Tags filtered by the dashboard's variables, and the filter on them. */
 const TRAFFIC_FILTER = matchVariables({
@@ -26,31 +24,17 @@ const MAP_FILTER = matchVariables({ job: 'job', series: 'series', agg_interval: 
 const FETCH_FILTER = matchVariables({ job: 'job', dimension: 'dimension', agg_interval: 'agg_interval' });
 
 /**
- * The Group picker: the groups in the range (`group_keys`), each offered by its name and standing for
- * its id, "Cloudflare (AS13335)" for 13335. Options come from the labels' `option` field,
- * "label|id" (src/names/groupNames.ts pickerOption): the InfluxDB datasource makes an option of each
- * value of the first string field of each frame (public/app/plugins/datasource/influxdb/datasource.ts,
- * toMetricFindValue), and the regex's named groups `text` and `value` split it (scenes'
- * variants/query/utils.ts, metricNamesToVariableValues), options sorted by their text.
- * Each group's newest option is taken in a subquery grouped by group key, and the outer query, not
- * grouped, answers them as one series: Grafana's backend makes a frame of each series, and earlier
- * Grafana versions read only the first frame of a variable query (metricFindQuery,
- * `frameToMetricFindValue(rsp.data[0])`), which would offer one group.
- * A group written before names existed and not seen since has no label: All still draws it.
+ * The Group picker: the groups in the range (`group_keys`) by name (see namedGroupPicker). All is
+ * `.*`: a group written before names existed and not seen since has no label, and All still draws it.
  */
 function groupPicker(): QueryVariableBuilder {
-  return new QueryVariableBuilder('group_key')
-    .label('Group')
-    .datasource(DATASOURCE)
-    .query(
-      `SELECT "option" FROM (SELECT last("option") AS "option" FROM "radar_names" WHERE ${matchVariables({ dimension: 'dimension', group_key: 'group_keys' })} GROUP BY "group_key")`,
-    )
-    .regex('/^(?<text>.*)\\|(?<value>[^|]*)$/')
-    .multi(true)
+  return namedGroupPicker(
+    'group_key',
+    'Group',
+    matchVariables({ dimension: 'dimension', group_key: 'group_keys' }),
+  )
     .includeAll(true)
-    .allValue('.*')
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc);
+    .allValue('.*');
 }
 
 /**

@@ -8,7 +8,6 @@ import {
   ThresholdsMode,
   VariableHide,
   VariableRefresh,
-  VariableSort,
   DashboardLinkBuilder,
   DashboardLinkType,
 } from '@grafana/grafana-foundation-sdk/dashboard';
@@ -17,7 +16,7 @@ import * as text from '@grafana/grafana-foundation-sdk/text';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import { DATASOURCE, InfluxQLQuery, matchVariables } from './influxql.js';
 import { moversTable, withGroupLabels } from './namePanels.js';
-import { radarEvents, tagVariable, withAnnotationColumns } from './dashboardParts.js';
+import { namedGroupPicker, radarEvents, tagVariable, withAnnotationColumns } from './dashboardParts.js';
 
 /**
  * "How did X move?": one group, picked by name, over months and years (issue #36). Its interval is
@@ -40,16 +39,7 @@ const COMPARE = matchVariables({ group_key: 'compare' });
 /** Groups by name, as the traffic dashboard's picker offers them ("Cloudflare (AS13335)" for 13335). */
 function groupVariable(name: string, label: string, except?: string): QueryVariableBuilder {
   const not = except ? ` AND "group_key" !~ /^$${except}$/` : '';
-  return new QueryVariableBuilder(name)
-    .label(label)
-    .datasource(DATASOURCE)
-    .query(
-      `SELECT "option" FROM (SELECT last("option") AS "option" FROM "radar_names" WHERE ${matchVariables({ dimension: 'dimension' })}${not} GROUP BY "group_key")`,
-    )
-    .regex('/^(?<text>.*)\\|(?<value>[^|]*)$/')
-    .multi(true)
-    .refresh(VariableRefresh.OnTimeRangeChanged)
-    .sort(VariableSort.AlphabeticalAsc);
+  return namedGroupPicker(name, label, `${matchVariables({ dimension: 'dimension' })}${not}`);
 }
 
 /**
