@@ -37,7 +37,15 @@ export function groupsOf(query: Query, groups: readonly TrafficGroup[]): SeriesG
 export class WindowAnswers {
   private unsupportedSaid = false;
   private failureSaid = false;
-  private readonly locks = new Map<string, SharedOrAlone>();
+  /**
+   * Traffic writes, of every query, against removals: one lock for the measurement, not one per query.
+   * In InfluxDB 1.x (inmem index, influxd 1.6.7 read: `tsdb/engine/tsm1/engine.go` deleteSeriesRange,
+   * `tsdb/index/inmem/inmem.go`), a DELETE drops from a shard's index every series it matched that has
+   * no point left there, and from the measurement's index one with no point left anywhere, rebuilding
+   * that index; a write under way meanwhile — of the same series, or a new series of the measurement,
+   * whichever query wrote it — is then in the database but not found by any query.
+   */
+  private readonly traffic = new SharedOrAlone();
 
   constructor(
     private readonly store: StateStore,
@@ -72,19 +80,9 @@ export class WindowAnswers {
     return { added, removed };
   }
 
-  /**
-   * Runs a write of the query's points. Writes of one query run side by side, but never beside one of
-   * its removals: InfluxDB 1.x drops a series from its index when a delete leaves it no points, and a
-   * point of that series written meanwhile (another window of the query) was then seen lost.
-   */
-  writing<T>(query: Query, write: () => Promise<T>): Promise<T> {
-    return this.lockOf(query).shared(write);
-  }
-
-  private lockOf(query: Query): SharedOrAlone {
-    let lock = this.locks.get(query.id);
-    if (!lock) this.locks.set(query.id, (lock = new SharedOrAlone()));
-    return lock;
+  /** Runs a write of traffic points: beside other writes, never beside a removal (see `traffic`). */
+  writing<T>(write: () => Promise<T>): Promise<T> {
+    return this.traffic.shared(write);
   }
 
   /** Called once the answer is delivered: removes the stale groups if it may, and forgets a settled final window. */
@@ -140,9 +138,7 @@ export class WindowAnswers {
     };
     try {
       const removeGroups = this.sink.removeGroups?.bind(this.sink);
-      const outcome = removeGroups
-        ? await this.lockOf(query).alone(() => removeGroups(removals))
-        : 'unsupported';
+      const outcome = removeGroups ? await this.traffic.alone(() => removeGroups(removals)) : 'unsupported';
       if (outcome === 'deferred') {
         this.logger.debug('stale groups: removal waits for the spool to be written first', context);
         return 'kept';

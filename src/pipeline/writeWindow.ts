@@ -106,7 +106,7 @@ async function writeTraffic(
   const answers = query.dimension === TRAFFIC_LEVEL ? undefined : deps.answers;
   const change = await answers?.beforeWrite(query, window, groupsOf(query, allGroups));
   const write = () => deps.sink.write({ groups, points: [] }, context);
-  const written = answers ? await answers.writing(query, write) : await write();
+  const written = answers ? await answers.writing(write) : await write();
   const final = isWindowFinal(
     { window, lastUpdatedMs: at.lastUpdatedMs, missingBuckets: at.missingBuckets },
     deps.clock.nowMs(),

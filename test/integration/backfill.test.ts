@@ -1,7 +1,8 @@
-import { describe, expect, test } from '@jest/globals';
+import { afterEach, describe, expect, test } from '@jest/globals';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, startCli, waitFor } from '../harness/cli.js';
+import { SlowProxy } from '../harness/slowProxy.js';
 import { actualTraffic } from '../harness/groundTruth.js';
 import { useStack } from '../harness/stack.js';
 
@@ -38,12 +39,27 @@ describe('backfill', () => {
     to,
   ];
   const args = () => backfill();
+  let proxy: SlowProxy | undefined;
+  afterEach(async () => {
+    await proxy?.stop();
+    proxy = undefined;
+  });
 
-  test('a year at 1h takes one request per grid window and resumes after kill -9 without refetching', async () => {
+  // InfluxDB is asked through a proxy that counts the DELETE statements: a backfill whose answers drop
+  // no group deletes nothing. A DELETE after every first fetch of a window (the `!=` form) matched the
+  // neighbouring windows' groups in influxd 1.6.7's shards, and CI once saw points vanish after one.
+  test('a year at 1h takes one request per grid window, resumes after kill -9 without refetching, and deletes nothing', async () => {
     const gridWindows = Math.ceil(Date.parse(TO) / WEEK) - Math.floor(Date.parse(FROM) / WEEK);
     expect([53, 54]).toContain(gridWindows);
 
-    const env = stack.env();
+    proxy = await new SlowProxy(stack.influx.url).start();
+    const statements: string[] = [];
+    proxy.inspect = (url) => {
+      const q = /[?&]q=(.*?)(&|$)/.exec(url)?.[1];
+      if (q) statements.push(...q.split('; ').map((s) => s.split(' ')[0]!));
+      return true;
+    };
+    const env = stack.env({ INFLUX_URL: proxy.url });
     sim.responseDelayMs = 40;
     const first = startCli(args(), env);
     await waitFor('half the windows', () => sim.served.length >= 25);
@@ -78,6 +94,9 @@ describe('backfill', () => {
     const again = await runCli(args(), env);
     expect(again.code).toBe(0);
     expect(sim.served.length).toBe(windowsAsked.length);
+    // Every window was looked at before its removal (one SELECT each), and none held a group to delete.
+    expect(statements.filter((s) => s === 'DELETE')).toEqual([]);
+    expect(statements.filter((s) => s === 'SELECT').length).toBeGreaterThanOrEqual(gridWindows);
   });
 
   test('--from 365d resumes after kill -9 (the age moved on), and leaves no cursor behind', async () => {

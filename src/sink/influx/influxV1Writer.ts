@@ -4,7 +4,13 @@ import { classifyInfluxAnswer } from '../../failures/classify.js';
 import { describeTransportError } from '../../failures/transportError.js';
 import { postText } from './httpPost.js';
 import { batches, type GroupRemoval } from '../sink.js';
-import { influxqlDeletes } from './deletion.js';
+import {
+  influxqlDeletes,
+  influxqlDeletesKeeping,
+  influxqlGroupsFound,
+  staleGroupsIn,
+  type StaleGroups,
+} from './deletion.js';
 import { LineBatch } from './lineBatch.js';
 import { fatalKindOf, InfluxWriteError, type LineWriter } from './lineWriter.js';
 import { serverReason } from './refusals.js';
@@ -12,6 +18,8 @@ import { serverReason } from './refusals.js';
 /** InfluxDB 1.x: POST /write?db=&rp=&precision=ms, user and password by basic auth. */
 export class InfluxV1Writer implements LineWriter {
   readonly description: string;
+  /** False once InfluxDB refused the user a SELECT: removals then delete without a look. */
+  private mayRead = true;
 
   constructor(
     private readonly settings: InfluxV1Settings,
@@ -74,17 +82,18 @@ export class InfluxV1Writer implements LineWriter {
   }
 
   /**
-   * Deletes what the removals name, in one request (deletion.ts). InfluxDB answers 200 even when a
-   * statement fails, with the error in that statement's result: any such error refuses the removal.
-   * Needs the WRITE privilege on the database, as writing does.
+   * Deletes what the removals name: first looks which groups each series holds in its range, then
+   * deletes, in one request, only those not kept — nothing at all when none is found (deletion.ts says
+   * why). A user refused the look (WRITE without READ) deletes by the groups kept, as before. InfluxDB
+   * answers 200 even when a statement fails, with the error in that statement's result: any such error
+   * refuses the removal.
    */
   async remove(removals: readonly GroupRemoval[]): Promise<'removed'> {
     if (removals.length === 0) return 'removed';
-    const answer = await this.post(
-      '/query',
-      { db: this.settings.database, q: influxqlDeletes(removals) },
-      '',
-    );
+    const stale = this.mayRead ? await this.staleGroups(removals) : undefined;
+    const deletes = stale ? influxqlDeletes(stale) : influxqlDeletesKeeping(removals);
+    if (deletes === '') return 'removed';
+    const answer = await this.post('/query', { db: this.settings.database, q: deletes }, '');
     const failed = answer.statusCode >= 300 ? answer.body : statementError(answer.body);
     if (failed !== undefined)
       throw this.httpError(
@@ -93,6 +102,29 @@ export class InfluxV1Writer implements LineWriter {
         failed,
       );
     return 'removed';
+  }
+
+  /**
+   * The look before a removal: the groups each series holds in its range and does not keep; undefined
+   * once InfluxDB says the user may not read (remembered: not asked again).
+   */
+  private async staleGroups(removals: readonly GroupRemoval[]): Promise<StaleGroups[] | undefined> {
+    const answer = await this.post(
+      '/query',
+      { db: this.settings.database, q: influxqlGroupsFound(removals) },
+      '',
+    );
+    const what = `refused to say which groups ${removals.length} series hold`;
+    if (NOT_AUTHORIZED.test(answer.body) && (answer.statusCode === 403 || answer.statusCode < 300)) {
+      this.mayRead = false;
+      return undefined;
+    }
+    if (answer.statusCode >= 300) throw this.httpError(what, answer.statusCode, answer.body);
+    try {
+      return staleGroupsIn(answer.body, removals);
+    } catch (error) {
+      throw this.httpError(what, answer.statusCode, (error as Error).message);
+    }
   }
 
   async close(): Promise<void> {}
@@ -136,6 +168,9 @@ export class InfluxV1Writer implements LineWriter {
 }
 
 /** The first error in a /query answer's results, if any ("database not found" is none: nothing to delete). */
+/** InfluxDB 1.x refusing a statement the user lacks the privilege for: "… not authorized to execute statement …". */
+const NOT_AUTHORIZED = /not authorized to execute/i;
+
 function statementError(body: string): string | undefined {
   try {
     const parsed = JSON.parse(body) as { error?: string; results?: { error?: string }[] };
