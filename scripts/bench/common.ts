@@ -1,4 +1,6 @@
 /** What the bench's parts share: its figures and how they are printed. */
+import { readFileSync } from 'node:fs';
+
 export const DAY = 86_400_000;
 
 /** One scenario's measurements, by name. */
@@ -20,3 +22,9 @@ export const minutesAt = (requests: number, rate: number): number =>
  * (Node.js 20, as `npm run bench` runs here), or the bin would add it.
  */
 export const SERVICE_FLAGS = ['--max-semi-space-size=4'];
+
+/** CPU seconds a process has used so far (Linux /proc; clock ticks of 1/100 s). */
+export function cpuSecondsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}

@@ -15,9 +15,10 @@ import { scheduleBudget } from '../../src/service/budget.js';
 import { ROOT } from '../../test/harness/cli.js';
 import { Influxd } from '../../test/harness/influxd.js';
 import { VictoriaMetrics } from '../../test/harness/victoria.js';
-import { DAY, SERVICE_FLAGS, type Figures } from './common.js';
+import { cpuSecondsOf, DAY, SERVICE_FLAGS, type Figures } from './common.js';
 import { healthzWhileSpooling } from './probes.js';
 import { measureTrends } from './trends.js';
+import { measureRemovals } from './removals.js';
 import { report, writeWritePathsSection, measuredElsewhere, type Results } from './report.js';
 import {
   measureDays,
@@ -73,12 +74,6 @@ function configFile(name: string, text: string): string {
   const file = join(dir, `${name}.yaml`);
   writeFileSync(file, text);
   return file;
-}
-
-/** CPU seconds a process has used so far (Linux /proc; clock ticks of 1/100 s). */
-function cpuSecondsOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** How long n requests take at `rate` per 5 minutes: the first span's go at once, each further span waits. */
@@ -168,6 +163,12 @@ async function main(): Promise<void> {
     // BENCH_ONLY=trends: only the trends dashboard's queries over a year, into their section.
     if (process.env.BENCH_ONLY === 'trends') {
       await measureTrends(influx, sim, join(dir, 'trends'), join(dir, 'trends.yaml'));
+      return;
+    }
+    // BENCH_ONLY=removals: a year's backfill as a user who may read (a look before each DELETE) and
+    // as one who may only write (the `!=` DELETE every removal sent before), into its section.
+    if (process.env.BENCH_ONLY === 'removals') {
+      await measureRemovals(sim, join(dir, 'removals'), yearFrom, horizon);
       return;
     }
     if (process.env.BENCH_ONLY === 'write-paths') {
