@@ -9,6 +9,7 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { isoSeconds } from '../../src/util/time.js';
 import { runCli } from '../../test/harness/cli.js';
 import { Influxd } from '../../test/harness/influxd.js';
 import { SlowProxy } from '../../test/harness/slowProxy.js';
@@ -39,12 +40,7 @@ export async function measureRemovals(
 ): Promise<void> {
   const influx = await new Influxd({ auth: ADMIN }).start();
   const proxy = await new SlowProxy(influx.url).start();
-  const statements: string[] = [];
-  proxy.inspect = (url) => {
-    const q = /[?&]q=(.*?)(&|$)/.exec(url)?.[1];
-    if (q) statements.push(...q.split('; ').map((s) => s.split(' ')[0]!));
-    return true;
-  };
+  const { statements } = proxy;
   const config = join(dir, 'removals.yaml');
   mkdirSync(dir, { recursive: true });
   writeFileSync(
@@ -72,7 +68,7 @@ export async function measureRemovals(
           STATE_DIR: join(dir, db),
           LOG_LEVEL: 'error',
         };
-        const args = ['backfill', '--config', config, '--from', isoOf(fromMs), '--to', isoOf(toMs)];
+        const args = ['backfill', '--config', config, '--from', isoSeconds(fromMs), '--to', isoSeconds(toMs)];
         statements.length = 0;
         const influxBefore = cpuSecondsOf(influx.pid!);
         const started = performance.now();
@@ -113,8 +109,4 @@ DELETEs. The answers of a backfill drop no group, so the look finds nothing to d
 matter beyond their cost: [docs/data.md](docs/data.md) (influxd 1.6.7 drops series from a shard's index in
 every DELETE, racing writes).
 `;
-}
-
-function isoOf(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
 }

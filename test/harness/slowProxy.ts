@@ -1,7 +1,7 @@
 /**
  * An HTTP proxy on loopback in front of InfluxDB: holds answers back (an InfluxDB slower than the
- * timeout), counts the write requests it passes on, plays an InfluxDB that is down, and lets a test
- * act when a given request arrives.
+ * timeout), counts the write requests and the InfluxQL statements it passes on, plays an InfluxDB that
+ * is down, and lets a test act when a given request arrives.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -13,6 +13,8 @@ export class SlowProxy {
   /** Their bodies, when `keepBodies` is set. */
   readonly bodies: Buffer[] = [];
   keepBodies = false;
+  /** The verb (SELECT, DELETE, CREATE …) of each InfluxQL statement in the `/query` requests passed on. */
+  readonly statements: string[] = [];
   /** Answers every request with this status itself (an InfluxDB down behind a load balancer: 503). */
   answerAll: number | undefined = undefined;
   /** Sees each request first; false holds it unanswered (the test decides what happens meanwhile). */
@@ -28,6 +30,8 @@ export class SlowProxy {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         if (this.answerAll !== undefined) return void res.writeHead(this.answerAll).end('down');
+        const q = new URL(req.url ?? '/', 'http://proxy').searchParams.get('q');
+        if (q) this.statements.push(...q.split(';').map((s) => s.trim().split(' ')[0]!.toUpperCase()));
         if (
           this.inspect &&
           !this.inspect(decodeURIComponent((req.url ?? '').replace(/\+/g, ' ')), req.method ?? '')

@@ -53,12 +53,7 @@ describe('backfill', () => {
     expect([53, 54]).toContain(gridWindows);
 
     proxy = await new SlowProxy(stack.influx.url).start();
-    const statements: string[] = [];
-    proxy.inspect = (url) => {
-      const q = /[?&]q=(.*?)(&|$)/.exec(url)?.[1];
-      if (q) statements.push(...q.split('; ').map((s) => s.split(' ')[0]!));
-      return true;
-    };
+    const { statements } = proxy;
     const env = stack.env({ INFLUX_URL: proxy.url });
     sim.responseDelayMs = 40;
     const first = startCli(args(), env);
